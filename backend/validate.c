@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <drm_fourcc.h>
+
+#include "format.h"
+#include "validate.h"
+
+#define HOT_UNKNOWN 0xFFFFFFFFu
+
+static int
+refuse(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+refuse(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Is every byte of [start, start + size) inside one of the map's ranges? */
+static bool
+inside_memmap(const struct vgfb_memmap *map, uint64_t start, uint64_t size)
+{
+	uint64_t pos = start, end;
+
+	if (__builtin_add_overflow(start, size, &end))
+		return false;
+	while (pos < end) {
+		bool advanced = false;
+
+		for (size_t i = 0; i < map->n_ranges; i++) {
+			const struct vgfb_mem_range *r = &map->ranges[i];
+			uint64_t rend;
+
+			if (__builtin_add_overflow(r->start, r->size, &rend))
+				rend = UINT64_MAX;
+			if (pos >= r->start && pos < rend) {
+				pos = rend;
+				advanced = true;
+				break;
+			}
+		}
+		if (!advanced)
+			return false;
+	}
+	return true;
+}
+
+static int
+check_buffer(const struct vgfb_plane_desc *d, const struct vgfb_memmap *map,
+	     uint64_t bytes, char *why, size_t len)
+{
+	if (d->buffer_size == 0)
+		return refuse(why, len, "guest buffer size is 0");
+	if (bytes > d->buffer_size)
+		return refuse(why, len,
+			      "stride * height = %" PRIu64 " exceeds the guest "
+			      "buffer of %" PRIu64 " bytes", bytes,
+			      d->buffer_size);
+	if (d->n_frames == 0) {
+		if (d->gpa % VGFB_PAGE_SIZE)
+			return refuse(why, len, "buffer base 0x%" PRIx64
+				      " is not page aligned", d->gpa);
+		if (!inside_memmap(map, d->gpa, bytes))
+			return refuse(why, len, "buffer 0x%" PRIx64 "+%" PRIu64
+				      " is outside the guest's memory",
+				      d->gpa, bytes);
+		return 0;
+	}
+	if (!d->frames)
+		return refuse(why, len, "frame list missing");
+	if ((uint64_t)d->n_frames * VGFB_PAGE_SIZE < bytes)
+		return refuse(why, len, "%" PRIu32 " frames cannot hold %"
+			      PRIu64 " bytes", d->n_frames, bytes);
+	if (d->frames_are_grants)
+		return 0;	/* Xen checks grants when they are mapped */
+	for (uint32_t i = 0; i < d->n_frames; i++) {
+		uint64_t gpa;
+
+		if (d->frames[i] > UINT64_MAX / VGFB_PAGE_SIZE)
+			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
+				      " overflows", i, d->frames[i]);
+		gpa = d->frames[i] * VGFB_PAGE_SIZE;
+		if (!inside_memmap(map, gpa, VGFB_PAGE_SIZE))
+			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
+				      " is outside the guest's memory", i,
+				      d->frames[i]);
+	}
+	return 0;
+}
+
+int
+vgfb__validate_plane(uint32_t plane_type, const struct vgfb_plane_desc *d,
+		     const struct vgfb_memmap *map, struct vgfb_plane_geom *out,
+		     char *why, size_t len)
+{
+	const bool cursor = plane_type == DRM_PLANE_TYPE_CURSOR;
+	const uint32_t max_dim = cursor ? VGFB_MAX_CURSOR_DIMENSION
+					: VGFB_MAX_DIMENSION;
+	unsigned int cpp = vgfb_format_cpp(d->drm_format);
+	uint64_t bytes, rounded;
+	int rc;
+
+	if (!cpp)
+		return refuse(why, len, "unknown format 0x%08" PRIx32,
+			      d->drm_format);
+	if (d->modifier != DRM_FORMAT_MOD_LINEAR)
+		return refuse(why, len, "unsupported modifier 0x%016" PRIx64,
+			      d->modifier);
+	if (d->width == 0 || d->height == 0)
+		return refuse(why, len, "empty plane %" PRIu32 "x%" PRIu32,
+			      d->width, d->height);
+	if (d->width > max_dim || d->height > max_dim)
+		return refuse(why, len, "plane %" PRIu32 "x%" PRIu32
+			      " exceeds %" PRIu32 "x%" PRIu32, d->width,
+			      d->height, max_dim, max_dim);
+	if ((uint64_t)d->width * cpp > d->stride)
+		return refuse(why, len, "stride %" PRIu32 " < width %" PRIu32
+			      " * %u bytes", d->stride, d->width, cpp);
+	bytes = (uint64_t)d->stride * d->height;
+	if (bytes > VGFB_MAX_PLANE_BYTES)
+		return refuse(why, len, "plane of %" PRIu64 " bytes exceeds "
+			      "the cap of %u", bytes, VGFB_MAX_PLANE_BYTES);
+	rounded = (bytes + VGFB_PAGE_SIZE - 1) & ~(uint64_t)(VGFB_PAGE_SIZE - 1);
+	/*
+	 * The buffer must hold the page-rounded size too: the exporter hands
+	 * out whole pages and must not expose what follows the plane.
+	 */
+	rc = check_buffer(d, map, rounded, why, len);
+	if (rc)
+		return rc;
+
+	out->size = (uint32_t)rounded;
+	out->x_hot = HOT_UNKNOWN;
+	out->y_hot = HOT_UNKNOWN;
+	if (cursor && d->x_hot < d->width && d->y_hot < d->height) {
+		out->x_hot = d->x_hot;
+		out->y_hot = d->y_hot;
+	}
+	return 0;
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The public entry points.  Everything a caller passes is checked here once,
+ * the same way for in-process and daemon contexts, then dispatched through
+ * ctx->ops.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <drm_fourcc.h>
+
+#include "private.h"
+#include "sim.h"
+
+#define MAX_TARGET_LEN 1024
+#define RUN_DIR "/run/vgfb"
+
+static bool
+is_daemon_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.')
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+		      *s == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool
+has_prefix(const char *s, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(s, prefix, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+static int
+open_target(struct vgfb *ctx, const char *target)
+{
+	const char *rest;
+
+	if (strcmp(target, "sim") == 0)
+		return vgfb__local_open(ctx, &vgfb__backend_sim, "");
+	if (has_prefix(target, "sim:", &rest))
+		return vgfb__local_open(ctx, &vgfb__backend_sim, rest);
+	if (has_prefix(target, "unix:", &rest)) {
+		if (!*rest) {
+			log_error(ctx, "target \"unix:\" needs a socket path");
+			return -EINVAL;
+		}
+		return vgfb__client_open(ctx, rest);
+	}
+	if (has_prefix(target, "xen:", &rest) ||
+	    has_prefix(target, "acrn:", &rest)) {
+		log_error(ctx, "target \"%s\": this backend is not implemented "
+			  "in this version (see docs/targets.md)", target);
+		return -ENOTSUP;
+	}
+	if (is_daemon_name(target)) {
+		char path[sizeof(RUN_DIR) + 64 + sizeof("/socket") + 1];
+
+		snprintf(path, sizeof(path), RUN_DIR "/%s/socket", target);
+		return vgfb__client_open(ctx, path);
+	}
+	log_error(ctx, "target \"%s\" is neither sim[:options], unix:PATH "
+		  "nor a daemon name", target);
+	return -EINVAL;
+}
+
+VGFB_EXPORT int
+vgfb_open(const char *target, struct vgfb **out)
+{
+	struct vgfb *ctx;
+	int rc;
+
+	if (!target || !out || strnlen(target, MAX_TARGET_LEN) >= MAX_TARGET_LEN)
+		return -EINVAL;
+	rc = vgfb__ctx_new(NULL, &ctx);
+	if (rc)
+		return rc;
+	rc = open_target(ctx, target);
+	if (rc) {
+		free(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return 0;
+}
+
+VGFB_EXPORT void
+vgfb_close(struct vgfb *ctx)
+{
+	if (!ctx)
+		return;
+	if (ctx->ops && ctx->ops->close)
+		ctx->ops->close(ctx);
+	free(ctx);
+}
+
+VGFB_EXPORT void
+vgfb_set_log_func(struct vgfb *ctx, vgfb_log_func_t fn, void *userdata)
+{
+	if (!ctx)
+		return;
+	ctx->log_func = fn;
+	ctx->log_userdata = userdata;
+}
+
+VGFB_EXPORT void
+vgfb_set_log_priority(struct vgfb *ctx, enum vgfb_log_priority priority)
+{
+	if (!ctx)
+		return;
+	if (priority < VGFB_LOG_ERROR)
+		priority = VGFB_LOG_ERROR;
+	if (priority > VGFB_LOG_DEBUG)
+		priority = VGFB_LOG_DEBUG;
+	ctx->log_priority = priority;
+}
+
+VGFB_EXPORT enum vgfb_log_priority
+vgfb_get_log_priority(const struct vgfb *ctx)
+{
+	return ctx ? ctx->log_priority : VGFB_LOG_ERROR;
+}
+
+VGFB_EXPORT const char *
+vgfb_get_backend_name(const struct vgfb *ctx)
+{
+	return ctx && ctx->backend_name ? ctx->backend_name : "none";
+}
+
+VGFB_EXPORT const char *
+vgfb_get_exporter_name(const struct vgfb *ctx)
+{
+	if (!ctx || !ctx->ops->exporter_name)
+		return "none";
+	return ctx->ops->exporter_name((struct vgfb *)ctx);
+}
+
+VGFB_EXPORT int
+vgfb_get_head_count(struct vgfb *ctx, uint32_t *count)
+{
+	if (!ctx || !count)
+		return -EINVAL;
+	return ctx->ops->head_count(ctx, count);
+}
+
+VGFB_EXPORT int
+vgfb_set_head(struct vgfb *ctx, uint32_t head)
+{
+	uint32_t count;
+	int rc;
+
+	if (!ctx)
+		return -EINVAL;
+	rc = ctx->ops->head_count(ctx, &count);
+	if (rc)
+		return rc;
+	if (head >= count)
+		return -EINVAL;
+	ctx->head = head;
+	return 0;
+}
+
+/* Returns 1 for a probe that was answered, 0 for a real query, or -errno. */
+static int
+check_query(struct vgfb *ctx, struct vfio_device_gfx_plane_info *info)
+{
+	const uint32_t probe_dmabuf =
+		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF;
+	const uint32_t probe_region =
+		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION;
+	int rc;
+
+	if (!ctx || !info || info->argsz < sizeof(*info))
+		return -EINVAL;
+	if (info->flags == probe_dmabuf || info->flags == probe_region) {
+		rc = ctx->ops->probe_mode(ctx, info->flags &
+					  ~VFIO_GFX_PLANE_TYPE_PROBE);
+		return rc ? rc : 1;
+	}
+	if (info->flags != VFIO_GFX_PLANE_TYPE_DMABUF &&
+	    info->flags != VFIO_GFX_PLANE_TYPE_REGION)
+		return -EINVAL;
+	if (info->drm_plane_type != DRM_PLANE_TYPE_PRIMARY &&
+	    info->drm_plane_type != DRM_PLANE_TYPE_CURSOR)
+		return -EINVAL;
+	return 0;
+}
+
+VGFB_EXPORT int
+vgfb_query_plane(struct vgfb *ctx, struct vfio_device_gfx_plane_info *info)
+{
+	int rc = check_query(ctx, info);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
+	return ctx->ops->query(ctx, ctx->head, info, NULL);
+}
+
+VGFB_EXPORT int
+vgfb_query_plane_ext(struct vgfb *ctx, struct vfio_device_gfx_plane_info *info,
+		     struct vgfb_plane_ext *ext)
+{
+	int rc;
+
+	if (!ext || ext->argsz < sizeof(*ext))
+		return -EINVAL;
+	rc = check_query(ctx, info);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	return ctx->ops->query(ctx, ctx->head, info, ext);
+}
+
+VGFB_EXPORT int
+vgfb_get_gfx_dmabuf(struct vgfb *ctx, uint32_t dmabuf_id)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (dmabuf_id == 0)
+		return -ENOENT;
+	return ctx->ops->get_dmabuf(ctx, dmabuf_id);
+}
+
+VGFB_EXPORT int
+vgfb_get_region_fd(struct vgfb *ctx, uint32_t region_index)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (region_index == 0)
+		return -ENOENT;
+	return ctx->ops->get_region(ctx, region_index);
+}
+
+VGFB_EXPORT int
+vgfb_subscribe(struct vgfb *ctx, uint32_t event_mask)
+{
+	if (!ctx || (event_mask & ~(uint32_t)VGFB_EVENT_MASK_ALL))
+		return -EINVAL;
+	return ctx->ops->subscribe(ctx, event_mask);
+}
+
+VGFB_EXPORT int
+vgfb_get_event_fd(struct vgfb *ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	return ctx->ops->event_fd(ctx);
+}
+
+VGFB_EXPORT int
+vgfb_read_event(struct vgfb *ctx, struct vgfb_event *event)
+{
+	if (!ctx || !event)
+		return -EINVAL;
+	return ctx->ops->read_event(ctx, event);
+}
+
+/* ---- the simulated guest's controls ---- */
+
+static struct vgfb_sim *
+sim_of(struct vgfb *ctx)
+{
+	return ctx ? vgfb__local_sim(ctx) : NULL;
+}
+
+VGFB_EXPORT int
+vgfb_sim_set_mode(struct vgfb *ctx, uint32_t head, uint32_t width,
+		  uint32_t height, uint32_t drm_format)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	return sim ? vgfb__sim_set_mode(sim, head, width, height, drm_format)
+		   : -ENOTSUP;
+}
+
+VGFB_EXPORT int
+vgfb_sim_flip(struct vgfb *ctx, uint32_t head)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	return sim ? vgfb__sim_flip(sim, head) : -ENOTSUP;
+}
+
+VGFB_EXPORT int
+vgfb_sim_update(struct vgfb *ctx, uint32_t head, const struct vgfb_rect *rect)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	if (!rect)
+		return -EINVAL;
+	return sim ? vgfb__sim_update(sim, head, rect) : -ENOTSUP;
+}
+
+VGFB_EXPORT int
+vgfb_sim_set_cursor(struct vgfb *ctx, uint32_t head, int visible, uint32_t x,
+		    uint32_t y)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	return sim ? vgfb__sim_set_cursor(sim, head, visible != 0, x, y)
+		   : -ENOTSUP;
+}
+
+VGFB_EXPORT int
+vgfb_sim_destroy_guest(struct vgfb *ctx)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	return sim ? vgfb__sim_destroy_guest(sim) : -ENOTSUP;
+}

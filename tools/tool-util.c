@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+
+#include "tool-util.h"
+
+int
+tool_parse_mode(const char *s, enum plane_mode *mode)
+{
+	if (strcmp(s, "auto") == 0)
+		*mode = MODE_AUTO;
+	else if (strcmp(s, "dmabuf") == 0)
+		*mode = MODE_DMABUF;
+	else if (strcmp(s, "region") == 0)
+		*mode = MODE_REGION;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+tool_open(const char *progname, const char *target, int verbose,
+	  struct vgfb **out)
+{
+	int rc = vgfb_open(target, out);
+
+	if (rc) {
+		fprintf(stderr, "%s: cannot open target \"%s\": %s\n",
+			progname, target, strerror(-rc));
+		return rc;
+	}
+	if (verbose)
+		vgfb_set_log_priority(*out, verbose > 1 ? VGFB_LOG_DEBUG
+							: VGFB_LOG_INFO);
+	return 0;
+}
+
+uint32_t
+tool_query_flag(struct vgfb *ctx, enum plane_mode mode)
+{
+	struct vfio_device_gfx_plane_info probe = {
+		.argsz = sizeof(probe),
+		.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
+	};
+
+	switch (mode) {
+	case MODE_DMABUF:
+		return VFIO_GFX_PLANE_TYPE_DMABUF;
+	case MODE_REGION:
+		return VFIO_GFX_PLANE_TYPE_REGION;
+	case MODE_AUTO:
+	default:
+		return vgfb_query_plane(ctx, &probe) == 0
+			       ? VFIO_GFX_PLANE_TYPE_DMABUF
+			       : VFIO_GFX_PLANE_TYPE_REGION;
+	}
+}
+
+static int
+dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
+	int rc;
+
+	do {
+		rc = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	return rc < 0 ? -errno : 0;
+}
+
+int
+tool_map_plane(struct vgfb *ctx, uint32_t flag,
+	       const struct vfio_device_gfx_plane_info *info,
+	       struct plane_view *view)
+{
+	int fd, rc;
+
+	memset(view, 0, sizeof(*view));
+	view->is_dmabuf = flag == VFIO_GFX_PLANE_TYPE_DMABUF;
+	fd = view->is_dmabuf ? vgfb_get_gfx_dmabuf(ctx, info->dmabuf_id)
+			     : vgfb_get_region_fd(ctx, info->region_index);
+	if (fd < 0)
+		return fd;
+	view->fd = fd;
+	view->size = info->size;
+	view->addr = mmap(NULL, view->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (view->addr == MAP_FAILED) {
+		rc = -errno;
+		close(fd);
+		view->fd = -1;
+		view->addr = NULL;
+		return rc;
+	}
+	if (view->is_dmabuf) {
+		rc = dmabuf_sync(fd, DMA_BUF_SYNC_START);
+		if (rc) {
+			tool_unmap_plane(view);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+tool_unmap_plane(struct plane_view *view)
+{
+	if (view->addr) {
+		if (view->is_dmabuf)
+			dmabuf_sync(view->fd, DMA_BUF_SYNC_END);
+		munmap(view->addr, view->size);
+	}
+	if (view->fd > 0)
+		close(view->fd);
+	memset(view, 0, sizeof(*view));
+	view->fd = -1;
+}
+
+const char *
+tool_plane_name(uint32_t drm_plane_type)
+{
+	return drm_plane_type == 2 ? "cursor" : "primary";
+}
+
+const char *
+tool_event_name(uint32_t type)
+{
+	switch (type) {
+	case VGFB_EVENT_PLANE_CHANGED: return "plane-changed";
+	case VGFB_EVENT_FLIP: return "flip";
+	case VGFB_EVENT_DAMAGE: return "damage";
+	case VGFB_EVENT_PLANE_DISABLED: return "plane-disabled";
+	case VGFB_EVENT_GUEST_GONE: return "guest-gone";
+	case VGFB_EVENT_OVERFLOW: return "overflow";
+	default: return "unknown";
+	}
+}
+
+void
+tool_format_fourcc(uint32_t fourcc, char out[5])
+{
+	for (int i = 0; i < 4; i++) {
+		char c = (char)((fourcc >> (8 * i)) & 0xff);
+
+		out[i] = (c >= 0x20 && c < 0x7f) ? c : '?';
+	}
+	out[4] = '\0';
+}

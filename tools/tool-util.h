@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* What vgfb-query and vgfb-dump share: opening a target, reading a plane. */
+#ifndef VGFB_TOOL_UTIL_H
+#define VGFB_TOOL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vgfb/vgfb.h>
+
+#define DEFAULT_TARGET "sim"
+
+enum plane_mode {
+	MODE_AUTO,
+	MODE_DMABUF,
+	MODE_REGION,
+};
+
+int tool_parse_mode(const char *s, enum plane_mode *mode);
+
+/* vgfb_open() with the tool's verbosity; prints the error itself. */
+int tool_open(const char *progname, const char *target, int verbose,
+	      struct vgfb **out);
+
+/* MODE_AUTO resolved against what the target offers. */
+uint32_t tool_query_flag(struct vgfb *ctx, enum plane_mode mode);
+
+/*
+ * A CPU view of a plane: the dma-buf (with DMA_BUF_IOCTL_SYNC around the
+ * read) or the region, mapped read-only.
+ */
+struct plane_view {
+	int fd;
+	void *addr;
+	size_t size;
+	bool is_dmabuf;
+};
+
+int tool_map_plane(struct vgfb *ctx, uint32_t flag,
+		   const struct vfio_device_gfx_plane_info *info,
+		   struct plane_view *view);
+void tool_unmap_plane(struct plane_view *view);
+
+const char *tool_plane_name(uint32_t drm_plane_type);
+const char *tool_event_name(uint32_t type);
+void tool_format_fourcc(uint32_t fourcc, char out[5]);
+
+#endif
