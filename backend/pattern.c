@@ -10,18 +10,19 @@
 
 /*
  * Frame n, pixel (x, y), see docs/test-pattern.md:
- *   R = (x + n) mod 256
+ *   R = (x + 8n) mod 256
  *   G = (y + 2n) mod 256
  *   B = 0xc0 on odd 32x32 checker squares, 0x40 on even ones, + (n mod 64)
- * Every frame differs from its neighbours in every pixel, so a stale or
- * torn frame cannot pass a comparison.
+ * R moves by 8 a frame, so even after RGB565's 5-bit truncation every frame
+ * differs from its neighbours in every pixel: a stale or torn frame cannot
+ * pass a comparison.
  */
 void
 vgfb_pattern_rgba(uint64_t frame, uint32_t x, uint32_t y, uint8_t rgba[4])
 {
 	uint32_t checker = ((x >> 5) ^ (y >> 5)) & 1;
 
-	rgba[0] = (uint8_t)(x + frame);
+	rgba[0] = (uint8_t)(x + 8 * frame);
 	rgba[1] = (uint8_t)(y + 2 * frame);
 	rgba[2] = (uint8_t)((checker ? 0xc0 : 0x40) + (frame & 0x3f));
 	rgba[3] = 0xff;

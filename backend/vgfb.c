@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,3 +322,16 @@ vgfb_sim_destroy_guest(struct vgfb *ctx)
 
 	return sim ? vgfb__sim_destroy_guest(sim) : -ENOTSUP;
 }
+
+/*
+ * The plane record is the kernel's, byte for byte (see tests/test-abi.c).
+ * Older uapi headers (Debian 12's) lack the trailing `reserved` field that
+ * newer ones name; on LP64 both are 64 bytes, the last 4 being padding.
+ */
+_Static_assert(sizeof(struct vfio_device_gfx_plane_info) == 64,
+	       "vfio_device_gfx_plane_info size");
+_Static_assert(offsetof(struct vfio_device_gfx_plane_info, drm_format_mod) == 16,
+	       "drm_format_mod offset");
+_Static_assert(offsetof(struct vfio_device_gfx_plane_info, dmabuf_id) == 56,
+	       "dmabuf_id offset");
+_Static_assert(sizeof(struct vgfb_event) == 40, "vgfb_event is wire format");

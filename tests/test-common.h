@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VGFB_TEST_COMMON_H
+#define VGFB_TEST_COMMON_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <vgfb/vgfb.h>
+
+#ifndef DRM_PLANE_TYPE_PRIMARY
+#define DRM_PLANE_TYPE_PRIMARY 1
+#define DRM_PLANE_TYPE_CURSOR 2
+#endif
+
+/* Number of fds open in this process. */
+int test_count_fds(void);
+
+/* Adds a checked fixture that fails a test which leaks an fd. */
+void test_add_fd_leak_check(TCase *tc);
+
+/* Runs the suite; returns the process exit code. */
+int test_run(Suite *s);
+
+/* The last message the library logged through test_open_sim() contexts. */
+const char *test_last_log(void);
+void test_clear_log(void);
+
+/* vgfb_open() that must succeed, with logging captured. */
+struct vgfb *test_open(const char *target);
+
+/* A query that fills argsz/flags/type; returns vgfb_query_plane_ext(). */
+int test_query(struct vgfb *ctx, uint32_t flags, uint32_t type,
+	       struct vfio_device_gfx_plane_info *info,
+	       struct vgfb_plane_ext *ext);
+
+/* Map a region/dma-buf fd of size bytes read-only; NULL on failure. */
+void *test_map(int fd, size_t size);
+
+#endif
