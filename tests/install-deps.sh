@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install, with apt, what vgfb needs on a fresh Debian 12 machine (as root).
+#   tests/install-deps.sh          build + unit tests + tools
+#   tests/install-deps.sh --all    also the vm and xen test tiers
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+
+base="build-essential autoconf automake libtool pkg-config xz-utils \
+check libsubunit-dev valgrind libdrm-dev libpng-dev linux-libc-dev \
+clang libclang-rt-14-dev"
+
+missing=""
+for p in $base; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: run as root to install:$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ "${1:-}" = "--all" ]; then
+	for tier in vm xen; do
+		if [ -x "$here/$tier/install-deps.sh" ]; then
+			"$here/$tier/install-deps.sh"
+		fi
+	done
+fi
