@@ -8,15 +8,20 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/_build"
 
 "$top/tests/install-deps.sh"
-if [ ! -x "$top/configure" ]; then
-	(cd "$top" && NOCONFIGURE=1 ./autogen.sh >/dev/null)
-fi
 mkdir -p "$build"
+log="$build/demo-build.log"
+quiet() {
+	"$@" >>"$log" 2>&1 || { cat "$log"; echo "failed: $*" >&2; exit 1; }
+}
+: >"$log"
+if [ ! -x "$top/configure" ]; then
+	quiet sh -c "cd '$top' && NOCONFIGURE=1 ./autogen.sh"
+fi
 cd "$build"
 if [ ! -f Makefile ]; then
-	"$top/configure" --enable-tools >/dev/null
+	quiet "$top/configure" --enable-tools
 fi
-make -j"$(nproc)" >/dev/null
+quiet make -j"$(nproc)"
 
 echo "== vgfb-query --target sim"
 ./tools/vgfb-query --target sim
