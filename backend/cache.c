@@ -116,7 +116,8 @@ key_equal(const struct vgfb_cache_entry *e, const struct vgfb_cache_key *k,
 	    a->height != k->height || a->stride != k->stride ||
 	    a->size != k->size || a->n_frames != k->n_frames ||
 	    a->modifier != k->modifier ||
-	    a->frames_are_grants != k->frames_are_grants)
+	    a->frames_are_grants != k->frames_are_grants ||
+	    a->frames_are_machine != k->frames_are_machine)
 		return false;
 	if (k->n_frames == 0)
 		return a->gpa == k->gpa;

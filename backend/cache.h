@@ -30,6 +30,7 @@ struct vgfb_cache_key {
 	uint64_t modifier;
 	uint64_t gpa;
 	bool frames_are_grants;
+	bool frames_are_machine;
 };
 
 struct vgfb_cache_entry {

@@ -228,6 +228,7 @@ ensure_backing(struct vgfb_local *m, struct vgfb_cache_entry *e)
 		.n_frames = e->key.n_frames,
 		.frames = e->frames,
 		.frames_are_grants = e->key.frames_are_grants,
+		.frames_are_machine = e->key.frames_are_machine,
 	};
 	int rc;
 
@@ -321,6 +322,7 @@ cache_key_of(uint32_t head, uint32_t plane_type,
 	k->n_frames = d->n_frames;
 	k->gpa = d->n_frames ? 0 : d->gpa;
 	k->frames_are_grants = d->frames_are_grants;
+	k->frames_are_machine = d->frames_are_machine;
 }
 
 static int
@@ -337,6 +339,9 @@ local_query(struct vgfb *ctx, uint32_t head,
 	char why[256];
 	int rc;
 
+	/* Backends with their own events (xenstore, rings) catch up first. */
+	if (m->be->dispatch && !m->guest_gone)
+		m->be->dispatch(m->be_priv);
 	if (m->guest_gone)
 		return -ENODEV;
 	if (head >= m->be->head_count(m->be_priv))
@@ -535,27 +540,35 @@ static const struct vgfb_ctx_ops local_ops = {
 
 /* ---- open ---- */
 
-struct split_args {
-	char exporter[16];
-	char *rest;		/* options for the backend */
-	size_t rest_len;
-};
-
+/*
+ * Take "exporter=NAME" out of the target's options; everything else goes to
+ * the backend untouched, in order (the backend validates it).
+ */
 static int
-split_option(void *data, const char *key, const char *value)
+split_exporter(const char *args, char *exporter, size_t exporter_len,
+	       char *rest)
 {
-	struct split_args *s = data;
-	size_t used = strlen(s->rest);
+	const char *p = args;
 
-	if (strcmp(key, "exporter") == 0) {
-		if (strlen(value) >= sizeof(s->exporter))
-			return -EINVAL;
-		strcpy(s->exporter, value);
-		return 0;
+	*rest = '\0';
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > 9 && strncmp(p, "exporter=", 9) == 0) {
+			if (len - 9 >= exporter_len)
+				return -EINVAL;
+			memcpy(exporter, p + 9, len - 9);
+			exporter[len - 9] = '\0';
+		} else {
+			if (*rest)
+				strcat(rest, ",");
+			strncat(rest, p, len);
+		}
+		p += len;
+		if (*p == ',')
+			p++;
 	}
-	if (snprintf(s->rest + used, s->rest_len - used, "%s%s=%s",
-		     used ? "," : "", key, value) >= (int)(s->rest_len - used))
-		return -EINVAL;
 	return 0;
 }
 
@@ -571,7 +584,7 @@ int
 vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 		 const char *args)
 {
-	struct split_args split = { .exporter = "auto" };
+	char exporter[16] = "auto", *rest;
 	struct vgfb_local *m;
 	int rc, be_fd;
 
@@ -586,15 +599,14 @@ vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 	ctx->ops = &local_ops;
 	ctx->backend_name = be->name;
 
-	split.rest_len = strlen(args) + 1;
-	split.rest = calloc(1, split.rest_len);
-	if (!split.rest) {
+	rest = calloc(1, strlen(args) + 1);
+	if (!rest) {
 		rc = -ENOMEM;
 		goto out_close;
 	}
-	rc = vgfb__parse_options(args, split_option, &split);
+	rc = split_exporter(args, exporter, sizeof(exporter), rest);
 	if (rc) {
-		log_error(ctx, "malformed options \"%s\"", args);
+		log_error(ctx, "malformed exporter option in \"%s\"", args);
 		goto out_close;
 	}
 
@@ -614,7 +626,7 @@ vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 	if (rc)
 		goto out_close;
 
-	rc = be->open(m, split.rest, &m->be_priv);
+	rc = be->open(m, rest, &m->be_priv);
 	if (rc) {
 		m->be_priv = NULL;
 		goto out_close;
@@ -628,14 +640,14 @@ vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 		for (unsigned int p = 0; p < N_PLANE_KINDS; p++)
 			m->damage[h][p].all = true;
 
-	rc = build_ladder(m, split.exporter);
+	rc = build_ladder(m, exporter);
 	if (rc)
 		goto out_close;
-	free(split.rest);
+	free(rest);
 	return 0;
 
 out_close:
-	free(split.rest);
+	free(rest);
 	local_close(ctx);
 	ctx->ops = NULL;
 	return rc;

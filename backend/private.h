@@ -100,6 +100,12 @@ struct vgfb_plane_desc {
 	uint32_t n_frames;	/* 0: contiguous from gpa */
 	const uint64_t *frames;	/* guest frame numbers or grant refs */
 	bool frames_are_grants;
+	/*
+	 * A PV Xen guest names machine frames, not guest frames: they cannot
+	 * be checked against its memory map; Xen checks that the guest owns
+	 * each one when it is mapped.
+	 */
+	bool frames_are_machine;
 	uint32_t x_pos, y_pos;	/* cursor position */
 	uint32_t x_hot, y_hot;	/* cursor hotspot, 0xFFFFFFFF unknown */
 	uint64_t frame_seq;
@@ -207,6 +213,9 @@ int vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 int vgfb__client_open(struct vgfb *ctx, const char *socket_path);
 
 extern const struct vgfb_backend_ops vgfb__backend_sim;
+#ifdef HAVE_XEN
+extern const struct vgfb_backend_ops vgfb__backend_xen;
+#endif
 
 /* The local context a backend belongs to (for logging and events). */
 struct vgfb *vgfb__local_ctx(struct vgfb_local *m);

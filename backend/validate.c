@@ -81,8 +81,8 @@ check_buffer(const struct vgfb_plane_desc *d, const struct vgfb_memmap *map,
 	if ((uint64_t)d->n_frames * VGFB_PAGE_SIZE < bytes)
 		return refuse(why, len, "%" PRIu32 " frames cannot hold %"
 			      PRIu64 " bytes", d->n_frames, bytes);
-	if (d->frames_are_grants)
-		return 0;	/* Xen checks grants when they are mapped */
+	if (d->frames_are_grants || d->frames_are_machine)
+		return 0;	/* Xen checks ownership when they are mapped */
 	for (uint32_t i = 0; i < d->n_frames; i++) {
 		uint64_t gpa;
 

@@ -62,6 +62,10 @@ open_target(struct vgfb *ctx, const char *target)
 		}
 		return vgfb__client_open(ctx, rest);
 	}
+#ifdef HAVE_XEN
+	if (has_prefix(target, "xen:", &rest))
+		return vgfb__local_open(ctx, &vgfb__backend_xen, rest);
+#endif
 	if (has_prefix(target, "xen:", &rest) ||
 	    has_prefix(target, "acrn:", &rest)) {
 		log_error(ctx, "target \"%s\": this backend is not implemented "

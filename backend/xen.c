@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Xen hypervisor backend: a guest's frames through foreign memory
+ * mapping, its xenstore devices, event channels, and its death
+ * (@releaseDomain).  Plane sources live in xen-vfb.c.
+ *
+ * Target: "xen:DOMID" or "xen:NAME", then options:
+ *   videoram=MiB   cap on the framebuffer a guest may hand us
+ *   vfb=create     add the vfb device to the guest ourselves when the
+ *                  toolstack did not (no QEMU needed)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "xen.h"
+
+#define MAX_VIDEORAM_MIB 256u
+
+struct vgfb *
+xen_ctx(struct vgfb_xen *x)
+{
+	return vgfb__local_ctx(x->m);
+}
+
+char *
+xen_read(struct vgfb_xen *x, const char *dir, const char *node)
+{
+	char path[256];
+	unsigned int len;
+	char *v;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
+		return NULL;
+	v = xs_read(x->xs, XBT_NULL, path, &len);
+	if (v && strlen(v) != len) {	/* embedded NUL: not a value of ours */
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+int
+xen_read_uint(struct vgfb_xen *x, const char *dir, const char *node,
+	      uint64_t max, uint64_t *out)
+{
+	char *v = xen_read(x, dir, node), *end;
+	unsigned long long n;
+	int rc = 0;
+
+	if (!v)
+		return -ENOENT;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || n > max)
+		rc = -EINVAL;
+	else
+		*out = n;
+	free(v);
+	return rc;
+}
+
+int
+xen_write(struct vgfb_xen *x, const char *dir, const char *node,
+	  const char *fmt, ...)
+{
+	char path[256], value[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return xs_write(x->xs, XBT_NULL, path, value, strlen(value)) ? 0
+								     : -errno;
+}
+
+void *
+xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
+	       const uint64_t *frames)
+{
+	xen_pfn_t *pfns;
+	int *err;
+	void *addr = NULL;
+
+	pfns = calloc(n, sizeof(*pfns));
+	err = calloc(n, sizeof(*err));
+	if (!pfns || !err) {
+		errno = ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		pfns[i] = (xen_pfn_t)frames[i];
+	addr = xenforeignmemory_map(x->fmem, x->domid, prot, n, pfns, err);
+	if (!addr)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		if (err[i]) {
+			log_error(xen_ctx(x), "xen: domain %u frame %u "
+				  "(0x%llx) cannot be mapped: %s", x->domid, i,
+				  (unsigned long long)frames[i],
+				  strerror(-err[i]));
+			xenforeignmemory_unmap(x->fmem, addr, n);
+			addr = NULL;
+			errno = -err[i];
+			break;
+		}
+	}
+out:
+	free(pfns);
+	free(err);
+	return addr;
+}
+
+void
+xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n)
+{
+	if (addr)
+		xenforeignmemory_unmap(x->fmem, addr, n);
+}
+
+/* ---- the guest's life ---- */
+
+static int
+domain_info(struct vgfb_xen *x, xc_dominfo_t *info)
+{
+	if (xc_domain_getinfo(x->xc, x->domid, 1, info) != 1 ||
+	    info->domid != x->domid)
+		return -ESRCH;
+	return 0;
+}
+
+static void
+check_alive(struct vgfb_xen *x)
+{
+	xc_dominfo_t info;
+
+	if (x->gone)
+		return;
+	if (domain_info(x, &info) == 0 && !info.dying && !info.shutdown)
+		return;
+	x->gone = true;
+	log_info(xen_ctx(x), "xen: domain %u is gone", x->domid);
+	vgfb__emit(x->m, &(struct vgfb_event){ .type = VGFB_EVENT_GUEST_GONE });
+}
+
+/* ---- target parsing ---- */
+
+static int
+lookup_name(struct vgfb_xen *x, const char *name, uint32_t *domid)
+{
+	unsigned int n = 0;
+	char **doms = xs_directory(x->xs, XBT_NULL, "/local/domain", &n);
+	int rc = -ENOENT;
+
+	for (unsigned int i = 0; doms && i < n; i++) {
+		char dir[64], *v;
+		unsigned long id;
+		char *end;
+
+		snprintf(dir, sizeof(dir), "/local/domain/%s", doms[i]);
+		v = xen_read(x, dir, "name");
+		if (v && strcmp(v, name) == 0) {
+			id = strtoul(doms[i], &end, 10);
+			if (*end == '\0' && id < 0x7ff0) {
+				*domid = (uint32_t)id;
+				rc = 0;
+			}
+		}
+		free(v);
+		if (rc == 0)
+			break;
+	}
+	free(doms);
+	return rc;
+}
+
+struct xen_options {
+	struct vgfb_xen *x;
+};
+
+static int
+xen_option(void *data, const char *key, const char *value)
+{
+	struct vgfb_xen *x = data;
+	char *end;
+	unsigned long n;
+
+	if (strcmp(key, "videoram") == 0) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno || *end || n == 0 || n > MAX_VIDEORAM_MIB)
+			return -EINVAL;
+		x->videoram_limit = (uint64_t)n << 20;
+		return 0;
+	}
+	if (strcmp(key, "vfb") == 0) {
+		if (strcmp(value, "create") == 0)
+			x->create_vfb = true;
+		else if (strcmp(value, "existing") != 0)
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int
+parse_target(struct vgfb_xen *x, const char *args)
+{
+	const char *comma = strchr(args, ',');
+	size_t len = comma ? (size_t)(comma - args) : strlen(args);
+	char who[65];
+	char *end;
+	unsigned long id;
+	int rc;
+
+	if (len == 0 || len >= sizeof(who))
+		return -EINVAL;
+	memcpy(who, args, len);
+	who[len] = '\0';
+	errno = 0;
+	id = strtoul(who, &end, 10);
+	if (*end == '\0' && !errno) {
+		if (id == 0 || id >= 0x7ff0)	/* DOMID_FIRST_RESERVED */
+			return -EINVAL;
+		x->domid = (uint32_t)id;
+	} else {
+		rc = lookup_name(x, who, &x->domid);
+		if (rc) {
+			log_error(xen_ctx(x), "xen: no domain named \"%s\"", who);
+			return rc;
+		}
+	}
+	return comma ? vgfb__parse_options(comma + 1, xen_option, x) : 0;
+}
+
+/* ---- backend ops ---- */
+
+static void xen_close(void *priv);
+
+static int
+watch_fd(struct vgfb_xen *x, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int
+xen_open(struct vgfb_local *m, const char *args, void **priv)
+{
+	struct vgfb_xen *x;
+	xc_dominfo_t info;
+	xen_pfn_t max_gpfn = 0;
+	int rc;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->m = m;
+	x->epoll_fd = -1;
+	x->xs = xs_open(0);
+	x->xc = xc_interface_open(NULL, NULL, 0);
+	x->fmem = xenforeignmemory_open(NULL, 0);
+	x->xce = xenevtchn_open(NULL, 0);
+	if (!x->xs || !x->xc || !x->fmem || !x->xce) {
+		/* No Xen here (or not dom0): the hypervisor is missing. */
+		log_error(vgfb__local_ctx(m), "xen: cannot open the Xen "
+			  "interfaces (not dom0, or xenstored not running): %s",
+			  strerror(errno ? errno : ENODEV));
+		rc = -ENOTSUP;
+		goto out_close;
+	}
+	rc = parse_target(x, args);
+	if (rc) {
+		if (rc == -EINVAL)
+			log_error(vgfb__local_ctx(m), "xen: bad target "
+				  "\"xen:%s\" (DOMID or NAME, then videoram=MiB,"
+				  " vfb=create)", args);
+		goto out_close;
+	}
+	rc = domain_info(x, &info);
+	if (rc) {
+		log_error(vgfb__local_ctx(m), "xen: no domain %u", x->domid);
+		goto out_close;
+	}
+	x->pv = !info.hvm;
+	if (!x->pv) {
+		if (xc_domain_maximum_gpfn(x->xc, x->domid, &max_gpfn) < 0) {
+			rc = -errno;
+			goto out_close;
+		}
+		x->ram.start = 0;
+		x->ram.size = ((uint64_t)max_gpfn + 1) * VGFB_PAGE_SIZE;
+	}
+
+	x->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (x->epoll_fd < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	rc = watch_fd(x, xs_fileno(x->xs));
+	if (rc == 0)
+		rc = watch_fd(x, xenevtchn_fd(x->xce));
+	if (rc)
+		goto out_close;
+	if (!xs_watch(x->xs, "@releaseDomain", "release")) {
+		rc = -errno;
+		goto out_close;
+	}
+	rc = xen_vfb_new(x, &x->vfb);
+	if (rc)
+		goto out_close;
+	log_info(vgfb__local_ctx(m), "xen: serving domain %u (%s guest)",
+		 x->domid, x->pv ? "PV" : "PVH/HVM");
+	*priv = x;
+	return 0;
+
+out_close:
+	xen_close(x);
+	return rc;
+}
+
+static void
+xen_close(void *priv)
+{
+	struct vgfb_xen *x = priv;
+
+	if (!x)
+		return;
+	xen_vfb_free(x->vfb);
+	if (x->epoll_fd >= 0)
+		close(x->epoll_fd);
+	if (x->xce)
+		xenevtchn_close(x->xce);
+	if (x->fmem)
+		xenforeignmemory_close(x->fmem);
+	if (x->xc)
+		xc_interface_close(x->xc);
+	if (x->xs)
+		xs_close(x->xs);
+	free(x);
+}
+
+static uint32_t
+xen_head_count(void *priv)
+{
+	return 1;	/* vfb: one screen; vdispl connectors come later */
+}
+
+static int
+xen_get_plane(void *priv, uint32_t head, uint32_t plane_type,
+	      struct vgfb_plane_desc *desc)
+{
+	struct vgfb_xen *x = priv;
+
+	if (x->gone || head != 0)
+		return -ENODEV;
+	return xen_vfb_get_plane(x->vfb, plane_type, desc);
+}
+
+static int
+xen_get_memmap(void *priv, struct vgfb_memmap *map)
+{
+	struct vgfb_xen *x = priv;
+
+	/* PV planes carry machine frames, checked by Xen at map time. */
+	map->ranges = x->pv ? NULL : &x->ram;
+	map->n_ranges = x->pv ? 0 : 1;
+	return 0;
+}
+
+static int
+xen_get_backing(void *priv, const struct vgfb_plane_desc *desc, uint64_t size,
+		struct vgfb_backing *out)
+{
+	struct vgfb_xen *x = priv;
+
+	if (x->gone)
+		return -ENODEV;
+	if (!desc->n_frames || (uint64_t)desc->n_frames * VGFB_PAGE_SIZE < size)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->kind = desc->frames_are_grants ? VGFB_BACKING_XEN_GRANTS
+					    : VGFB_BACKING_XEN_FOREIGN;
+	out->size = size;
+	out->xen.domid = x->domid;
+	out->xen.count = (uint32_t)(size / VGFB_PAGE_SIZE);
+	out->xen.frames = desc->frames;
+	return 0;
+}
+
+static int
+xen_map(void *priv, const struct vgfb_backing *b, const void **addr)
+{
+	struct vgfb_xen *x = priv;
+	void *p;
+
+	if (b->kind != VGFB_BACKING_XEN_FOREIGN)
+		return -ENOTSUP;
+	p = xen_map_frames(x, PROT_READ, b->xen.count, b->xen.frames);
+	if (!p)
+		return errno ? -errno : -EFAULT;
+	*addr = p;
+	return 0;
+}
+
+static void
+xen_unmap(void *priv, const struct vgfb_backing *b, const void *addr)
+{
+	xen_unmap_frames(priv, (void *)addr, b->xen.count);
+}
+
+static int
+xen_event_fd(void *priv)
+{
+	return ((struct vgfb_xen *)priv)->epoll_fd;
+}
+
+static bool
+readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+static int
+xen_dispatch(void *priv)
+{
+	struct vgfb_xen *x = priv;
+	char **w;
+
+	while ((w = xs_check_watch(x->xs))) {
+		if (strcmp(w[XS_WATCH_TOKEN], "release") == 0)
+			check_alive(x);
+		else if (strcmp(w[XS_WATCH_TOKEN], "vfb") == 0 && !x->gone)
+			xen_vfb_watch_fired(x->vfb);
+		free(w);
+	}
+	while (readable(xenevtchn_fd(x->xce))) {
+		xenevtchn_port_or_error_t port = xenevtchn_pending(x->xce);
+
+		if (port < 0)
+			break;
+		if (!x->gone)
+			xen_vfb_port_fired(x->vfb, (evtchn_port_t)port);
+		xenevtchn_unmask(x->xce, (evtchn_port_t)port);
+	}
+	return 0;
+}
+
+const struct vgfb_backend_ops vgfb__backend_xen = {
+	.name = "xen",
+	.open = xen_open,
+	.close = xen_close,
+	.head_count = xen_head_count,
+	.get_plane = xen_get_plane,
+	.get_memmap = xen_get_memmap,
+	.get_backing = xen_get_backing,
+	.map = xen_map,
+	.unmap = xen_unmap,
+	.event_fd = xen_event_fd,
+	.dispatch = xen_dispatch,
+};
