@@ -1,35 +1,138 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the vgfb.ko rung lands (issue 4): always unavailable. */
+/*
+ * The vgfb.ko rung, top of the exporter ladder: /dev/vgfb pins a range of
+ * this process's page-backed memory (the backend's mapping of guest RAM)
+ * and returns a dma-buf that keeps those pages alive by itself.  The Xen
+ * forms (foreign frames, grant references) are reserved in the uapi and
+ * answered -ENOTSUP here until the module implements them.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "private.h"
+#include "../kernel/uapi/vgfb_kmod.h"
+
+#define VGFBKO_DEV "/dev/vgfb"
+
+struct vgfbko_exporter {
+	int fd;
+	uint64_t features;
+	uint32_t max_pages;
+};
 
 static int
 vgfbko_probe(struct vgfb_local *m, void **priv, char *why, size_t why_len)
 {
-	snprintf(why, why_len, "vgfb.ko support is not built yet");
-	return -ENODEV;
+	struct vgfb_version version = { 0 };
+	struct vgfbko_exporter *x;
+	int fd;
+	int rc;
+
+	fd = open(VGFBKO_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(why, why_len, "%s: %s%s", VGFBKO_DEV, strerror(-rc),
+			 rc == -ENOENT ? " (is vgfb.ko loaded?)" : "");
+		return rc;
+	}
+
+	rc = vgfb__ioctl(fd, VGFB_IOC_VERSION, &version);
+	if (rc < 0) {
+		snprintf(why, why_len, "%s: version query failed: %s",
+			 VGFBKO_DEV, strerror(-rc));
+		/* ENOTTY: something else owns the name. */
+		rc = rc == -ENOTTY ? -ENODEV : rc;
+		goto out_close;
+	}
+	if (version.major != VGFB_KMOD_VERSION_MAJOR) {
+		snprintf(why, why_len,
+			 "%s speaks uapi %u.%u, this library needs %u.x",
+			 VGFBKO_DEV, version.major, version.minor,
+			 VGFB_KMOD_VERSION_MAJOR);
+		rc = -EPROTONOSUPPORT;
+		goto out_close;
+	}
+
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		rc = -ENOMEM;
+		goto out_close;
+	}
+	x->fd = fd;
+	x->features = version.features;
+	x->max_pages = version.max_pages;
+	*priv = x;
+	return 0;
+
+out_close:
+	close(fd);
+	return rc;
+}
+
+static void
+vgfbko_release(void *priv)
+{
+	struct vgfbko_exporter *x = priv;
+
+	if (!x)
+		return;
+	close(x->fd);
+	free(x);
 }
 
 static bool
 vgfbko_supports(void *priv, enum vgfb_backing_kind kind)
 {
-	return false;
+	struct vgfbko_exporter *x = priv;
+
+	switch (kind) {
+	case VGFB_BACKING_MEMFD:
+		return x->features & VGFB_FEATURE_USER;
+	case VGFB_BACKING_XEN_FOREIGN:
+	case VGFB_BACKING_XEN_GRANTS:
+	default:
+		/* Reserved in the uapi; not implemented by the module yet. */
+		return false;
+	}
 }
 
 static int
 vgfbko_export(void *priv, const struct vgfb_backing *b)
 {
-	return -ENOTSUP;
+	struct vgfbko_exporter *x = priv;
+	struct vgfb_create_user create = {
+		.addr = (uint64_t)(uintptr_t)b->memfd.addr,
+		.size = b->size,
+		.flags = 0,
+	};
+	int rc;
+
+	if (b->kind != VGFB_BACKING_MEMFD || !(x->features & VGFB_FEATURE_USER))
+		return -ENOTSUP;
+	if (!b->memfd.addr || b->size == 0 ||
+	    b->size % VGFB_PAGE_SIZE != 0 ||
+	    (uintptr_t)b->memfd.addr % VGFB_PAGE_SIZE != 0)
+		return -EINVAL;
+	if (b->size / VGFB_PAGE_SIZE > x->max_pages)
+		return -E2BIG;
+
+	rc = vgfb__ioctl(x->fd, VGFB_IOC_CREATE_USER, &create);
+	if (rc < 0)
+		return rc;
+	return create.fd;
 }
 
 const struct vgfb_exporter_ops vgfb__exporter_vgfbko = {
 	.name = "vgfb",
 	.is_dmabuf = true,
 	.probe = vgfbko_probe,
+	.release = vgfbko_release,
 	.supports = vgfbko_supports,
 	.export = vgfbko_export,
 };

@@ -3,6 +3,7 @@
 # the tiers need, build with warnings as errors, then
 #   unit    make check (Check suites, valgrind pass, symbol and header checks)
 #   dist    make distcheck (everything built and tested from the tarball)
+#   checkpatch  the kernel module against checkpatch.pl --strict
 #   vm      make check-vm (vgfb.ko in Debian's own kernels under qemu)
 #   xen     make check-xen (real Xen 4.17 with real guests under qemu)
 # and print one summary line.  Exit status: 0 only when no tier failed.
@@ -53,6 +54,9 @@ has_target() {
 tier build make -j"$(nproc)"
 tier unit make -j"$(nproc)" check
 tier dist make -j"$(nproc)" distcheck
+if has_target checkpatch; then
+	tier checkpatch make checkpatch
+fi
 for t in vm xen; do
 	if has_target "check-$t"; then
 		tier "$t" make "check-$t"

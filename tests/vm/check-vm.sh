@@ -1,0 +1,328 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The vm tier: build vgfb.ko against Debian 12's kernel and against the
+# bookworm-backports kernel, pack a test initramfs for each (busybox, the
+# module, the static test programs, the DRM modules they import into),
+# boot it in qemu-system-x86_64 -accel tcg, and read the results from the
+# serial console.
+#
+# Usage: tests/vm/check-vm.sh      (`make check-vm` sets the variables)
+#
+#   srcdir=DIR            top source directory (default: this script's ../..)
+#   builddir=DIR          top build directory with libvgfb-core.la; when
+#                         missing, the sim-through-libvgfb test is skipped
+#   VGFB_VM_WORKDIR=DIR   scratch space (default: $builddir/tests/vm/work)
+#   VGFB_VM_KERNELS="..." kernel versions to boot (default: stock + backports)
+#   VGFB_VM_TIMEOUT=S     one boot, qemu start to power-off (default: 300)
+#   VGFB_VM_LOCK=FILE     qemu runs under flock FILE (default /tmp/vgfb-qemu.lock)
+#   VGFB_VM_LOCK_WAIT=S   longest wait for that lock (default: 1800)
+#
+# Fails on any FAIL line, on a missing closing line, on a timeout, and on
+# "Oops", "WARNING:", "BUG:" or "Kernel panic" anywhere in a console log.
+# Prints "vm: N passed, N failed, N skipped" last.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(cd "${srcdir:-$here/../..}" && pwd)
+builddir=${builddir:-}
+[ -n "$builddir" ] && builddir=$(cd "$builddir" && pwd)
+work=${VGFB_VM_WORKDIR:-${builddir:-/tmp}/tests/vm/work}
+timeout=${VGFB_VM_TIMEOUT:-300}
+lock=${VGFB_VM_LOCK:-/tmp/vgfb-qemu.lock}
+lock_wait=${VGFB_VM_LOCK_WAIT:-1800}
+CC=${CC:-gcc}
+
+# shellcheck source=tests/vm/kernels.sh
+. "$srcdir/tests/vm/kernels.sh"
+
+passed=0
+failed=0
+skipped=0
+qemu_pid=
+
+note() {
+	echo "check-vm: $*"
+}
+
+# A host-side result, in the same format as the guest's.
+host_result() {
+	echo "VGFB_RESULT $1 $2 ${3:-}"
+	case $2 in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)) ;;
+	*) skipped=$((skipped + 1)) ;;
+	esac
+}
+
+cleanup() {
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null
+		sleep 1
+		kill -9 "$qemu_pid" 2>/dev/null
+	fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+build_tests() {
+	local inc_drm
+
+	inc_drm=$(pkg-config --cflags-only-I libdrm 2>/dev/null)
+	[ -n "$inc_drm" ] || inc_drm=-I/usr/include/libdrm
+	mkdir -p "$work/bin"
+	# shellcheck disable=SC2086
+	if ! $CC -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -static -pthread \
+		$inc_drm -o "$work/bin/vgfb-vmtest" \
+		"$srcdir/tests/vm/vgfb-vmtest.c"; then
+		host_result build_vmtest FAIL "static build of vgfb-vmtest failed"
+		return 1
+	fi
+
+	# The same tests as a 32-bit program: the compat_ioctl path.
+	rm -f "$work/bin/vgfb-vmtest32"
+	# shellcheck disable=SC2086
+	if ! $CC -m32 -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
+		-static -pthread $inc_drm -o "$work/bin/vgfb-vmtest32" \
+		"$srcdir/tests/vm/vgfb-vmtest.c" 2> "$work/bin/vmtest32.log"; then
+		note "no 32-bit build (gcc-multilib?): compat tests skipped"
+		rm -f "$work/bin/vgfb-vmtest32"
+	fi
+
+	rm -f "$work/bin/vgfb-simtest"
+	if [ -n "$builddir" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
+		# XEN_LIBS: the core carries the Xen backend when configured with it
+		# shellcheck disable=SC2086
+		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
+			-I"$srcdir/include" -I"$srcdir/backend" -I"$builddir" \
+			-o "$work/bin/vgfb-simtest" \
+			"$srcdir/tests/vm/vgfb-simtest.c" \
+			"$builddir/.libs/libvgfb-core.a" \
+			"$builddir/.libs/libvgfb-format.a" \
+			-Wl,--start-group ${XEN_LIBS:-} -Wl,--end-group -pthread; then
+			host_result build_simtest FAIL "static build of vgfb-simtest failed"
+			return 1
+		fi
+		# tests/test-dmabuf.c: every format, zero copy, lifetimes (TAP)
+		# shellcheck disable=SC2086
+		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
+			-I"$srcdir/include" -I"$srcdir/backend" -I"$builddir" \
+			$inc_drm -o "$work/bin/test-dmabuf" \
+			"$srcdir/tests/test-dmabuf.c" \
+			"$builddir/.libs/libvgfb-core.a" \
+			"$builddir/.libs/libvgfb-format.a" \
+			-Wl,--start-group ${XEN_LIBS:-} -Wl,--end-group -pthread; then
+			host_result build_test_dmabuf FAIL "static build of test-dmabuf failed"
+			return 1
+		fi
+	else
+		note "no libvgfb-core.a in '${builddir:-}': sim tests will be skipped"
+	fi
+	return 0
+}
+
+# build_module KVER DIR: vgfb.ko for KVER in DIR/vgfb.ko.
+build_module() {
+	local kver=$1 dir=$2
+
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -r "$srcdir/kernel/." "$dir/"
+	rm -f "$dir"/*.o "$dir"/*.ko "$dir"/.*.cmd
+	make -s -C "$dir" KDIR="/lib/modules/$kver/build" modules \
+		> "$dir/build.log" 2>&1
+}
+
+# pack_initramfs KVER ROOT OUT
+pack_initramfs() {
+	local kver=$1 root=$2 out=$3 mod f dest
+
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/sbin" "$root/lib/modules/$kver"
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s /bin/busybox "$root/sbin/modprobe"
+	cp "$srcdir/tests/vm/init.sh" "$root/init"
+	chmod 755 "$root/init"
+	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko"
+	cp "$work/bin/vgfb-vmtest" "$root/"
+	[ -x "$work/bin/vgfb-vmtest32" ] && cp "$work/bin/vgfb-vmtest32" "$root/"
+	[ -x "$work/bin/vgfb-simtest" ] && cp "$work/bin/vgfb-simtest" "$root/"
+	[ -x "$work/bin/test-dmabuf" ] && cp "$work/bin/test-dmabuf" "$root/"
+
+	for mod in cirrus vgem; do
+		modprobe -S "$kver" --show-depends "$mod" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r f; do
+		dest=$root${f%.xz}
+		dest=${dest%.zst}
+		mkdir -p "$(dirname "$dest")"
+		case $f in
+		*.xz) xz -dc "$f" > "$dest" ;;
+		*.zst) zstd -qdc "$f" > "$dest" ;;
+		*) cp "$f" "$dest" ;;
+		esac
+	done
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "/lib/modules/$kver/$f" ] &&
+			cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+	done
+	depmod -b "$root" "$kver" || return 1
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# boot KVER INITRAMFS LOG: 0 when qemu powered off by itself.
+boot() {
+	local kver=$1 initrd=$2 log=$3 pidfile=$2.pid start now rc=0
+
+	rm -f "$pidfile" "$log"
+	: > "$log"
+	flock -w "$lock_wait" "$lock" qemu-system-x86_64 -accel tcg -machine q35 -cpu max \
+		-smp 2 -m 1G -display none -monitor none -no-reboot \
+		-nic none -vga cirrus -serial "file:$log" \
+		-pidfile "$pidfile" \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rdinit=/init" \
+		> "$log.qemu" 2>&1 &
+	local flock_pid=$!
+
+	# The clock starts once qemu runs, not while waiting for the lock.
+	while [ ! -s "$pidfile" ] && kill -0 "$flock_pid" 2>/dev/null; do
+		sleep 0.5
+	done
+	qemu_pid=$(cat "$pidfile" 2>/dev/null)
+	start=$(date +%s)
+	if [ -z "$qemu_pid" ]; then
+		wait "$flock_pid" 2>/dev/null
+		note "$kver: qemu did not start (lock busy for ${lock_wait}s, or qemu failed):"
+		cat "$log.qemu"
+		return 126
+	fi
+	while kill -0 "$flock_pid" 2>/dev/null; do
+		now=$(date +%s)
+		if [ $((now - start)) -ge "$timeout" ]; then
+			note "$kver: timeout after ${timeout}s, killing qemu $qemu_pid"
+			rc=124
+			break
+		fi
+		if grep -q -E 'Kernel panic|VGFB_VM_DONE' "$log"; then
+			# Let it power off by itself for a few seconds.
+			sleep 3
+			if grep -q 'Kernel panic' "$log"; then
+				rc=125
+				break
+			fi
+		fi
+		sleep 1
+	done
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null
+		sleep 1
+		kill -9 "$qemu_pid" 2>/dev/null
+	fi
+	wait "$flock_pid" 2>/dev/null
+	qemu_pid=
+	echo "check-vm: $kver: $(( $(date +%s) - start ))s in qemu"
+	return $rc
+}
+
+# run_kernel TAG KVER
+run_kernel() {
+	local tag=$1 kver=$2 dir=$work/$2 log rc line name status detail
+
+	if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ] ||
+		[ ! -d "/lib/modules/$kver/build" ]; then
+		host_result "boot_$tag" FAIL "kernel '$kver' or its headers are not installed (tests/vm/install-deps.sh)"
+		return
+	fi
+	mkdir -p "$dir"
+	if ! build_module "$kver" "$dir/kmod"; then
+		cat "$dir/kmod/build.log"
+		host_result "build_$tag" FAIL "vgfb.ko does not build against $kver"
+		return
+	fi
+	if grep -q -i 'warning:' "$dir/kmod/build.log"; then
+		grep -i -A3 'warning:' "$dir/kmod/build.log"
+		host_result "build_$tag" FAIL "vgfb.ko builds with warnings against $kver"
+	else
+		host_result "build_$tag" PASS "vgfb.ko for $kver"
+	fi
+	if ! pack_initramfs "$kver" "$dir/root" "$dir/initramfs.cpio.gz"; then
+		host_result "initramfs_$tag" FAIL "could not pack the initramfs"
+		return
+	fi
+
+	log=$dir/console.log
+	boot "$kver" "$dir/initramfs.cpio.gz" "$log"
+	rc=$?
+
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		VGFB_RESULT\ *) ;;
+		*) continue ;;
+		esac
+		read -r _ name status detail <<< "$line"
+		echo "VGFB_RESULT ${tag}:$name $status $detail"
+		case $status in
+		PASS) passed=$((passed + 1)) ;;
+		FAIL) failed=$((failed + 1)) ;;
+		*) skipped=$((skipped + 1)) ;;
+		esac
+	done < "$log"
+
+	if [ $rc -eq 126 ]; then
+		host_result "boot_$tag" FAIL "qemu did not start: $(head -c 300 "$log.qemu")"
+	elif [ $rc -eq 124 ]; then
+		host_result "boot_$tag" FAIL "timeout (${timeout}s); log: $log"
+	elif [ $rc -eq 125 ]; then
+		host_result "boot_$tag" FAIL "kernel panic; log: $log"
+	elif ! grep -q VGFB_VM_DONE "$log"; then
+		host_result "boot_$tag" FAIL "no closing line (VGFB_VM_DONE); log: $log"
+	elif grep -q -E 'Oops|WARNING:|BUG:|Kernel panic' "$log"; then
+		host_result "boot_$tag" FAIL "kernel trouble in $log: $(grep -m1 -E 'Oops|WARNING:|BUG:|Kernel panic' "$log")"
+	else
+		host_result "boot_$tag" PASS "$kver booted, tested, powered off"
+	fi
+	if [ $rc -ne 0 ] || grep -q ' FAIL ' "$log"; then
+		note "---- $tag console (last 80 lines) ----"
+		tail -n 80 "$log"
+		note "---- end ----"
+	fi
+}
+
+main() {
+	local kernels tag kver stock
+
+	for tool in qemu-system-x86_64 flock cpio depmod modprobe; do
+		if ! command -v "$tool" > /dev/null; then
+			host_result "tools" FAIL "$tool missing (tests/vm/install-deps.sh)"
+			echo "vm: $passed passed, $failed failed, $skipped skipped"
+			exit 1
+		fi
+	done
+	if [ ! -x /bin/busybox ] || ! /bin/busybox --list | grep -q '^poweroff$'; then
+		host_result "tools" FAIL "/bin/busybox (busybox-static) missing"
+		echo "vm: $passed passed, $failed failed, $skipped skipped"
+		exit 1
+	fi
+
+	mkdir -p "$work"
+	stock=$(vgfb_vm_stock_kver)
+	kernels=${VGFB_VM_KERNELS:-"stock:$stock bpo:$VGFB_VM_BPO_KVER"}
+
+	if build_tests; then
+		for tag_kver in $kernels; do
+			tag=${tag_kver%%:*}
+			kver=${tag_kver#*:}
+			[ "$tag" = "$tag_kver" ] && tag=$kver
+			note "== $tag: $kver"
+			run_kernel "$tag" "$kver"
+		done
+	fi
+
+	echo "vm: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"
