@@ -268,10 +268,17 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		return -ENOMEM;
 	x->m = m;
 	x->epoll_fd = -1;
+	/*
+	 * The Xen libraries print their own errors to stderr by default; we
+	 * report failures through the context's log instead, so theirs only
+	 * speak up for critical trouble.
+	 */
+	x->xtl = (struct xentoollog_logger *)
+		xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
 	x->xs = xs_open(0);
-	x->xc = xc_interface_open(NULL, NULL, 0);
-	x->fmem = xenforeignmemory_open(NULL, 0);
-	x->xce = xenevtchn_open(NULL, 0);
+	x->xc = xc_interface_open(x->xtl, x->xtl, 0);
+	x->fmem = xenforeignmemory_open(x->xtl, 0);
+	x->xce = xenevtchn_open(x->xtl, 0);
 	if (!x->xs || !x->xc || !x->fmem || !x->xce) {
 		/* No Xen here (or not dom0): the hypervisor is missing. */
 		log_error(vgfb__local_ctx(m), "xen: cannot open the Xen "
@@ -348,6 +355,7 @@ xen_close(void *priv)
 		xc_interface_close(x->xc);
 	if (x->xs)
 		xs_close(x->xs);
+	xtl_logger_destroy(x->xtl);
 	free(x);
 }
 

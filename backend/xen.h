@@ -12,6 +12,7 @@
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
+#include <xentoollog.h>
 
 #include "private.h"
 
@@ -22,6 +23,7 @@ struct vgfb_xen {
 	uint32_t domid;
 	bool pv;		/* frames are machine frames */
 	bool gone;
+	struct xentoollog_logger *xtl;	/* keeps the Xen libraries quiet */
 	xc_interface *xc;
 	xenforeignmemory_handle *fmem;
 	xenevtchn_handle *xce;
