@@ -541,7 +541,8 @@ vgfb__proto_recv(int sock, void *buf, size_t cap, int *fds,
 		vgfb__proto_close_fds(got, n_got);
 		return err;
 	}
-	memcpy(fds, got, n_got * sizeof(int));
+	if (n_got)	/* fds may be NULL when max_fds is 0 */
+		memcpy(fds, got, n_got * sizeof(int));
 	*n_fds = n_got;
 	return (int)rc;
 }

@@ -383,7 +383,11 @@ xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 		 x->domid);
 	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vfb/0",
 		 x->domid);
+	errno = 0;
 	frontend = xen_read(x, v->be, "frontend");
+	if (!frontend)
+		log_info(xen_ctx(x), "vfb: %s/frontend: %s", v->be,
+			 errno ? strerror(errno) : "absent");
 	if (!frontend) {
 		if (!x->create_vfb) {
 			log_error(xen_ctx(x), "vfb: domain %u has no vfb device "

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -120,6 +122,54 @@ tool_unmap_plane(struct plane_view *view)
 		close(view->fd);
 	memset(view, 0, sizeof(*view));
 	view->fd = -1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+tool_wait_for_plane(struct vgfb *ctx, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd pfd = { .events = POLLIN };
+	int rc;
+
+	rc = vgfb_subscribe(ctx, VGFB_EVENT_MASK_ALL);
+	if (rc)
+		return rc;
+	pfd.fd = vgfb_get_event_fd(ctx);
+	if (pfd.fd < 0)
+		return pfd.fd;
+	for (;;) {
+		struct vfio_device_gfx_plane_info info = {
+			.argsz = sizeof(info),
+			.flags = VFIO_GFX_PLANE_TYPE_REGION,
+			.drm_plane_type = 1,
+		};
+		struct vgfb_event ev;
+		long long left;
+
+		rc = vgfb_query_plane(ctx, &info);
+		if (rc)
+			return rc;
+		if (info.drm_format)
+			return 0;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) < 0 &&
+		    errno != EINTR)
+			return -errno;
+		while (vgfb_read_event(ctx, &ev) == 0)
+			if (ev.type == VGFB_EVENT_GUEST_GONE)
+				return -ENODEV;
+	}
 }
 
 const char *

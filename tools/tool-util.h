@@ -41,6 +41,13 @@ int tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		   struct plane_view *view);
 void tool_unmap_plane(struct plane_view *view);
 
+/*
+ * Wait up to timeout_ms for the current head's primary plane to be enabled
+ * (a Xen guest's frontend connects after we open), sleeping on the event
+ * fd.  0 when it is, -ETIMEDOUT, or another negative errno.
+ */
+int tool_wait_for_plane(struct vgfb *ctx, int timeout_ms);
+
 const char *tool_plane_name(uint32_t drm_plane_type);
 const char *tool_event_name(uint32_t type);
 void tool_format_fourcc(uint32_t fourcc, char out[5]);

@@ -39,6 +39,9 @@ usage(FILE *f)
 		"  -m, --mode MODE       auto, dmabuf or region (default: auto)\n"
 		"  -p, --check-pattern   compare with the documented test pattern\n"
 		"                        (docs/test-pattern.md); exit 1 on any mismatch\n"
+		"  -F, --pattern-frame N the pattern frame to expect (default: the\n"
+		"                        plane's own frame sequence number)\n"
+		"  -W, --wait MS         wait up to MS ms for the plane to come up\n"
 		"  -v, --verbose         log more (twice: debug)\n"
 		"  -h, --help            this text\n");
 }
@@ -121,16 +124,17 @@ composite_cursor(const struct plane *screen, const struct plane *cur,
 	}
 }
 
+/* frame: the pattern frame to expect, the plane's frame_seq when < 0 */
 static int
-check_pattern(const struct plane *p)
+check_pattern(const struct plane *p, long long frame)
 {
 	const struct vfio_device_gfx_plane_info *i = &p->info;
+	uint64_t want = frame < 0 ? p->ext.frame_seq : (uint64_t)frame;
 	uint32_t bx = 0, by = 0;
 	long bad;
 
 	bad = vgfb_pattern_compare(p->view.addr, i->drm_format, i->width,
-				   i->height, i->stride, p->ext.frame_seq,
-				   NULL, &bx, &by);
+				   i->height, i->stride, want, NULL, &bx, &by);
 	if (bad < 0) {
 		fprintf(stderr, "vgfb-dump: pattern check: %s\n",
 			strerror((int)-bad));
@@ -139,11 +143,11 @@ check_pattern(const struct plane *p)
 	if (bad) {
 		fprintf(stderr, "vgfb-dump: %ld pixels differ from test "
 			"pattern frame %" PRIu64 ", first at %" PRIu32 ",%"
-			PRIu32 "\n", bad, p->ext.frame_seq, bx, by);
+			PRIu32 "\n", bad, want, bx, by);
 		return 1;
 	}
-	printf("pattern: frame %" PRIu64 " matches pixel for pixel\n",
-	       p->ext.frame_seq);
+	printf("pattern: frame %" PRIu64 " matches pixel for pixel (%" PRIu32
+	       "x%" PRIu32 ")\n", want, i->width, i->height);
 	return 0;
 }
 
@@ -157,6 +161,8 @@ main(int argc, char **argv)
 		{ "cursor", no_argument, NULL, 'c' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "check-pattern", no_argument, NULL, 'p' },
+		{ "pattern-frame", required_argument, NULL, 'F' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -167,12 +173,14 @@ main(int argc, char **argv)
 	struct plane screen, cursor;
 	int verbose = 0, c, rc, status = 1;
 	unsigned long head = 0;
+	long long pattern_frame = -1;
+	long wait_ms = 0;
 	struct vgfb *ctx;
 	uint8_t *rgb = NULL;
 	uint32_t flag;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "t:H:o:cm:pvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:o:cm:pF:W:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			target = optarg;
@@ -199,6 +207,21 @@ main(int argc, char **argv)
 		case 'p':
 			pattern = true;
 			break;
+		case 'F':
+			pattern_frame = strtoll(optarg, &end, 10);
+			if (*end || pattern_frame < 0) {
+				fprintf(stderr, "vgfb-dump: bad frame %s\n", optarg);
+				return 2;
+			}
+			pattern = true;
+			break;
+		case 'W':
+			wait_ms = strtol(optarg, &end, 10);
+			if (*end || wait_ms < 0 || wait_ms > 3600000) {
+				fprintf(stderr, "vgfb-dump: bad wait %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -221,6 +244,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "vgfb-dump: head %lu: %s\n", head, strerror(-rc));
 		goto out_close;
 	}
+	if (wait_ms) {
+		rc = tool_wait_for_plane(ctx, (int)wait_ms);
+		if (rc) {
+			fprintf(stderr, "vgfb-dump: waiting for the plane: %s\n",
+				strerror(-rc));
+			goto out_close;
+		}
+	}
 	flag = tool_query_flag(ctx, mode);
 	rc = get_plane(ctx, flag, 1, &screen);
 	if (rc) {
@@ -234,7 +265,7 @@ main(int argc, char **argv)
 		goto out_screen;
 	}
 	to_rgb(&screen, rgb);
-	status = pattern ? check_pattern(&screen) : 0;
+	status = pattern ? check_pattern(&screen, pattern_frame) : 0;
 	if (with_cursor) {
 		rc = get_plane(ctx, flag, 2, &cursor);
 		if (rc == 0) {

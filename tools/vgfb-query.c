@@ -37,6 +37,7 @@ usage(FILE *f)
 		"  -w, --watch          then print change events until interrupted\n"
 		"  -n, --count N        with --watch: stop after N events\n"
 		"  -T, --timeout MS     with --watch: stop after MS ms without events\n"
+		"  -W, --wait MS        first wait up to MS ms for head 0's primary plane\n"
 		"  -v, --verbose        log more (twice: debug)\n"
 		"  -h, --help           this text\n");
 }
@@ -260,6 +261,7 @@ main(int argc, char **argv)
 		{ "watch", no_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -268,11 +270,11 @@ main(int argc, char **argv)
 	enum plane_mode mode = MODE_AUTO;
 	bool json = false, follow = false;
 	long count = 0;
-	int timeout_ms = -1, verbose = 0, c, rc;
+	int timeout_ms = -1, wait_ms = 0, verbose = 0, c, rc;
 	struct vgfb *ctx;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "t:m:jwn:T:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:m:jwn:T:W:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			target = optarg;
@@ -303,6 +305,13 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'W':
+			wait_ms = (int)strtol(optarg, &end, 10);
+			if (*end || wait_ms < 0 || wait_ms > 3600000) {
+				fprintf(stderr, "vgfb-query: bad wait %s\n", optarg);
+				return 2;
+			}
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -323,6 +332,15 @@ main(int argc, char **argv)
 
 	if (tool_open("vgfb-query", target, verbose, &ctx))
 		return 1;
+	if (wait_ms) {
+		rc = tool_wait_for_plane(ctx, wait_ms);
+		if (rc) {
+			fprintf(stderr, "vgfb-query: waiting for the plane: %s\n",
+				strerror(-rc));
+			vgfb_close(ctx);
+			return 1;
+		}
+	}
 	rc = print_all(ctx, target, tool_query_flag(ctx, mode), json);
 	if (rc == 0 && follow) {
 		fflush(stdout);

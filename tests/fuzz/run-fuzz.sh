@@ -1,0 +1,47 @@
+#!/bin/sh
+# Run the libFuzzer targets for a bounded time from their seed corpora (TAP).
+# VGFB_FUZZ_SECONDS=N is each target's budget (default 10); 0 only replays
+# the seeds.  Findings (crash-*, leak-*) are kept in tests/fuzz/ for a rerun:
+#   tests/fuzz/fuzz-server tests/fuzz/crash-...
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+secs=${VGFB_FUZZ_SECONDS:-10}
+artifacts="$top_builddir/tests/fuzz/"
+
+echo "1..4"
+n=0
+for target in proto:corpus server:corpus-server; do
+	name=${target%%:*}
+	seeds="$top_srcdir/tests/fuzz/${target#*:}"
+	fuzzer="$top_builddir/tests/fuzz/fuzz-$name"
+	if [ ! -x "$fuzzer" ]; then
+		echo "not ok $((n + 1)) - $fuzzer is not built"
+		echo "not ok $((n + 2)) - $fuzzer is not built"
+		n=$((n + 2))
+		continue
+	fi
+	# every seed once: each must be handled cleanly
+	if "$fuzzer" -runs=0 -artifact_prefix="$artifacts" "$seeds" >&2 2>&1; then
+		echo "ok $((n + 1)) - fuzz-$name: seed corpus replays cleanly"
+	else
+		echo "not ok $((n + 1)) - fuzz-$name: seed corpus replay failed"
+	fi
+	if [ "$secs" -eq 0 ]; then
+		echo "ok $((n + 2)) - # SKIP VGFB_FUZZ_SECONDS=0"
+		n=$((n + 2))
+		continue
+	fi
+	# new inputs go to a scratch corpus, never into the source tree
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vgfb-fuzz.XXXXXX") || exit 1
+	cp "$seeds"/* "$work"/ 2>/dev/null
+	if "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts" \
+		"$work" >&2 2>&1; then
+		echo "ok $((n + 2)) - fuzz-$name ran ${secs}s without a finding"
+	else
+		echo "not ok $((n + 2)) - fuzz-$name found a problem: see the log and ${artifacts}"
+	fi
+	rm -rf "$work"
+	n=$((n + 2))
+done

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# dom0's init (/vgfb/init, after switch_root; no systemd): start the Xen
+# daemons, run the setup drop-ins (/vgfb/setup.d), create the test domUs
+# with their vfb and vdispl devices, run every hook in /vgfb/hooks, destroy
+# the domUs, power off (sysrq o: Xen enters ACPI S5 and qemu exits).
+#
+# Kernel command line (set by boot.sh):
+#   vgfb_guests=pv+pvh     which /vgfb/guests/<kind>.cfg domUs to create
+#   vgfb_hook_timeout=N    seconds one hook may run (default 240)
+export PATH=/vgfb/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
+# shellcheck source-path=SCRIPTDIR source=dom0-lib.sh
+. /vgfb/dom0-lib.sh
+
+fatal() {
+	echo "VGFB_FATAL $*"
+	poweroff_now
+}
+
+poweroff_now() {
+	sync
+	echo o >/proc/sysrq-trigger
+	sleep 30
+	echo "VGFB_FATAL poweroff did not happen"
+	exit 1
+}
+
+cmdline_arg() {
+	local a args
+	read -r -a args </proc/cmdline
+	for a in "${args[@]}"; do
+		case $a in "$1"=*) echo "${a#*=}"; return 0 ;; esac
+	done
+	return 1
+}
+
+mount -o remount,rw / 2>/dev/null
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+# xenconsoled gives each guest console a pty; without devpts `xl create`
+# times out waiting for the console tty
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+# devtmpfs has no /dev/fd (bash process substitution needs it)
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
+mkdir -p /run/xen /run/xenstored /var/run/xen /var/log/xen/console "$VGFB_RUN"
+mount -t xenfs xenfs /proc/xen || fatal "cannot mount xenfs"
+vgfb_stage dom0-init
+
+/usr/lib/xen-4.17/bin/xenstored --pid-file /run/xenstore.pid ||
+	fatal "xenstored did not start"
+/usr/lib/xen-4.17/bin/xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1 ||
+	fatal "xen-init-dom0 failed: $(tail -3 /tmp/xen-init-dom0.log)"
+/usr/lib/xen-4.17/bin/xenconsoled --pid-file=/run/xenconsoled.pid \
+	--log=guest --log-dir=/var/log/xen/console ||
+	fatal "xenconsoled did not start"
+xl list >/dev/null 2>&1 || fatal "xl list fails: toolstack not up"
+vgfb_stage toolstack
+
+guests=$(cmdline_arg vgfb_guests || echo pv+pvh)
+hook_timeout=$(cmdline_arg vgfb_hook_timeout || echo 240)
+
+# Setup drop-ins (/vgfb/setup.d), before any domU exists: e.g. start the
+# display backend daemon (in the background, its output to /dev/console or
+# a file).  A failing setup script is a FAIL, the run goes on.
+for setup in /vgfb/setup.d/*; do
+	[ -x "$setup" ] || continue
+	sname=$(basename "$setup")
+	vgfb_stage "setup $sname"
+	timeout "$hook_timeout" "$setup" </dev/null
+	rc=$?
+	[ $rc -eq 0 ] || vgfb_result "setup_$sname" FAIL "exit status $rc"
+done
+
+# Create every domU paused, give it its display devices, then unpause all,
+# so the frontends find their xenstore nodes when they enumerate at boot.
+: >"$VGFB_GUESTS_FILE"
+: >"$VGFB_RUN/created"
+for kind in ${guests//+/ }; do
+	cfg=/vgfb/guests/$kind.cfg
+	name=vgfb-$kind
+	[ -f "$cfg" ] || fatal "no guest config $cfg"
+	t0=$(uptime_s)
+	if ! xl create -p "$cfg" >"/tmp/xl-create-$kind.log" 2>&1; then
+		sed 's/^/xl: /' "/tmp/xl-create-$kind.log"
+		vgfb_result "create_$kind" FAIL "xl create -p $cfg failed"
+		continue
+	fi
+	domid=$(xl domid "$name")
+	if ! xs_add_vfb "$domid" || ! xs_add_vdispl "$domid" 1024x768; then
+		vgfb_result "devices_$kind" FAIL "writing vfb/vdispl xenstore nodes"
+	fi
+	echo "$kind $domid $name" >>"$VGFB_RUN/created"
+	vgfb_stage "created $name domid=$domid (xl create -p: $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s)"
+done
+# Only guests that really run are handed to the hooks.  xl is retried: one
+# boot in about ten under a loaded TCG host saw `xl unpause` die in ld.so
+# ("Inconsistency detected by ld.so: dl-version.c: 204").
+while read -r kind domid name; do
+	ok=0
+	for try in 1 2 3; do
+		if xl unpause "$domid"; then
+			ok=1
+			break
+		fi
+		echo "VGFB_WARN xl unpause $domid failed (try $try)"
+		sleep 1
+	done
+	if [ $ok = 1 ]; then
+		echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
+		vgfb_stage "unpaused $name domid=$domid"
+	else
+		vgfb_result "unpause_$kind" FAIL "xl unpause $domid failed 3 times"
+	fi
+done <"$VGFB_RUN/created"
+
+# The hooks: every executable in /vgfb/hooks, in order.  Each prints its
+# own VGFB_RESULT lines; a hook that fails without printing one is a FAIL.
+for hook in /vgfb/hooks/*; do
+	[ -x "$hook" ] || continue
+	hname=$(basename "$hook")
+	vgfb_stage "hook $hname"
+	# streamed, so the host's timeline shows when each line happened
+	timeout "$hook_timeout" "$hook" 2>&1 | tee "/tmp/hook-$hname.out"
+	rc=${PIPESTATUS[0]}
+	if ! grep -q '^VGFB_RESULT ' "/tmp/hook-$hname.out"; then
+		if [ "$rc" -eq 124 ]; then
+			vgfb_result "hook_$hname" FAIL "timed out after $hook_timeout s"
+		else
+			vgfb_result "hook_$hname" FAIL "exit status $rc, no VGFB_RESULT printed"
+		fi
+	fi
+done
+
+vgfb_stage teardown
+while read -r kind domid name; do
+	# the last lines of each guest console, for the log
+	tail -n 40 "$(guest_log "$name")" 2>/dev/null | sed "s/^/[$name] /"
+	xl destroy "$domid" || vgfb_result "destroy_$kind" FAIL "xl destroy $domid"
+done <"$VGFB_RUN/created"
+vgfb_stage "done"
+echo VGFB_DONE
+poweroff_now

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Helpers for dom0's init and for the hooks in /vgfb/hooks (bash).
+# Baked into the dom0 image as /vgfb/dom0-lib.sh.
+
+VGFB_RUN=/run/vgfb
+VGFB_GUESTS_FILE=$VGFB_RUN/guests
+VGFB_CONSOLE_DIR=/var/log/xen/console
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# vgfb_result NAME PASS|FAIL|SKIP DETAIL...: the one line the host counts.
+vgfb_result() {
+	local name=$1 verdict=$2
+	shift 2
+	echo "VGFB_RESULT $name $verdict $*"
+}
+
+vgfb_stage() { echo "VGFB_STAGE $* uptime=$(uptime_s)"; }
+
+# guests: "kind domid name" lines of the domUs dom0's init created.
+vgfb_guests() { cat "$VGFB_GUESTS_FILE" 2>/dev/null; }
+
+# guest_log NAME: path of the domU's console log (xenconsoled --log=guest).
+guest_log() { echo "$VGFB_CONSOLE_DIR/guest-$1.log"; }
+
+# wait_for_log NAME REGEX SECONDS: wait for a line in a domU's console log.
+# Returns 1 on timeout, 2 at once when the domain no longer exists.
+wait_for_log() {
+	local log n=0
+	log=$(guest_log "$1")
+	local deadline=$(($(date +%s) + $3))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		grep -aqE "$2" "$log" 2>/dev/null && return 0
+		n=$((n + 1))
+		if [ $((n % 10)) = 0 ] && ! xl domid "$1" >/dev/null 2>&1; then
+			return 2
+		fi
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_for_xs PATH REGEX SECONDS: wait until a xenstore value matches.
+wait_for_xs() {
+	local deadline=$(($(date +%s) + $3)) v
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		v=$(xenstore-read "$1" 2>/dev/null) && [[ $v =~ $2 ]] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+xs_state_name() {
+	case $1 in
+	0) echo Unknown ;; 1) echo Initialising ;; 2) echo InitWait ;;
+	3) echo Initialised ;; 4) echo Connected ;; 5) echo Closing ;;
+	6) echo Closed ;; 7) echo Reconfiguring ;; 8) echo Reconfigured ;;
+	*) echo "?$1" ;;
+	esac
+}
+
+# xs_add_device DOMID TYPE DEVID BACKEND_DOMID [fe key=value...] -- [be key=value...]
+#
+# Write a PV device's frontend and backend directories the way libxl's
+# libxl__device_generic_add() does (one transaction there; here the domain
+# is still paused, so order does not matter):
+#   /local/domain/<be>/backend/<type>/<domid>/<devid>  frontend frontend-id
+#                                            online state=1  [+ be keys]
+#     owned by the backend domain, readable by the guest;
+#   /local/domain/<domid>/device/<type>/<devid>   backend backend-id state=1
+#                                            [+ fe keys]
+#     owned by the guest, readable by the backend.
+# No device model is involved: the guest's own frontend driver probes it.
+xs_add_device() {
+	local domid=$1 type=$2 devid=$3 bdom=$4
+	shift 4
+	local fe="/local/domain/$domid/device/$type/$devid"
+	local be="/local/domain/$bdom/backend/$type/$domid/$devid"
+	local fe_kv=() be_kv=() in_be=0 kv
+	for kv in "$@"; do
+		if [ "$kv" = -- ]; then in_be=1; continue; fi
+		if [ $in_be = 1 ]; then be_kv+=("$be/${kv%%=*}" "${kv#*=}")
+		else fe_kv+=("$fe/${kv%%=*}" "${kv#*=}"); fi
+	done
+	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$domid" \
+		"$be/online" 1 "$be/state" 1 "${be_kv[@]}" || return 1
+	xenstore-write "$fe/backend" "$be" "$fe/backend-id" "$bdom" \
+		"$fe/state" 1 "${fe_kv[@]}" || return 1
+	xenstore-chmod -r "$be" "n$bdom" "r$domid" || return 1
+	xenstore-chmod -r "$fe" "n$domid" "r$bdom" || return 1
+}
+
+# vfb as xl's `vfb = [ "vnc=0,sdl=0" ]` would write it, minus the qemu.
+xs_add_vfb() {
+	xs_add_device "$1" vfb 0 0 -- vnc=0 sdl=0 opengl=0 \
+		"${@:2}"
+}
+
+# vdispl as `vdispl = [ "backend=0,be-alloc=0,connectors=c0:WxH" ]`.
+xs_add_vdispl() {
+	xs_add_device "$1" vdispl 0 0 be-alloc=0 "0/resolution=${2:-1024x768}" \
+		0/unique-id=c0
+}

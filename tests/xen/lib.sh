@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Shared settings of the xen test tier.  Sourced by build.sh, boot.sh and
+# run.sh; every value can be overridden from the environment.
+
+# The stock Debian 12 kernel used for dom0 and every domU, pinned by
+# version (never `uname -r`: the host kernel is not a Debian one).
+: "${KVER:=6.1.0-56-amd64}"
+: "${KROOT:=/}"
+: "${KIMAGE:=${KROOT%/}/boot/vmlinuz-${KVER}}"
+: "${XEN_GZ:=/boot/xen-4.17-amd64.gz}"
+: "${XEN_SUITE:=bookworm}"
+: "${XEN_MIRROR:=http://deb.debian.org/debian}"
+: "${XEN_SECURITY_MIRROR:=http://deb.debian.org/debian-security}"
+: "${QEMU:=qemu-system-x86_64}"
+# Every qemu-system run on the machine takes this lock (shared with the
+# other helpers and tiers that boot VMs on the same cores).
+: "${VGFB_QEMU_LOCK:=/tmp/vgfb-qemu.lock}"
+# Overall limit of one boot, from qemu start to qemu exit (seconds).
+: "${XEN_TIER_TIMEOUT:=360}"
+
+# Packages installed into the dom0 root fs next to debootstrap's minbase.
+# xen-utils-4.17 is pinned to the host's hypervisor version at build time.
+# shellcheck disable=SC2034 # used by the scripts sourcing this file
+# (xen-utils-4.17 pulls in libxenstore, libxenforeignmemory, libxenevtchn,
+# libxengnttab and libxenmisc, which the dom0 test programs link against.)
+XEN_DOM0_PACKAGES=(xen-utils-4.17 xenstore-utils kmod busybox)
+
+# Modules dom0's initramfs loads (with their dependencies) before
+# switch_root: the root disk, ext4, and the Xen device interfaces.
+# shellcheck disable=SC2034
+XEN_DOM0_MODULES=(virtio_pci virtio_blk crc32c_generic ext4 xenfs xen-evtchn
+	xen-gntdev xen-gntalloc xen-privcmd)
+
+# Modules of each domU's initramfs (xen-fbfront is built in).
+# shellcheck disable=SC2034
+XEN_DOMU_MODULES=(drm_xen_front)
+
+xen_log() { printf 'xen-tier: %s\n' "$*" >&2; }
+xen_die() { printf 'xen-tier: error: %s\n' "$*" >&2; exit 1; }
+
+# Exit 77 (automake's SKIP) with a reason.
+xen_skip() {
+	printf 'xen-tier: SKIP: %s\n' "$*" >&2
+	echo "xen: 0 passed, 0 failed, 1 skipped (tier skipped: $*)"
+	exit 77
+}
