@@ -9,9 +9,9 @@ top_builddir=${top_builddir:-.}
 secs=${VGFB_FUZZ_SECONDS:-10}
 artifacts="$top_builddir/tests/fuzz/"
 
-echo "1..4"
+echo "1..6"
 n=0
-for target in proto:corpus server:corpus-server; do
+for target in proto:corpus server:corpus-server vdispl:corpus-vdispl; do
 	name=${target%%:*}
 	seeds="$top_srcdir/tests/fuzz/${target#*:}"
 	fuzzer="$top_builddir/tests/fuzz/fuzz-$name"
