@@ -59,7 +59,7 @@ if has_target checkpatch; then
 fi
 for t in vm xen; do
 	if has_target "check-$t"; then
-		tier "$t" make "check-$t"
+		tier "$t" make "check-$t" XEN_TIER_REQUIRED=1
 	else
 		echo "=== tier $t: not built yet (no check-$t target)"
 	fi
