@@ -2,14 +2,17 @@
 /*
  * The vgfb.ko rung, top of the exporter ladder: /dev/vgfb pins a range of
  * this process's page-backed memory (the backend's mapping of guest RAM)
- * and returns a dma-buf that keeps those pages alive by itself.  The Xen
- * forms (foreign frames, grant references) are reserved in the uapi and
- * answered -ENOTSUP here until the module implements them.
+ * and returns a dma-buf that keeps those pages alive by itself.  Under Xen
+ * it also maps a domain's grant references itself (VGFB_FEATURE_XEN_GRANTS,
+ * an x86 PV dom0 included) and returns a dma-buf that keeps the grant
+ * mapping alive.  Foreign frames are reserved in the uapi: they are used
+ * as soon as a module announces VGFB_FEATURE_XEN_FOREIGN.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,12 +97,73 @@ vgfbko_supports(void *priv, enum vgfb_backing_kind kind)
 	switch (kind) {
 	case VGFB_BACKING_MEMFD:
 		return x->features & VGFB_FEATURE_USER;
-	case VGFB_BACKING_XEN_FOREIGN:
 	case VGFB_BACKING_XEN_GRANTS:
+		return x->features & VGFB_FEATURE_XEN_GRANTS;
+	case VGFB_BACKING_XEN_FOREIGN:
+		return x->features & VGFB_FEATURE_XEN_FOREIGN;
 	default:
-		/* Reserved in the uapi; not implemented by the module yet. */
 		return false;
 	}
+}
+
+/* Below DOMID_FIRST_RESERVED: DOMID_SELF and the like are not domains. */
+#define VGFBKO_DOMID_LIMIT 0x7FF0u
+
+static int
+vgfbko_check_xen(const struct vgfbko_exporter *x, const struct vgfb_backing *b)
+{
+	if (!b->xen.frames || b->xen.count == 0 ||
+	    b->xen.domid >= VGFBKO_DOMID_LIMIT)
+		return -EINVAL;
+	if (b->size != (uint64_t)b->xen.count * VGFB_PAGE_SIZE)
+		return -EINVAL;
+	if (b->xen.count > x->max_pages)
+		return -E2BIG;
+	return 0;
+}
+
+/* Grant references are 32 bits in the uapi; the backing carries 64. */
+static int
+vgfbko_export_grants(struct vgfbko_exporter *x, const struct vgfb_backing *b)
+{
+	struct vgfb_create_xen_grants create = {
+		.count = b->xen.count,
+		.domid = b->xen.domid,
+		.flags = 0,
+	};
+	uint32_t *refs;
+	uint32_t i;
+	int rc;
+
+	refs = calloc(b->xen.count, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (i = 0; i < b->xen.count; i++) {
+		if (b->xen.frames[i] > UINT32_MAX) {
+			free(refs);
+			return -EINVAL;
+		}
+		refs[i] = (uint32_t)b->xen.frames[i];
+	}
+	create.refs = (uint64_t)(uintptr_t)refs;
+	rc = vgfb__ioctl(x->fd, VGFB_IOC_CREATE_XEN_GRANTS, &create);
+	free(refs);
+	return rc < 0 ? rc : create.fd;
+}
+
+static int
+vgfbko_export_foreign(struct vgfbko_exporter *x, const struct vgfb_backing *b)
+{
+	struct vgfb_create_xen_foreign create = {
+		.frames = (uint64_t)(uintptr_t)b->xen.frames,
+		.count = b->xen.count,
+		.domid = b->xen.domid,
+		.flags = 0,
+	};
+	int rc;
+
+	rc = vgfb__ioctl(x->fd, VGFB_IOC_CREATE_XEN_FOREIGN, &create);
+	return rc < 0 ? rc : create.fd;
 }
 
 static int
@@ -113,8 +177,18 @@ vgfbko_export(void *priv, const struct vgfb_backing *b)
 	};
 	int rc;
 
-	if (b->kind != VGFB_BACKING_MEMFD || !(x->features & VGFB_FEATURE_USER))
+	if (!vgfbko_supports(x, b->kind))
 		return -ENOTSUP;
+	if (b->kind == VGFB_BACKING_XEN_GRANTS ||
+	    b->kind == VGFB_BACKING_XEN_FOREIGN) {
+		rc = vgfbko_check_xen(x, b);
+		if (rc < 0)
+			return rc;
+		return b->kind == VGFB_BACKING_XEN_GRANTS ?
+		       vgfbko_export_grants(x, b) :
+		       vgfbko_export_foreign(x, b);
+	}
+
 	if (!b->memfd.addr || b->size == 0 ||
 	    b->size % VGFB_PAGE_SIZE != 0 ||
 	    (uintptr_t)b->memfd.addr % VGFB_PAGE_SIZE != 0)

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A vgfb buffer: an array of pinned pages and the dma-buf that exports it.
+ * A vgfb buffer: an array of pages and the dma-buf that exports it.  The
+ * pages are either pinned user pages or, under Xen, pages behind which
+ * vgfb_xen.c has mapped a domain's grant references.
  *
- * The buffer owns its page references.  They are taken once, when the
- * buffer is made, and dropped once, in the dma-buf's release(), so the
- * pages outlive the process that made the buffer, its mapping of them and
- * its /dev/vgfb file for as long as any importer or fd holds the dma-buf.
+ * The buffer owns its page references (or its grant mappings).  They are
+ * taken once, when the buffer is made, and dropped once, in the dma-buf's
+ * release(), so the pages outlive the process that made the buffer, its
+ * mapping of them and its /dev/vgfb file for as long as any importer or fd
+ * holds the dma-buf.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +37,7 @@ struct vgfb_buffer {
 	struct page **pages;
 	unsigned long npages;
 	unsigned long npinned;
+	struct vgfb_grant_map *grants;	/* Xen grants behind the pages */
 	bool readonly;
 
 	struct mutex lock;		/* protects the fields below */
@@ -80,6 +84,8 @@ static void vgfb_buffer_free(struct vgfb_buffer *buf)
 	if (buf->npinned)
 		unpin_user_pages_dirty_lock(buf->pages, buf->npinned,
 					    !buf->readonly);
+	if (buf->grants)
+		vgfb_xen_grant_unmap(buf->grants, buf->pages);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->lock);
 	vgfb_unaccount(buf->owner, buf->npages);
@@ -244,8 +250,16 @@ static struct sg_table *vgfb_map_dma_buf(struct dma_buf_attachment *attach,
 		sgt = ERR_PTR(-ENOMEM);
 		goto out_unlock;
 	}
-	max_seg = max_t(unsigned int, dma_get_max_seg_size(va->dev),
-			PAGE_SIZE);
+	/*
+	 * Granted frames are scattered in machine memory whatever their pfns
+	 * say: one entry per page, so that swiotlb-xen never has to bounce a
+	 * segment that crosses frames.
+	 */
+	if (buf->grants)
+		max_seg = PAGE_SIZE;
+	else
+		max_seg = max_t(unsigned int, dma_get_max_seg_size(va->dev),
+				PAGE_SIZE);
 	ret = sg_alloc_table_from_pages_segment(sgt, buf->pages, buf->npages,
 						0, buf->npages << PAGE_SHIFT,
 						max_seg, GFP_KERNEL);
@@ -323,6 +337,21 @@ static const struct vm_operations_struct vgfb_vm_ops = {
 	.fault = vgfb_vm_fault,
 };
 
+/*
+ * Xen writes the PTEs of a PV mapping of granted frames once, at mmap.  A
+ * PTE rewritten by Linux alone (mprotect) would be refused by Xen.
+ */
+static int vgfb_xen_pv_mprotect(struct vm_area_struct *vma,
+				unsigned long start, unsigned long end,
+				unsigned long newflags)
+{
+	return -EACCES;
+}
+
+static const struct vm_operations_struct vgfb_xen_pv_vm_ops = {
+	.mprotect = vgfb_xen_pv_mprotect,
+};
+
 static int vgfb_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct vgfb_buffer *buf = dmabuf->priv;
@@ -336,6 +365,18 @@ static int vgfb_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	if (buf->readonly && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
 
+	if (buf->grants && vgfb_xen_pv_ptes()) {
+		/*
+		 * Not copied on fork: Xen would refuse the child's copy of
+		 * a foreign PTE.  VM_IO | VM_PFNMAP as xen_remap_pfn wants.
+		 */
+		vgfb_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
+				  VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_ops = &vgfb_xen_pv_vm_ops;
+		vma->vm_private_data = buf;
+		return vgfb_xen_grant_mmap(buf->grants, buf->pages, vma);
+	}
+
 	vgfb_vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vgfb_vm_ops;
 	vma->vm_private_data = buf;
@@ -346,6 +387,13 @@ static int vgfb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct vgfb_buffer *buf = dmabuf->priv;
 	int ret = 0;
+
+	/*
+	 * vmap() would write kernel PTEs for the granted frames itself, and
+	 * Xen refuses those in a PV domain.
+	 */
+	if (buf->grants && vgfb_xen_pv_ptes())
+		return -EOPNOTSUPP;
 
 	mutex_lock(&buf->lock);
 	if (!buf->vmap_count) {
@@ -397,18 +445,56 @@ static const struct dma_buf_ops vgfb_dmabuf_ops = {
 	.vunmap			= vgfb_vunmap,
 };
 
+/*
+ * Export @buf and hand the caller a new fd: written to *@fd inside @karg,
+ * which is copied back to @uarg.  Consumes @buf whatever happens.
+ */
+static long vgfb_buffer_export(struct vgfb_buffer *buf, s32 *fd,
+			       void __user *uarg, const void *karg,
+			       size_t size)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dma_buf *dmabuf;
+	int ret;
+
+	exp_info.ops = &vgfb_dmabuf_ops;
+	exp_info.size = buf->npages << PAGE_SHIFT;
+	exp_info.flags = buf->readonly ? O_RDONLY : O_RDWR;
+	exp_info.priv = buf;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		vgfb_buffer_free(buf);
+		return PTR_ERR(dmabuf);
+	}
+	/* From here on, dma_buf_put() frees buf through release(). */
+
+	ret = get_unused_fd_flags(O_CLOEXEC);
+	if (ret < 0)
+		goto out_put_dmabuf;
+	*fd = ret;
+	if (copy_to_user(uarg, karg, size)) {
+		ret = -EFAULT;
+		goto out_put_fd;
+	}
+	fd_install(*fd, dmabuf->file);
+	return 0;
+
+out_put_fd:
+	put_unused_fd(*fd);
+out_put_dmabuf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
 /* ---- VGFB_IOC_CREATE_USER ---- */
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg)
 {
-	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct vgfb_create_user arg;
 	struct vgfb_buffer *buf;
-	struct dma_buf *dmabuf;
 	unsigned long npages;
 	u64 end;
-	int fd;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -436,36 +522,60 @@ long vgfb_ioctl_create_user(struct vgfb_file *vf,
 	if (ret)
 		goto out_free_buf;
 
-	exp_info.ops = &vgfb_dmabuf_ops;
-	exp_info.size = npages << PAGE_SHIFT;
-	exp_info.flags = buf->readonly ? O_RDONLY : O_RDWR;
-	exp_info.priv = buf;
-	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf)) {
-		ret = PTR_ERR(dmabuf);
-		goto out_free_buf;
-	}
-	/* From here on, dma_buf_put() frees buf through release(). */
+	arg.fd = -1;
+	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto out_put_dmabuf;
-	}
-	arg.fd = fd;
-	if (copy_to_user(uarg, &arg, sizeof(arg))) {
-		ret = -EFAULT;
-		goto out_put_fd;
-	}
-	fd_install(fd, dmabuf->file);
-	return 0;
-
-out_put_fd:
-	put_unused_fd(fd);
-out_put_dmabuf:
-	dma_buf_put(dmabuf);
-	return ret;
 out_free_buf:
 	vgfb_buffer_free(buf);
+	return ret;
+}
+
+/* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
+
+long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
+				  struct vgfb_create_xen_grants __user *uarg)
+{
+	struct vgfb_create_xen_grants arg;
+	struct vgfb_buffer *buf;
+	u32 *refs;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+
+	/* Everything is checked before anything is allocated. */
+	if (arg.flags & ~VGFB_CREATE_FLAGS || arg.reserved[0] ||
+	    arg.reserved[1])
+		return -EINVAL;
+	if (!arg.count || arg.domid >= VGFB_XEN_DOMID_LIMIT)
+		return -EINVAL;
+	if (arg.count > vgfb_max_pages)
+		return -E2BIG;
+	if (!vgfb_xen_grants_available())
+		return -ENODEV;
+
+	refs = vmemdup_user(u64_to_user_ptr(arg.refs),
+			    (size_t)arg.count * sizeof(*refs));
+	if (IS_ERR(refs))
+		return PTR_ERR(refs);
+
+	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto out_free_refs;
+	}
+	ret = vgfb_xen_grant_map(buf->pages, buf->npages, refs, arg.domid,
+				 buf->readonly, &buf->grants);
+	kvfree(refs);
+	if (ret) {
+		vgfb_buffer_free(buf);
+		return ret;
+	}
+
+	arg.fd = -1;
+	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
+
+out_free_refs:
+	kvfree(refs);
 	return ret;
 }

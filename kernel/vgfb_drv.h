@@ -7,6 +7,7 @@
 #define VGFB_DRV_H
 
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/kref.h>
 #include <linux/types.h>
 
@@ -34,5 +35,56 @@ void vgfb_file_put(struct vgfb_file *vf);
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg);
+long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
+				  struct vgfb_create_xen_grants __user *uarg);
+
+/* Xen: DOMID_FIRST_RESERVED; anything at or above it is not a domain. */
+#define VGFB_XEN_DOMID_LIMIT	0x7FF0U
+
+/* vgfb_xen.c: grant references mapped into pages vgfb owns. */
+struct page;
+struct vm_area_struct;
+struct vgfb_grant_map;
+
+#if IS_ENABLED(CONFIG_XEN)
+bool vgfb_xen_grants_available(void);
+bool vgfb_xen_pv_ptes(void);
+int vgfb_xen_grant_map(struct page **pages, unsigned long npages,
+		       const u32 *refs, u16 domid, bool readonly,
+		       struct vgfb_grant_map **out);
+void vgfb_xen_grant_unmap(struct vgfb_grant_map *gm, struct page **pages);
+int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
+			struct vm_area_struct *vma);
+#else
+static inline bool vgfb_xen_grants_available(void)
+{
+	return false;
+}
+
+static inline bool vgfb_xen_pv_ptes(void)
+{
+	return false;
+}
+
+static inline int vgfb_xen_grant_map(struct page **pages,
+				     unsigned long npages, const u32 *refs,
+				     u16 domid, bool readonly,
+				     struct vgfb_grant_map **out)
+{
+	return -ENODEV;
+}
+
+static inline void vgfb_xen_grant_unmap(struct vgfb_grant_map *gm,
+					struct page **pages)
+{
+}
+
+static inline int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm,
+				      struct page **pages,
+				      struct vm_area_struct *vma)
+{
+	return -ENODEV;
+}
+#endif
 
 #endif /* VGFB_DRV_H */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vgfb.ko: /dev/vgfb, a misc device that turns page arrays into dma-bufs
- * for the vgfb mediator (user pages now; Xen foreign frames and grant
- * references are reserved in the uapi).
+ * for the vgfb mediator: user pages, and Xen grant references (Xen foreign
+ * frames are reserved in the uapi; see vgfb_ioctl_create_xen_foreign()).
  *
  * This file holds the device, the limits and the ioctl dispatch; the
- * buffers themselves are in vgfb_dmabuf.c.
+ * buffers themselves are in vgfb_dmabuf.c, the grant mappings in
+ * vgfb_xen.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,9 +22,6 @@
 /* Hard ceilings for the module parameters, checked at load time. */
 #define VGFB_PAGES_CEILING	BIT(22)	/* 16 GiB in one buffer */
 #define VGFB_BUFFERS_CEILING	BIT(16)
-
-/* Xen: DOMID_FIRST_RESERVED; anything at or above it is not a domain. */
-#define VGFB_XEN_DOMID_LIMIT	0x7FF0U
 
 unsigned int vgfb_max_pages = 65536;
 module_param_named(max_pages, vgfb_max_pages, uint, 0444);
@@ -88,6 +86,8 @@ static long vgfb_ioctl_version(struct vgfb_version __user *uarg)
 	arg.max_buffers = vgfb_max_buffers;
 	arg.max_total_pages = vgfb_max_total_pages;
 	arg.features = VGFB_FEATURE_USER;
+	if (vgfb_xen_grants_available())
+		arg.features |= VGFB_FEATURE_XEN_GRANTS;
 	arg.pages_in_use = atomic_long_read(&vgfb_pages_in_use);
 	arg.buffers_in_use = atomic_long_read(&vgfb_buffers_in_use);
 
@@ -97,40 +97,29 @@ static long vgfb_ioctl_version(struct vgfb_version __user *uarg)
 }
 
 /*
- * The Xen forms are part of the uapi already so that their numbers and
- * layouts are fixed; the Xen work fills them in.  Arguments are checked
- * as they will be, so that callers see the final error codes now.
+ * Foreign frames stay reserved: arguments are checked as they will be, then
+ * -ENODEV off Xen and -EOPNOTSUPP on it.  In an x86 PV dom0 a struct page
+ * can be put in front of a foreign frame only by recording the frame in
+ * the p2m, and the p2m setters (set_phys_to_machine(),
+ * set_foreign_p2m_mapping()) are not exported: only gnttab_map_refs()
+ * reaches them.  See docs/kernel-module.md.
  */
-static long vgfb_check_xen_args(u32 count, u32 domid, u32 flags,
-				const u64 *reserved)
-{
-	if (flags & ~VGFB_CREATE_READONLY || reserved[0] || reserved[1])
-		return -EINVAL;
-	if (!count || domid >= VGFB_XEN_DOMID_LIMIT)
-		return -EINVAL;
-	if (count > vgfb_max_pages)
-		return -E2BIG;
-	return -EOPNOTSUPP;
-}
-
 static long vgfb_ioctl_create_xen_foreign(struct vgfb_create_xen_foreign __user *uarg)
 {
 	struct vgfb_create_xen_foreign arg;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	return vgfb_check_xen_args(arg.count, arg.domid, arg.flags,
-				   arg.reserved);
-}
-
-static long vgfb_ioctl_create_xen_grants(struct vgfb_create_xen_grants __user *uarg)
-{
-	struct vgfb_create_xen_grants arg;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	return vgfb_check_xen_args(arg.count, arg.domid, arg.flags,
-				   arg.reserved);
+	if (arg.flags & ~VGFB_CREATE_READONLY || arg.reserved[0] ||
+	    arg.reserved[1])
+		return -EINVAL;
+	if (!arg.count || arg.domid >= VGFB_XEN_DOMID_LIMIT)
+		return -EINVAL;
+	if (arg.count > vgfb_max_pages)
+		return -E2BIG;
+	if (!vgfb_xen_grants_available())
+		return -ENODEV;
+	return -EOPNOTSUPP;
 }
 
 static long vgfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -146,7 +135,7 @@ static long vgfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VGFB_IOC_CREATE_XEN_FOREIGN:
 		return vgfb_ioctl_create_xen_foreign(argp);
 	case VGFB_IOC_CREATE_XEN_GRANTS:
-		return vgfb_ioctl_create_xen_grants(argp);
+		return vgfb_ioctl_create_xen_grants(vf, argp);
 	default:
 		return -ENOTTY;
 	}

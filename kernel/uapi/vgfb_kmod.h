@@ -21,7 +21,7 @@
 #define VGFB_IOC_MAGIC		0xBD
 
 #define VGFB_KMOD_VERSION_MAJOR	1
-#define VGFB_KMOD_VERSION_MINOR	0
+#define VGFB_KMOD_VERSION_MINOR	1
 
 /* Bits of vgfb_version.features: which create ioctls do real work. */
 #define VGFB_FEATURE_USER	_BITULL(0)
@@ -88,6 +88,9 @@ struct vgfb_create_user {
  * @flags:	in: VGFB_CREATE_* bits
  * @fd:		out: the new dma-buf
  * @reserved:	in: must be 0
+ *
+ * Arguments are checked, then -ENODEV off Xen and -EOPNOTSUPP under Xen
+ * until VGFB_FEATURE_XEN_FOREIGN is announced.
  */
 struct vgfb_create_xen_foreign {
 	__u64 frames;
@@ -99,13 +102,18 @@ struct vgfb_create_xen_foreign {
 };
 
 /**
- * struct vgfb_create_xen_grants - VGFB_IOC_CREATE_XEN_GRANTS (reserved)
+ * struct vgfb_create_xen_grants - VGFB_IOC_CREATE_XEN_GRANTS (since 1.1)
  * @refs:	in: pointer to @count __u32 grant references
- * @count:	in: number of references
- * @domid:	in: the granting domain
- * @flags:	in: VGFB_CREATE_* bits
+ * @count:	in: number of references, page i of the buffer is @refs[i]
+ * @domid:	in: the granting domain, below DOMID_FIRST_RESERVED (0x7FF0)
+ * @flags:	in: VGFB_CREATE_* bits (READONLY maps with GNTMAP_readonly)
  * @fd:		out: the new dma-buf
  * @reserved:	in: must be 0
+ *
+ * vgfb.ko maps the grants itself and the dma-buf keeps the mapping until
+ * its release, whatever happens to the granting domain.  -ENODEV off Xen.
+ * In an x86 PV domain the buffer has no vmap (-EOPNOTSUPP) and its mmap
+ * cannot be mprotect()ed (-EACCES); see docs/kernel-module.md.
  */
 struct vgfb_create_xen_grants {
 	__u64 refs;

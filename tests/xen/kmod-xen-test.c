@@ -23,6 +23,13 @@
  *	the reserved foreign-frame form: EOPNOTSUPP (documented) is a SKIP.
  *
  * Exit status: 0 if no FAIL, 1 otherwise, 2 on usage errors.
+ *
+ * Wiring (tests/xen): build with `$CC -O2 -Wall -Wextra -static`, put it
+ * and vgfb.ko built for the dom0 kernel (make -C kernel KDIR=...) in
+ * /vgfb/bin, and from a hook: insmod vgfb.ko; modprobe xen-gntalloc
+ * xen-gntdev (and vgem for the import); "self"; "guest" and "foreign" per
+ * domU; "hold" in the background around the step that destroys a domU;
+ * then rmmod vgfb and check dmesg.
  */
 #include <errno.h>
 #include <fcntl.h>
