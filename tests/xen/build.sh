@@ -210,6 +210,33 @@ else
 	xen_log "no libvgfb-core.a in '${builddir:-}': vgfb hooks will skip"
 fi
 
+# ---- vgfb.ko for dom0, its test, and vgem to import its dma-bufs ---------
+# Built in a copy of kernel/ (the source tree stays clean), against the
+# same pinned kernel dom0 boots.
+kmod="$B/kmod"
+rm -rf "$kmod"
+mkdir -p "$kmod/src" "$kmod/modules"
+cp -r "$top_srcdir/kernel/." "$kmod/src/"
+rm -f "$kmod/src"/*.o "$kmod/src"/*.ko "$kmod/src"/.*.cmd
+make -s -C "$kmod/src" KDIR="${KROOT%/}/lib/modules/$KVER/build" modules \
+	>"$kmod/build.log" 2>&1 ||
+	{ tail -20 "$kmod/build.log" >&2; xen_die "vgfb.ko does not build for $KVER"; }
+cp "$kmod/src/vgfb.ko" "$kmod/modules/vgfb.ko"
+"$CC" -O2 -Wall -Wextra -static -o "$B/kmod-xen-test" "$here/kmod-xen-test.c"
+# vgem and what it needs, in load order (dom0's root fs has no modules)
+: >"$kmod/modules/order"
+modprobe -d "$KROOT" -S "$KVER" --show-depends vgem |
+	awk '$1 == "insmod" { print $2 }' | while read -r path; do
+	name=$(basename "$path")
+	case $path in
+	*.xz) xz -dc "$path" >"$kmod/modules/${name%.xz}"; name=${name%.xz} ;;
+	*.zst) zstd -qdc "$path" >"$kmod/modules/${name%.zst}"; name=${name%.zst} ;;
+	*) cp "$path" "$kmod/modules/$name" ;;
+	esac
+	echo "$name" >>"$kmod/modules/order"
+done
+dom0_bins+=("$B/kmod-xen-test")
+
 # ---- domU initramfs --------------------------------------------------------
 d="$B/domu-initramfs"
 rm -rf "$d"
@@ -242,6 +269,8 @@ install -m 755 "$here"/hooks/* "$s/vgfb/hooks/"
 for f in "${dom0_bins[@]}"; do
 	install -m 755 "$f" "$s/vgfb/bin/"
 done
+install -d "$s/vgfb/kmods"
+install -m 644 "$kmod/modules/"* "$s/vgfb/kmods/"
 # install_list "a:b:c" DEST: files, or every file of a directory
 install_list() {
 	local items item

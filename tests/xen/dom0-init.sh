@@ -76,47 +76,84 @@ for setup in /vgfb/setup.d/*; do
 	[ $rc -eq 0 ] || vgfb_result "setup_$sname" FAIL "exit status $rc"
 done
 
-# Create every domU paused, give it its display devices, then unpause all,
-# so the frontends find their xenstore nodes when they enumerate at boot.
-: >"$VGFB_GUESTS_FILE"
-: >"$VGFB_RUN/created"
-for kind in ${guests//+/ }; do
-	cfg=/vgfb/guests/$kind.cfg
-	name=vgfb-$kind
+# create_guest KIND: create the domU paused, give it its display devices
+# (so its frontends find their xenstore nodes when they enumerate at boot),
+# unpause it; prints "kind domid name".  xl is retried: one boot in about
+# ten under a loaded TCG host saw `xl unpause` die in ld.so ("Inconsistency
+# detected by ld.so: dl-version.c: 204").
+create_guest() {
+	local kind=$1 cfg=/vgfb/guests/$1.cfg name=vgfb-$1 t0 domid try
 	[ -f "$cfg" ] || fatal "no guest config $cfg"
 	t0=$(uptime_s)
 	if ! xl create -p "$cfg" >"/tmp/xl-create-$kind.log" 2>&1; then
-		sed 's/^/xl: /' "/tmp/xl-create-$kind.log"
-		vgfb_result "create_$kind" FAIL "xl create -p $cfg failed"
-		continue
+		sed 's/^/xl: /' "/tmp/xl-create-$kind.log" >&2
+		vgfb_result "create_$kind" FAIL "xl create -p $cfg failed" >&2
+		return 1
 	fi
 	domid=$(xl domid "$name")
 	if ! xs_add_vfb "$domid" || ! xs_add_vdispl "$domid" 1024x768; then
-		vgfb_result "devices_$kind" FAIL "writing vfb/vdispl xenstore nodes"
+		vgfb_result "devices_$kind" FAIL "writing vfb/vdispl xenstore nodes" >&2
 	fi
-	echo "$kind $domid $name" >>"$VGFB_RUN/created"
-	vgfb_stage "created $name domid=$domid (xl create -p: $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s)"
-done
-# Only guests that really run are handed to the hooks.  xl is retried: one
-# boot in about ten under a loaded TCG host saw `xl unpause` die in ld.so
-# ("Inconsistency detected by ld.so: dl-version.c: 204").
-while read -r kind domid name; do
-	ok=0
+	vgfb_stage "created $name domid=$domid (xl create -p: $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s)" >&2
 	for try in 1 2 3; do
 		if xl unpause "$domid"; then
-			ok=1
-			break
+			vgfb_stage "unpaused $name domid=$domid" >&2
+			echo "$kind $domid $name"
+			return 0
 		fi
-		echo "VGFB_WARN xl unpause $domid failed (try $try)"
+		echo "VGFB_WARN xl unpause $domid failed (try $try)" >&2
 		sleep 1
 	done
-	if [ $ok = 1 ]; then
-		echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
-		vgfb_stage "unpaused $name domid=$domid"
-	else
-		vgfb_result "unpause_$kind" FAIL "xl unpause $domid failed 3 times"
-	fi
-done <"$VGFB_RUN/created"
+	vgfb_result "unpause_$kind" FAIL "xl unpause $domid failed 3 times" >&2
+	xl destroy "$domid" >/dev/null 2>&1
+	return 1
+}
+
+# ready_count NAME: how many times the domU's userspace came up so far.
+ready_count() {
+	local n
+	n=$(grep -ac '^VGFB_GUEST_READY' "$(guest_log "$1")" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# Create all guests, then wait for each to come up.  A guest that dies
+# before its userspace runs (qemu TCG's emulated SVM now and then makes a
+# PVH kernel triple-fault in early boot, before any vgfb code runs) is
+# created again, twice at most; the guest configs say on_reboot="destroy"
+# so that xl never restarts one behind our back without its devices.
+: >"$VGFB_GUESTS_FILE"
+: >"$VGFB_RUN/created"
+declare -A ready_before
+for kind in ${guests//+/ }; do
+	ready_before[$kind]=$(ready_count "vgfb-$kind")
+	create_guest "$kind" >>"$VGFB_RUN/created"
+done
+created_first=$(cat "$VGFB_RUN/created")
+while read -r kind domid name; do
+	for attempt in 1 2 3; do
+		deadline=$(($(date +%s) + 180))
+		while [ "$(date +%s)" -lt "$deadline" ]; do
+			[ "$(ready_count "$name")" -gt "${ready_before[$kind]}" ] && break
+			[ "$(xl domid "$name" 2>/dev/null)" = "$domid" ] || break
+			sleep 1
+		done
+		if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
+			echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
+			break
+		fi
+		echo "VGFB_WARN $name (domid $domid) died while booting (attempt $attempt)"
+		xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
+		xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
+		[ "$attempt" -lt 3 ] || {
+			vgfb_result "boot_$kind" FAIL "$name died while booting, 3 times"
+			break
+		}
+		ready_before[$kind]=$(ready_count "$name")
+		line=$(create_guest "$kind") || break
+		echo "$line" >>"$VGFB_RUN/created"
+		read -r kind domid name <<<"$line"
+	done
+done <<<"$created_first"
 
 # The hooks: every executable in /vgfb/hooks, in order.  Each prints its
 # own VGFB_RESULT lines; a hook that fails without printing one is a FAIL.
@@ -140,6 +177,8 @@ vgfb_stage teardown
 while read -r kind domid name; do
 	# the last lines of each guest console, for the log
 	tail -n 40 "$(guest_log "$name")" 2>/dev/null | sed "s/^/[$name] /"
+	# a hook may have destroyed it already (guest death is a test too)
+	xl list "$domid" >/dev/null 2>&1 || continue
 	xl destroy "$domid" || vgfb_result "destroy_$kind" FAIL "xl destroy $domid"
 done <"$VGFB_RUN/created"
 vgfb_stage "done"
