@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "shared-page.h"
 #include "xen-vdispl-proto.h"
 
 /* Offsets inside a 64-byte request slot (struct xendispl_req). */
@@ -25,45 +26,12 @@
 #define EVT_TYPE 2
 #define EVT_FB_COOKIE 8
 
-static int
-refuse(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-refuse(int err, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && len) {
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
-/* One read of a guest-writable 32-bit word. */
-static uint32_t
-load32(const volatile void *page, size_t off)
-{
-	return __atomic_load_n((const volatile uint32_t *)
-			       ((const volatile char *)page + off),
-			       __ATOMIC_RELAXED);
-}
-
-static void
-store32(volatile void *page, size_t off, uint32_t v)
-{
-	__atomic_store_n((volatile uint32_t *)((volatile char *)page + off), v,
-			 __ATOMIC_RELAXED);
-}
-
 /* Copy 64 bytes out of shared memory, each word read once. */
 static void
 copy_slot_in(uint8_t dst[VDISPL_SLOT_SIZE], const volatile void *src)
 {
 	for (size_t i = 0; i < VDISPL_SLOT_SIZE; i += 4) {
-		uint32_t v = load32(src, i);
+		uint32_t v = shared_load32(src, i);
 
 		memcpy(dst + i, &v, 4);
 	}
@@ -76,7 +44,7 @@ copy_slot_out(volatile void *dst, const uint8_t src[VDISPL_SLOT_SIZE])
 		uint32_t v;
 
 		memcpy(&v, src + i, 4);
-		store32(dst, i, v);
+		shared_store32(dst, i, v);
 	}
 }
 
@@ -404,7 +372,7 @@ vgfb__vdispl_ring_take(struct vdispl_ring *r, struct vdispl_req *req,
 	if (r->broken)
 		return refuse(-EPROTO, why, why_len,
 			      "request ring already refused");
-	prod = load32(r->sring, VDISPL_SRING_REQ_PROD);
+	prod = shared_load32(r->sring, VDISPL_SRING_REQ_PROD);
 	pending = prod - r->rsp_prod_pvt;	/* requests not answered */
 	taken = r->req_cons - r->rsp_prod_pvt;	/* of those, taken */
 	if (pending > VDISPL_RING_SIZE) {
@@ -462,10 +430,10 @@ vgfb__vdispl_ring_push(struct vdispl_ring *r)
 	if (old == new)
 		return false;
 	__atomic_thread_fence(__ATOMIC_RELEASE);	/* slots before index */
-	store32(r->sring, VDISPL_SRING_RSP_PROD, new);
+	shared_store32(r->sring, VDISPL_SRING_RSP_PROD, new);
 	r->rsp_pushed = new;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* index before event */
-	event = load32(r->sring, VDISPL_SRING_RSP_EVENT);
+	event = shared_load32(r->sring, VDISPL_SRING_RSP_EVENT);
 	return (uint32_t)(new - event) < (uint32_t)(new - old);
 }
 
@@ -474,11 +442,11 @@ vgfb__vdispl_ring_final_check(struct vdispl_ring *r)
 {
 	if (r->broken)
 		return false;
-	if (load32(r->sring, VDISPL_SRING_REQ_PROD) != r->req_cons)
+	if (shared_load32(r->sring, VDISPL_SRING_REQ_PROD) != r->req_cons)
 		return true;
-	store32(r->sring, VDISPL_SRING_REQ_EVENT, r->req_cons + 1);
+	shared_store32(r->sring, VDISPL_SRING_REQ_EVENT, r->req_cons + 1);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return load32(r->sring, VDISPL_SRING_REQ_PROD) != r->req_cons;
+	return shared_load32(r->sring, VDISPL_SRING_REQ_PROD) != r->req_cons;
 }
 
 int32_t
@@ -525,7 +493,7 @@ vgfb__vdispl_evt_pg_flip(struct vdispl_evt_ring *e, uint64_t fb_cookie,
 	uint8_t slot[VDISPL_SLOT_SIZE];
 	uint32_t cons, used, idx;
 
-	cons = load32(e->page, VDISPL_EVT_IN_CONS);
+	cons = shared_load32(e->page, VDISPL_EVT_IN_CONS);
 	used = e->prod - cons;
 	if (used > VDISPL_EVT_RING_LEN)
 		return refuse(-EPROTO, why, why_len,
@@ -557,7 +525,7 @@ vgfb__vdispl_evt_pg_flip(struct vdispl_evt_ring *e, uint64_t fb_cookie,
 	e->prod++;
 	e->next_id++;
 	__atomic_thread_fence(__ATOMIC_RELEASE);	/* slot before index */
-	store32(e->page, VDISPL_EVT_IN_PROD, e->prod);
+	shared_store32(e->page, VDISPL_EVT_IN_PROD, e->prod);
 	return 0;
 }
 
@@ -627,15 +595,15 @@ vgfb__vdispl_dir_page(struct vdispl_dir_walk *w, volatile void *page,
 	n = w->n_grefs - w->done;
 	if (n > VDISPL_DIR_GREFS_PER_PAGE)
 		n = VDISPL_DIR_GREFS_PER_PAGE;
-	next = load32(page, 0);
+	next = shared_load32(page, 0);
 	for (uint32_t i = 0; i < n; i++) {
 		size_t off = 4 + 4 * (size_t)i;
 
 		if (w->mode == VDISPL_DIR_FILL) {
-			store32(page, off, w->grefs[w->done + i]);
+			shared_store32(page, off, w->grefs[w->done + i]);
 			continue;
 		}
-		w->grefs[w->done + i] = load32(page, off);
+		w->grefs[w->done + i] = shared_load32(page, off);
 		if (w->grefs[w->done + i] == 0)
 			return refuse(-EINVAL, why, why_len,
 				      "gref[%" PRIu32 "] (directory page %"

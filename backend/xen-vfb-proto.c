@@ -10,6 +10,7 @@
 
 #include <vgfb/vgfb.h>
 
+#include "shared-page.h"
 #include "xen-vfb-proto.h"
 
 /* Shared-page offsets of struct xenfb_page (same for 32 and 64-bit guests). */
@@ -22,39 +23,6 @@
 #define OFF_DEPTH 32
 #define OFF_PD_32 36
 #define OFF_PD_64 40
-
-static int
-refuse(int err, char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-refuse(int err, char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/* One read of a guest-writable 32-bit word. */
-static uint32_t
-load32(const volatile void *page, size_t off)
-{
-	return __atomic_load_n((const volatile uint32_t *)
-			       ((const volatile char *)page + off),
-			       __ATOMIC_RELAXED);
-}
-
-static uint64_t
-load64(const volatile void *page, size_t off)
-{
-	/* 8-aligned in every layout we read it from */
-	return __atomic_load_n((const volatile uint64_t *)
-			       ((const volatile char *)page + off),
-			       __ATOMIC_RELAXED);
-}
 
 int
 vgfb__vfb_abi_from_protocol(const char *protocol, enum vfb_abi *abi)
@@ -73,10 +41,10 @@ vgfb__vfb_abi_from_protocol(const char *protocol, enum vfb_abi *abi)
 void
 vgfb__vfb_read_header(const volatile void *page, struct vfb_header *h)
 {
-	h->width = (int32_t)load32(page, OFF_WIDTH);
-	h->height = (int32_t)load32(page, OFF_HEIGHT);
-	h->line_length = load32(page, OFF_LINE_LENGTH);
-	h->mem_length = load32(page, OFF_MEM_LENGTH);
+	h->width = (int32_t)shared_load32(page, OFF_WIDTH);
+	h->height = (int32_t)shared_load32(page, OFF_HEIGHT);
+	h->line_length = shared_load32(page, OFF_LINE_LENGTH);
+	h->mem_length = shared_load32(page, OFF_MEM_LENGTH);
 	h->depth = ((const volatile uint8_t *)page)[OFF_DEPTH];
 }
 
@@ -162,8 +130,8 @@ vgfb__vfb_read_pd(const volatile void *page, enum vfb_abi abi,
 	if (n_dirs > VFB_PD_ENTRIES)
 		return -EINVAL;
 	for (uint32_t i = 0; i < n_dirs; i++)
-		out[i] = abi == VFB_ABI_X86_32 ? load32(page, OFF_PD_32 + 4 * i)
-					       : load64(page, OFF_PD_64 + 8 * i);
+		out[i] = abi == VFB_ABI_X86_32 ? shared_load32(page, OFF_PD_32 + 4 * i)
+					       : shared_load64(page, OFF_PD_64 + 8 * i);
 	return 0;
 }
 
@@ -174,8 +142,8 @@ vgfb__vfb_read_dir(const volatile void *dirs, enum vfb_abi abi,
 	if (vgfb__vfb_dir_pages(n_frames, abi) > VFB_PD_ENTRIES)
 		return -EINVAL;
 	for (uint32_t i = 0; i < n_frames; i++)
-		out[i] = abi == VFB_ABI_X86_32 ? load32(dirs, 4 * (size_t)i)
-					       : load64(dirs, 8 * (size_t)i);
+		out[i] = abi == VFB_ABI_X86_32 ? shared_load32(dirs, 4 * (size_t)i)
+					       : shared_load64(dirs, 8 * (size_t)i);
 	return 0;
 }
 
@@ -195,8 +163,8 @@ vgfb__vfb_take_events(volatile void *page, vfb_event_fn fn, void *data,
 	volatile uint8_t *ring = (volatile uint8_t *)page + VFB_OUT_RING_OFFS;
 	uint32_t prod, cons, n;
 
-	prod = load32(page, OFF_OUT_PROD);
-	cons = load32(page, OFF_OUT_CONS);
+	prod = shared_load32(page, OFF_OUT_PROD);
+	cons = shared_load32(page, OFF_OUT_CONS);
 	n = prod - cons;
 	if (n > VFB_OUT_RING_LEN)
 		return refuse(-EPROTO, why, why_len, "out ring holds %" PRIu32
