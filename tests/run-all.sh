@@ -65,7 +65,23 @@ for t in vm xen; do
 	fi
 done
 
+# Every test result of every tier: automake's totals (unit, and the unit
+# run inside distcheck) and the vm and xen tiers' closing lines.
+count() {
+	awk -v what="$1" '
+		/^# (PASS|FAIL|ERROR|SKIP):/ {
+			k = $2; sub(":", "", k)
+			if (k == "ERROR") k = "FAIL"
+			n[k] += $3
+		}
+		/^(vm|xen): [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped/ {
+			n["PASS"] += $2; n["FAIL"] += $4; n["SKIP"] += $6
+		}
+		END { print n[what] + 0 }' "$log"
+}
+
 echo
 printf '%s\n' "${summary[@]}"
 echo "tiers: $passed passed, $failed failed, $skipped skipped"
+echo "tests: $(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped"
 [ "$failed" -eq 0 ]
