@@ -41,9 +41,13 @@ apt_get update
 pkgs="build-essential autoconf automake libtool gcc-multilib pkg-config libdrm-dev
 qemu-system-x86 busybox-static
 kmod cpio gzip xz-utils zstd dwarves util-linux
-linux-image-amd64 linux-headers-amd64
-linux-image-$VGFB_VM_BPO_KVER=$VGFB_VM_BPO_PKGVER
-linux-headers-$VGFB_VM_BPO_KVER=$VGFB_VM_BPO_PKGVER"
+linux-image-amd64 linux-headers-amd64"
+bpo=$(vgfb_vm_bpo_pkg) || bpo=
+if [ -n "$bpo" ]; then
+	pkgs="$pkgs linux-image-$bpo linux-headers-$bpo"
+else
+	echo "install-deps: no kernel in bookworm-backports: the second vm boot will be skipped" >&2
+fi
 [ "$with_checkpatch" = yes ] && pkgs="$pkgs linux-source-6.1"
 
 # shellcheck disable=SC2086

@@ -4,9 +4,12 @@
 # Shared settings of the xen test tier.  Sourced by build.sh, boot.sh and
 # run.sh; every value can be overridden from the environment.
 
-# The stock Debian 12 kernel used for dom0 and every domU, pinned by
-# version (never `uname -r`: the host kernel is not a Debian one).
-: "${KVER:=6.1.0-56-amd64}"
+# The stock Debian 12 kernel used for dom0 and every domU, named by version
+# (never `uname -r`: the host kernel is not a Debian one): the one Debian's
+# linux-image-amd64 depends on, as for the vm tier.
+# shellcheck source=../vm/kernels.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/kernels.sh"
+: "${KVER:=$(vgfb_vm_stock_kver)}"
 : "${KROOT:=/}"
 : "${KIMAGE:=${KROOT%/}/boot/vmlinuz-${KVER}}"
 : "${XEN_GZ:=/boot/xen-4.17-amd64.gz}"
