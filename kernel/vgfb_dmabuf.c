@@ -532,6 +532,25 @@ out_free_buf:
 
 /* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
 
+/*
+ * The checks both Xen forms make, in this order, before anything is read
+ * or allocated: flags and reserved fields, count and domid, the page
+ * limit, then whether this kernel runs under Xen at all.
+ */
+int vgfb_check_xen_create(u32 flags, const u64 reserved[2], u32 count,
+			  u32 domid)
+{
+	if (flags & ~VGFB_CREATE_FLAGS || reserved[0] || reserved[1])
+		return -EINVAL;
+	if (!count || domid >= VGFB_XEN_DOMID_LIMIT)
+		return -EINVAL;
+	if (count > vgfb_max_pages)
+		return -E2BIG;
+	if (!vgfb_xen_grants_available())
+		return -ENODEV;
+	return 0;
+}
+
 long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 				  struct vgfb_create_xen_grants __user *uarg)
 {
@@ -544,15 +563,10 @@ long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 		return -EFAULT;
 
 	/* Everything is checked before anything is allocated. */
-	if (arg.flags & ~VGFB_CREATE_FLAGS || arg.reserved[0] ||
-	    arg.reserved[1])
-		return -EINVAL;
-	if (!arg.count || arg.domid >= VGFB_XEN_DOMID_LIMIT)
-		return -EINVAL;
-	if (arg.count > vgfb_max_pages)
-		return -E2BIG;
-	if (!vgfb_xen_grants_available())
-		return -ENODEV;
+	ret = vgfb_check_xen_create(arg.flags, arg.reserved, arg.count,
+				    arg.domid);
+	if (ret)
+		return ret;
 
 	refs = vmemdup_user(u64_to_user_ptr(arg.refs),
 			    (size_t)arg.count * sizeof(*refs));

@@ -35,6 +35,8 @@ void vgfb_file_put(struct vgfb_file *vf);
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg);
+int vgfb_check_xen_create(u32 flags, const u64 reserved[2], u32 count,
+			  u32 domid);
 long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 				  struct vgfb_create_xen_grants __user *uarg);
 

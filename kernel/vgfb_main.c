@@ -107,19 +107,13 @@ static long vgfb_ioctl_version(struct vgfb_version __user *uarg)
 static long vgfb_ioctl_create_xen_foreign(struct vgfb_create_xen_foreign __user *uarg)
 {
 	struct vgfb_create_xen_foreign arg;
+	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags & ~VGFB_CREATE_READONLY || arg.reserved[0] ||
-	    arg.reserved[1])
-		return -EINVAL;
-	if (!arg.count || arg.domid >= VGFB_XEN_DOMID_LIMIT)
-		return -EINVAL;
-	if (arg.count > vgfb_max_pages)
-		return -E2BIG;
-	if (!vgfb_xen_grants_available())
-		return -ENODEV;
-	return -EOPNOTSUPP;
+	ret = vgfb_check_xen_create(arg.flags, arg.reserved, arg.count,
+				    arg.domid);
+	return ret ? ret : -EOPNOTSUPP;
 }
 
 static long vgfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
