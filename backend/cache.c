@@ -96,6 +96,17 @@ vgfb__cache_invalidate(struct vgfb_cache *c)
 }
 
 void
+vgfb__cache_forget_serial(struct vgfb_cache *c, uint64_t buffer_serial)
+{
+	if (buffer_serial == 0)
+		return;
+	for (unsigned int i = 0; i < c->capacity; i++)
+		if (c->entries[i] &&
+		    c->entries[i]->key.buffer_serial == buffer_serial)
+			drop(c, i);
+}
+
+void
 vgfb__cache_free(struct vgfb_cache *c)
 {
 	if (!c)
@@ -117,7 +128,8 @@ key_equal(const struct vgfb_cache_entry *e, const struct vgfb_cache_key *k,
 	    a->size != k->size || a->n_frames != k->n_frames ||
 	    a->modifier != k->modifier ||
 	    a->frames_are_grants != k->frames_are_grants ||
-	    a->frames_are_machine != k->frames_are_machine)
+	    a->frames_are_machine != k->frames_are_machine ||
+	    a->buffer_serial != k->buffer_serial)
 		return false;
 	if (k->n_frames == 0)
 		return a->gpa == k->gpa;

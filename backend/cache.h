@@ -31,6 +31,7 @@ struct vgfb_cache_key {
 	uint64_t gpa;
 	bool frames_are_grants;
 	bool frames_are_machine;
+	uint64_t buffer_serial;
 };
 
 struct vgfb_cache_entry {
@@ -67,6 +68,9 @@ struct vgfb_cache_entry *vgfb__cache_find_id(struct vgfb_cache *c,
 
 /* Drop every entry (guest reset or death): all ids become stale. */
 void vgfb__cache_invalidate(struct vgfb_cache *c);
+
+/* Drop the entries of one source buffer (buffer_serial != 0). */
+void vgfb__cache_forget_serial(struct vgfb_cache *c, uint64_t buffer_serial);
 
 unsigned int vgfb__cache_count(const struct vgfb_cache *c);
 

@@ -229,6 +229,7 @@ ensure_backing(struct vgfb_local *m, struct vgfb_cache_entry *e)
 		.frames = e->frames,
 		.frames_are_grants = e->key.frames_are_grants,
 		.frames_are_machine = e->key.frames_are_machine,
+		.buffer_serial = e->key.buffer_serial,
 	};
 	int rc;
 
@@ -239,6 +240,12 @@ ensure_backing(struct vgfb_local *m, struct vgfb_cache_entry *e)
 		return rc;
 	e->have_backing = true;
 	return 0;
+}
+
+void
+vgfb__local_forget_buffer(struct vgfb_local *m, uint64_t buffer_serial)
+{
+	vgfb__cache_forget_serial(m->cache, buffer_serial);
 }
 
 int
@@ -323,6 +330,7 @@ cache_key_of(uint32_t head, uint32_t plane_type,
 	k->gpa = d->n_frames ? 0 : d->gpa;
 	k->frames_are_grants = d->frames_are_grants;
 	k->frames_are_machine = d->frames_are_machine;
+	k->buffer_serial = d->buffer_serial;
 }
 
 static int

@@ -106,6 +106,13 @@ struct vgfb_plane_desc {
 	 * each one when it is mapped.
 	 */
 	bool frames_are_machine;
+	/*
+	 * Sources whose buffers can be destroyed and their frames (grant
+	 * references) reused for another buffer name each buffer with a
+	 * serial that is never reused; 0 for sources without one.  Part of
+	 * the cache key, and the handle of vgfb__local_forget_buffer().
+	 */
+	uint64_t buffer_serial;
 	uint32_t x_pos, y_pos;	/* cursor position */
 	uint32_t x_hot, y_hot;	/* cursor hotspot, 0xFFFFFFFF unknown */
 	uint64_t frame_seq;
@@ -222,6 +229,14 @@ struct vgfb *vgfb__local_ctx(struct vgfb_local *m);
 
 /* A backend reports a guest change; the mediator queues events. */
 void vgfb__emit(struct vgfb_local *m, const struct vgfb_event *ev);
+
+/*
+ * A source's buffer is gone (vdispl DBUF_DESTROY, a disconnect): drop the
+ * cached ids and exports of buffer_serial, so that its frames are not
+ * held any longer by the mediator and a later buffer reusing them gets a
+ * new id.  Consumers keep the fds they already have.
+ */
+void vgfb__local_forget_buffer(struct vgfb_local *m, uint64_t buffer_serial);
 
 /* CPU access to a backing, for the region exporter (backend->map). */
 int vgfb__local_map(struct vgfb_local *m, const struct vgfb_backing *b,

@@ -25,16 +25,6 @@
 #include "xen-vfb-proto.h"
 #include "xen.h"
 
-enum xenbus_state {
-	XB_UNKNOWN = 0,
-	XB_INITIALISING = 1,
-	XB_INIT_WAIT = 2,
-	XB_INITIALISED = 3,
-	XB_CONNECTED = 4,
-	XB_CLOSING = 5,
-	XB_CLOSED = 6,
-};
-
 struct xen_vfb {
 	struct vgfb_xen *x;
 	char be[96];
@@ -68,13 +58,6 @@ emit(struct xen_vfb *v, uint32_t type, const struct vgfb_rect *rect)
 	if (rect)
 		ev.rect = *rect;
 	vgfb__emit(v->x->m, &ev);
-}
-
-static void
-set_state(struct xen_vfb *v, enum xenbus_state s)
-{
-	if (xen_write(v->x, v->be, "state", "%d", s))
-		log_error(ctx_of(v), "vfb: cannot write %s/state", v->be);
 }
 
 /* notify: tell consumers (not while the context is being torn down) */
@@ -199,42 +182,23 @@ out_disconnect:
 	return rc;
 }
 
+static int
+connect_cb(void *dev)
+{
+	return connect(dev);
+}
+
+static void
+disconnect_cb(void *dev)
+{
+	disconnect(dev, true);
+}
+
 void
 xen_vfb_watch_fired(struct xen_vfb *v)
 {
-	uint64_t fe_state = XB_UNKNOWN, be_state = XB_UNKNOWN;
-
-	if (xen_read_uint(v->x, v->fe, "state", XB_CLOSED, &fe_state))
-		fe_state = XB_UNKNOWN;
-	xen_read_uint(v->x, v->be, "state", XB_CLOSED, &be_state);
-
-	switch (fe_state) {
-	case XB_INITIALISED:
-	case XB_CONNECTED:
-		if (v->connected || be_state == XB_CLOSED)
-			break;
-		if (connect(v) == 0)
-			set_state(v, XB_CONNECTED);
-		else
-			set_state(v, XB_CLOSED);
-		break;
-	case XB_INITIALISING:
-		/* A new frontend instance (guest rebooted its driver). */
-		if (v->connected)
-			disconnect(v, true);
-		if (be_state != XB_INIT_WAIT)
-			set_state(v, XB_INIT_WAIT);
-		break;
-	case XB_CLOSING:
-	case XB_CLOSED:
-	case XB_UNKNOWN:
-	default:
-		if (v->connected) {
-			disconnect(v, true);
-			set_state(v, XB_CLOSED);
-		}
-		break;
-	}
+	xen_frontend_changed(v->x, v->fe, v->be, v->connected, connect_cb,
+			     disconnect_cb, v);
 }
 
 static void
@@ -288,7 +252,7 @@ xen_vfb_port_fired(struct xen_vfb *v, evtchn_port_t port)
 		log_error(ctx_of(v), "vfb: domain %u broke the ring protocol: "
 			  "%s; disconnecting", v->x->domid, why);
 		disconnect(v, true);
-		set_state(v, XB_CLOSED);
+		xen_set_state(v->x, v->be, XB_CLOSED);
 		return true;
 	}
 	xenevtchn_notify(v->x->xce, v->port);
@@ -385,14 +349,12 @@ xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 		 x->domid);
 	errno = 0;
 	frontend = xen_read(x, v->be, "frontend");
-	if (!frontend)
-		log_info(xen_ctx(x), "vfb: %s/frontend: %s", v->be,
-			 errno ? strerror(errno) : "absent");
 	if (!frontend) {
-		if (!x->create_vfb) {
-			log_error(xen_ctx(x), "vfb: domain %u has no vfb device "
-				  "(add vfb= to its xl.cfg, or use the target "
-				  "option vfb=create)", x->domid);
+		if (x->vfb_mode != XEN_DEVICE_CREATE) {
+			if (x->vfb_mode == XEN_DEVICE_EXISTING)
+				log_error(xen_ctx(x), "vfb: domain %u has no vfb "
+					  "device (add it with the target option "
+					  "vfb=create)", x->domid);
 			rc = -ENODEV;
 			goto out_free;
 		}
@@ -411,7 +373,7 @@ xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 	}
 	free(frontend);
 	xen_write(x, v->be, "feature-resize", "1");
-	set_state(v, XB_INIT_WAIT);
+	xen_set_state(v->x, v->be, XB_INIT_WAIT);
 	{
 		char path[128];
 
@@ -436,7 +398,7 @@ xen_vfb_free(struct xen_vfb *v)
 		return;
 	disconnect(v, false);
 	if (!v->x->gone)
-		set_state(v, XB_CLOSED);
+		xen_set_state(v->x, v->be, XB_CLOSED);
 	if (v->created) {
 		xs_rm(v->x->xs, XBT_NULL, v->be);
 		xs_rm(v->x->xs, XBT_NULL, v->fe);

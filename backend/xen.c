@@ -2,12 +2,20 @@
 /*
  * The Xen hypervisor backend: a guest's frames through foreign memory
  * mapping, its xenstore devices, event channels, and its death
- * (@releaseDomain).  Plane sources live in xen-vfb.c.
+ * (@releaseDomain).  Plane sources live in xen-vfb.c (xen-fbfront) and
+ * xen-vdispl.c (xen-drm-front).
  *
  * Target: "xen:DOMID" or "xen:NAME", then options:
- *   videoram=MiB   cap on the framebuffer a guest may hand us
- *   vfb=create     add the vfb device to the guest ourselves when the
- *                  toolstack did not (no QEMU needed)
+ *   videoram=MiB           cap on the framebuffer (vfb) or one display
+ *                          buffer (vdispl) a guest may hand us
+ *   vfb=auto|existing|create|off
+ *                          auto (default): serve the vfb device if the
+ *                          guest has one; create: add it ourselves when
+ *                          the toolstack did not (no QEMU needed)
+ *   vdispl=auto|existing|off
+ *                          the same for the vdispl device
+ * Heads: the vfb screen first (when served), then one per vdispl
+ * connector.
  */
 #include "config.h"
 
@@ -128,6 +136,66 @@ xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n)
 		xenforeignmemory_unmap(x->fmem, addr, n);
 }
 
+void *
+xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n, const uint32_t *refs)
+{
+	/* libxengnttab takes the array as non-const; it does not write it */
+	return xengnttab_map_domain_grant_refs(x->xgt, n, x->domid,
+					       (uint32_t *)refs, prot);
+}
+
+void
+xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n)
+{
+	if (addr)
+		xengnttab_unmap(x->xgt, addr, n);
+}
+
+void
+xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s)
+{
+	if (xen_write(x, be, "state", "%d", s))
+		log_error(xen_ctx(x), "xen: cannot write %s/state", be);
+}
+
+void
+xen_frontend_changed(struct vgfb_xen *x, const char *fe, const char *be,
+		     bool connected, int (*connect)(void *dev),
+		     void (*disconnect)(void *dev), void *dev)
+{
+	uint64_t fe_state = XB_UNKNOWN, be_state = XB_UNKNOWN;
+
+	if (xen_read_uint(x, fe, "state", XB_CLOSED, &fe_state))
+		fe_state = XB_UNKNOWN;
+	xen_read_uint(x, be, "state", XB_CLOSED, &be_state);
+
+	switch (fe_state) {
+	case XB_INITIALISED:
+	case XB_CONNECTED:
+		if (connected || be_state == XB_CLOSED)
+			break;
+		xen_set_state(x, be, connect(dev) == 0 ? XB_CONNECTED
+						       : XB_CLOSED);
+		break;
+	case XB_INITIALISING:
+		/* A new frontend instance (the guest reloaded its driver). */
+		if (connected)
+			disconnect(dev);
+		if (be_state != XB_INIT_WAIT)
+			xen_set_state(x, be, XB_INIT_WAIT);
+		break;
+	case XB_CLOSING:
+	case XB_CLOSED:
+	case XB_UNKNOWN:
+	default:
+		if (connected) {
+			disconnect(dev);
+			xen_set_state(x, be, XB_CLOSED);
+		}
+		break;
+	}
+}
+
 /* ---- the guest's life ---- */
 
 static int
@@ -184,9 +252,21 @@ lookup_name(struct vgfb_xen *x, const char *name, uint32_t *domid)
 	return rc;
 }
 
-struct xen_options {
-	struct vgfb_xen *x;
-};
+static int
+device_mode(const char *value, bool can_create, enum xen_device_mode *mode)
+{
+	if (strcmp(value, "auto") == 0)
+		*mode = XEN_DEVICE_AUTO;
+	else if (strcmp(value, "existing") == 0)
+		*mode = XEN_DEVICE_EXISTING;
+	else if (strcmp(value, "off") == 0)
+		*mode = XEN_DEVICE_OFF;
+	else if (can_create && strcmp(value, "create") == 0)
+		*mode = XEN_DEVICE_CREATE;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 static int
 xen_option(void *data, const char *key, const char *value)
@@ -203,13 +283,10 @@ xen_option(void *data, const char *key, const char *value)
 		x->videoram_limit = (uint64_t)n << 20;
 		return 0;
 	}
-	if (strcmp(key, "vfb") == 0) {
-		if (strcmp(value, "create") == 0)
-			x->create_vfb = true;
-		else if (strcmp(value, "existing") != 0)
-			return -EINVAL;
-		return 0;
-	}
+	if (strcmp(key, "vfb") == 0)
+		return device_mode(value, true, &x->vfb_mode);
+	if (strcmp(key, "vdispl") == 0)
+		return device_mode(value, false, &x->vdispl_mode);
 	return -EINVAL;
 }
 
@@ -255,6 +332,31 @@ watch_fd(struct vgfb_xen *x, int fd)
 	return epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* The plane sources the target asks for; at least one must be there. */
+static int
+open_sources(struct vgfb_xen *x)
+{
+	int rc;
+
+	if (x->vfb_mode != XEN_DEVICE_OFF) {
+		rc = xen_vfb_new(x, &x->vfb);
+		if (rc && (rc != -ENODEV || x->vfb_mode != XEN_DEVICE_AUTO))
+			return rc;
+	}
+	if (x->vdispl_mode != XEN_DEVICE_OFF) {
+		rc = xen_vdispl_new(x, x->vfb ? 1 : 0, &x->vdispl);
+		if (rc && (rc != -ENODEV || x->vdispl_mode != XEN_DEVICE_AUTO))
+			return rc;
+	}
+	if (!x->vfb && !x->vdispl) {
+		log_error(xen_ctx(x), "xen: domain %u has no display device to "
+			  "serve (no vfb or vdispl device; vfb=create adds one)",
+			  x->domid);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int
 xen_open(struct vgfb_local *m, const char *args, void **priv)
 {
@@ -279,7 +381,8 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 	x->xc = xc_interface_open(x->xtl, x->xtl, 0);
 	x->fmem = xenforeignmemory_open(x->xtl, 0);
 	x->xce = xenevtchn_open(x->xtl, 0);
-	if (!x->xs || !x->xc || !x->fmem || !x->xce) {
+	x->xgt = xengnttab_open(x->xtl, 0);
+	if (!x->xs || !x->xc || !x->fmem || !x->xce || !x->xgt) {
 		/* No Xen here (or not dom0): the hypervisor is missing. */
 		log_error(vgfb__local_ctx(m), "xen: cannot open the Xen "
 			  "interfaces (not dom0, or xenstored not running): %s",
@@ -292,7 +395,8 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		if (rc == -EINVAL)
 			log_error(vgfb__local_ctx(m), "xen: bad target "
 				  "\"xen:%s\" (DOMID or NAME, then videoram=MiB,"
-				  " vfb=create)", args);
+				  " vfb=auto|existing|create|off, "
+				  "vdispl=auto|existing|off)", args);
 		goto out_close;
 	}
 	rc = domain_info(x, &info);
@@ -324,11 +428,12 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		rc = -errno;
 		goto out_close;
 	}
-	rc = xen_vfb_new(x, &x->vfb);
+	rc = open_sources(x);
 	if (rc)
 		goto out_close;
-	log_info(vgfb__local_ctx(m), "xen: serving domain %u (%s guest)",
-		 x->domid, x->pv ? "PV" : "PVH/HVM");
+	log_info(vgfb__local_ctx(m), "xen: serving domain %u (%s guest): %s%s",
+		 x->domid, x->pv ? "PV" : "PVH/HVM", x->vfb ? "vfb " : "",
+		 x->vdispl ? "vdispl" : "");
 	*priv = x;
 	return 0;
 
@@ -344,9 +449,12 @@ xen_close(void *priv)
 
 	if (!x)
 		return;
+	xen_vdispl_free(x->vdispl);
 	xen_vfb_free(x->vfb);
 	if (x->epoll_fd >= 0)
 		close(x->epoll_fd);
+	if (x->xgt)
+		xengnttab_close(x->xgt);
 	if (x->xce)
 		xenevtchn_close(x->xce);
 	if (x->fmem)
@@ -362,7 +470,9 @@ xen_close(void *priv)
 static uint32_t
 xen_head_count(void *priv)
 {
-	return 1;	/* vfb: one screen; vdispl connectors come later */
+	struct vgfb_xen *x = priv;
+
+	return (x->vfb ? 1 : 0) + xen_vdispl_head_count(x->vdispl);
 }
 
 static int
@@ -371,9 +481,13 @@ xen_get_plane(void *priv, uint32_t head, uint32_t plane_type,
 {
 	struct vgfb_xen *x = priv;
 
-	if (x->gone || head != 0)
+	if (x->gone)
 		return -ENODEV;
-	return xen_vfb_get_plane(x->vfb, plane_type, desc);
+	if (x->vfb && head == 0)
+		return xen_vfb_get_plane(x->vfb, plane_type, desc);
+	if (x->vdispl)
+		return xen_vdispl_get_plane(x->vdispl, head, plane_type, desc);
+	return -ENODEV;
 }
 
 static int
@@ -411,11 +525,22 @@ static int
 xen_map(void *priv, const struct vgfb_backing *b, const void **addr)
 {
 	struct vgfb_xen *x = priv;
+	uint32_t *refs;
 	void *p;
 
-	if (b->kind != VGFB_BACKING_XEN_FOREIGN)
+	if (b->kind == VGFB_BACKING_XEN_FOREIGN) {
+		p = xen_map_frames(x, PROT_READ, b->xen.count, b->xen.frames);
+	} else if (b->kind == VGFB_BACKING_XEN_GRANTS) {
+		refs = calloc(b->xen.count, sizeof(*refs));
+		if (!refs)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < b->xen.count; i++)
+			refs[i] = (uint32_t)b->xen.frames[i];
+		p = xen_map_grants(x, PROT_READ, b->xen.count, refs);
+		free(refs);
+	} else {
 		return -ENOTSUP;
-	p = xen_map_frames(x, PROT_READ, b->xen.count, b->xen.frames);
+	}
 	if (!p)
 		return errno ? -errno : -EFAULT;
 	*addr = p;
@@ -425,7 +550,10 @@ xen_map(void *priv, const struct vgfb_backing *b, const void **addr)
 static void
 xen_unmap(void *priv, const struct vgfb_backing *b, const void *addr)
 {
-	xen_unmap_frames(priv, (void *)addr, b->xen.count);
+	if (b->kind == VGFB_BACKING_XEN_GRANTS)
+		xen_unmap_grants(priv, (void *)addr, b->xen.count);
+	else
+		xen_unmap_frames(priv, (void *)addr, b->xen.count);
 }
 
 static int
@@ -451,8 +579,12 @@ xen_dispatch(void *priv)
 	while ((w = xs_check_watch(x->xs))) {
 		if (strcmp(w[XS_WATCH_TOKEN], "release") == 0)
 			check_alive(x);
-		else if (strcmp(w[XS_WATCH_TOKEN], "vfb") == 0 && !x->gone)
+		else if (strcmp(w[XS_WATCH_TOKEN], "vfb") == 0 && !x->gone &&
+			 x->vfb)
 			xen_vfb_watch_fired(x->vfb);
+		else if (strcmp(w[XS_WATCH_TOKEN], "vdispl") == 0 &&
+			 !x->gone && x->vdispl)
+			xen_vdispl_watch_fired(x->vdispl);
 		free(w);
 	}
 	while (readable(xenevtchn_fd(x->xce))) {
@@ -460,8 +592,10 @@ xen_dispatch(void *priv)
 
 		if (port < 0)
 			break;
-		if (!x->gone)
-			xen_vfb_port_fired(x->vfb, (evtchn_port_t)port);
+		if (!x->gone &&
+		    !(x->vfb && xen_vfb_port_fired(x->vfb, (evtchn_port_t)port)) &&
+		    x->vdispl)
+			xen_vdispl_port_fired(x->vdispl, (evtchn_port_t)port);
 		xenevtchn_unmask(x->xce, (evtchn_port_t)port);
 	}
 	return 0;

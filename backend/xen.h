@@ -3,7 +3,7 @@
  * The Xen hypervisor backend ("xen:DOMID" or "xen:NAME" targets): the
  * glue to libxenctrl, libxenforeignmemory, libxenevtchn and libxenstore
  * (xen.c), and the plane sources speaking the guest's own display
- * protocols (xen-vfb.c; vdispl follows).
+ * protocols (xen-vfb.c for xen-fbfront, xen-vdispl.c for xen-drm-front).
  */
 #ifndef VGFB_XEN_H
 #define VGFB_XEN_H
@@ -11,12 +11,22 @@
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
+#include <xengnttab.h>
 #include <xenstore.h>
 #include <xentoollog.h>
 
 #include "private.h"
 
 struct xen_vfb;
+struct xen_vdispl;
+
+/* What to do about one kind of display device of the guest. */
+enum xen_device_mode {
+	XEN_DEVICE_AUTO,	/* serve it when the guest has it */
+	XEN_DEVICE_EXISTING,	/* serve it; an error when it is absent */
+	XEN_DEVICE_CREATE,	/* add it when absent (vfb only) */
+	XEN_DEVICE_OFF,		/* leave it alone */
+};
 
 struct vgfb_xen {
 	struct vgfb_local *m;
@@ -27,12 +37,15 @@ struct vgfb_xen {
 	xc_interface *xc;
 	xenforeignmemory_handle *fmem;
 	xenevtchn_handle *xce;
+	xengnttab_handle *xgt;
 	struct xs_handle *xs;
 	int epoll_fd;
 	struct vgfb_mem_range ram;	/* PVH/HVM: [0, max_gpfn] */
 	uint64_t videoram_limit;	/* bytes, 0 = protocol maximum */
-	bool create_vfb;		/* add the vfb device ourselves */
-	struct xen_vfb *vfb;
+	enum xen_device_mode vfb_mode;
+	enum xen_device_mode vdispl_mode;
+	struct xen_vfb *vfb;		/* head 0 when present */
+	struct xen_vdispl *vdispl;	/* heads after vfb's, one per connector */
 };
 
 struct vgfb *xen_ctx(struct vgfb_xen *x);
@@ -53,12 +66,62 @@ void *xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
 		     const uint64_t *frames);
 void xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n);
 
-/* The vfb source (xen-vfb.c). */
+/*
+ * Map n grant references of the guest (one mapping, all or nothing); NULL
+ * with errno set.  Unmap with xen_unmap_grants().
+ */
+void *xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n,
+		     const uint32_t *refs);
+void xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n);
+
+/* Both device kinds' xenbus states, as in xen/include/public/io/xenbus.h. */
+enum xenbus_state {
+	XB_UNKNOWN = 0,
+	XB_INITIALISING = 1,
+	XB_INIT_WAIT = 2,
+	XB_INITIALISED = 3,
+	XB_CONNECTED = 4,
+	XB_CLOSING = 5,
+	XB_CLOSED = 6,
+};
+
+/* Write a backend directory's state node (errors are logged). */
+void xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s);
+
+/*
+ * The backend's half of the xenbus handshake, the same for every device
+ * kind: called when the frontend's state node changed.  connect() maps
+ * and binds what the frontend published (0: go Connected; on failure it
+ * has undone itself and the backend goes Closed); disconnect() drops a
+ * connection and tells consumers.
+ */
+void xen_frontend_changed(struct vgfb_xen *x, const char *fe, const char *be,
+			  bool connected, int (*connect)(void *dev),
+			  void (*disconnect)(void *dev), void *dev);
+
+/*
+ * The vfb source (xen-vfb.c).  xen_vfb_new: -ENODEV when the guest has no
+ * vfb device and x->vfb_mode does not ask to create one.
+ */
 int xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out);
 void xen_vfb_free(struct xen_vfb *v);
 void xen_vfb_watch_fired(struct xen_vfb *v);
 bool xen_vfb_port_fired(struct xen_vfb *v, evtchn_port_t port);
 int xen_vfb_get_plane(struct xen_vfb *v, uint32_t plane_type,
 		      struct vgfb_plane_desc *d);
+
+/*
+ * The vdispl source (xen-vdispl.c): one head per connector, from
+ * first_head on.  xen_vdispl_new: -ENODEV when the guest has no vdispl
+ * device.
+ */
+int xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
+		   struct xen_vdispl **out);
+void xen_vdispl_free(struct xen_vdispl *v);
+uint32_t xen_vdispl_head_count(const struct xen_vdispl *v);
+void xen_vdispl_watch_fired(struct xen_vdispl *v);
+bool xen_vdispl_port_fired(struct xen_vdispl *v, evtchn_port_t port);
+int xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head,
+			 uint32_t plane_type, struct vgfb_plane_desc *d);
 
 #endif

@@ -74,6 +74,44 @@ START_TEST(frame_lists_compared_exactly)
 }
 END_TEST
 
+/*
+ * Grant references come back after a vdispl buffer is destroyed: the same
+ * list then names another buffer, told apart only by its serial.
+ */
+START_TEST(reused_frames_new_serial_new_id)
+{
+	uint64_t refs[] = { 8, 9, 10, 11 };
+	struct vgfb_cache_key k = key_at(0);
+	struct vgfb_cache_entry *a, *b, *other;
+	struct vgfb_cache *c;
+	uint32_t a_id;
+
+	k.n_frames = 4;
+	k.frames_are_grants = true;
+	k.buffer_serial = 1;
+	released = 0;
+	ck_assert_int_eq(vgfb__cache_new(4, count_release, NULL, &c), 0);
+	ck_assert_int_eq(vgfb__cache_insert(c, &k, refs, &a), 0);
+	a_id = a->id;
+	k.buffer_serial = 3;
+	ck_assert_int_eq(vgfb__cache_insert(c, &k, refs, &other), 0);
+	k.buffer_serial = 2;
+	ck_assert_ptr_null(vgfb__cache_lookup(c, &k, refs));
+	ck_assert_int_eq(vgfb__cache_insert(c, &k, refs, &b), 0);
+	ck_assert_uint_ne(a_id, b->id);
+	/* Forgetting buffer 1 drops exactly its entry, and its id is stale. */
+	vgfb__cache_forget_serial(c, 1);
+	ck_assert_int_eq(released, 1);
+	ck_assert_ptr_null(vgfb__cache_find_id(c, a_id));
+	ck_assert_ptr_eq(vgfb__cache_find_id(c, b->id), b);
+	ck_assert_ptr_eq(vgfb__cache_find_id(c, other->id), other);
+	/* Serial 0 means "no serial": never a wildcard. */
+	vgfb__cache_forget_serial(c, 0);
+	ck_assert_uint_eq(vgfb__cache_count(c), 2);
+	vgfb__cache_free(c);
+}
+END_TEST
+
 START_TEST(lru_eviction_makes_ids_stale)
 {
 	struct vgfb_cache_entry *e[5];
@@ -162,6 +200,7 @@ main(void)
 
 	tcase_add_test(tc, same_descriptor_same_id);
 	tcase_add_test(tc, frame_lists_compared_exactly);
+	tcase_add_test(tc, reused_frames_new_serial_new_id);
 	tcase_add_test(tc, lru_eviction_makes_ids_stale);
 	tcase_add_test(tc, ids_unique_nonzero_not_sequential);
 	tcase_add_test(tc, bad_capacity);

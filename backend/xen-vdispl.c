@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vdispl plane source: vgfb as the dom0 backend of a guest's own
+ * xen-drm-front driver (xen/include/public/io/displif.h), one head per
+ * connector.
+ *
+ *   backend  InitWait
+ *   frontend Initialised: per connector req-ring-ref, req-event-channel,
+ *            evt-ring-ref, evt-event-channel
+ *   backend  checks the configuration (xen-vdispl-proto.c), maps both ring
+ *            pages of every connector by grant, binds their event
+ *            channels, goes Connected
+ *   then     requests on each connector's ring: DBUF_CREATE (walk the
+ *            grant directory, prove every grant maps), FB_ATTACH,
+ *            SET_CONFIG (the plane), PG_FLIP (the plane, then
+ *            XENDISPL_EVT_PG_FLIP back to the guest), FB_DETACH,
+ *            DBUF_DESTROY; GET_EDID is answered "not supported", which
+ *            displif.h allows (the xenstore resolution stands)
+ *
+ * Pixels are never copied here: a plane names the guest's grant
+ * references, which vgfb.ko maps into a dma-buf (CREATE_XEN_GRANTS, also
+ * in a PV dom0) or the region exporter maps for a CPU snapshot.  Every
+ * decision about guest input is made by xen-vdispl-proto.c; this file
+ * only carries the decisions out.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "xen-vdispl-proto.h"
+#include "xen.h"
+
+/* A display buffer the guest created: its grant references, in order. */
+struct vdispl_dbuf {
+	struct vdispl_dbuf *next;
+	uint64_t cookie;
+	uint64_t serial;	/* never reused: the cache key of its planes */
+	uint32_t n_grefs;
+	uint64_t *grefs;	/* plane descriptors take 64-bit frames */
+};
+
+struct vdispl_conn {
+	void *req_page;
+	void *evt_page;
+	evtchn_port_t req_port;
+	evtchn_port_t evt_port;
+	bool req_bound;
+	bool evt_bound;
+	struct vdispl_ring ring;
+	struct vdispl_evt_ring evt;
+	uint64_t flip_pending;	/* fb whose EVT_PG_FLIP waits for room */
+	bool on;
+	struct vdispl_fb_info fb;	/* what the connector shows, when on */
+	uint64_t frame_seq;
+};
+
+struct xen_vdispl {
+	struct vgfb_xen *x;
+	char be[96];
+	char fe[96];
+	uint32_t first_head;
+	uint32_t n_conn;	/* fixed by the toolstack's configuration */
+	struct vdispl_limits lim;
+	bool connected;
+	struct vdispl_cfg cfg;
+	struct vdispl_state *state;
+	struct vdispl_conn conn[VDISPL_MAX_CONNECTORS];
+	struct vdispl_dbuf *dbufs;
+	uint64_t next_serial;
+	char *last_read;	/* the value cfg_read() handed out last */
+};
+
+static struct vgfb *
+ctx_of(struct xen_vdispl *v)
+{
+	return xen_ctx(v->x);
+}
+
+static void
+emit(struct xen_vdispl *v, uint32_t conn, uint32_t type)
+{
+	struct vgfb_event ev = {
+		.type = type,
+		.head = v->first_head + conn,
+		.drm_plane_type = DRM_PLANE_TYPE_PRIMARY,
+		.frame_seq = v->conn[conn].frame_seq,
+	};
+
+	vgfb__emit(v->x->m, &ev);
+}
+
+/* vdispl_xs_read_fn over the frontend's directory */
+static const char *
+cfg_read(void *data, const char *node)
+{
+	struct xen_vdispl *v = data;
+
+	free(v->last_read);
+	v->last_read = xen_read(v->x, v->fe, node);
+	return v->last_read;
+}
+
+/* ---- display buffers ---- */
+
+static struct vdispl_dbuf *
+find_dbuf(struct xen_vdispl *v, uint64_t cookie)
+{
+	for (struct vdispl_dbuf *d = v->dbufs; d; d = d->next)
+		if (d->cookie == cookie)
+			return d;
+	return NULL;
+}
+
+static void
+free_dbuf(struct xen_vdispl *v, struct vdispl_dbuf *d)
+{
+	/* The mediator lets go of the grants; consumers keep their fds. */
+	vgfb__local_forget_buffer(v->x->m, d->serial);
+	free(d->grefs);
+	free(d);
+}
+
+static void
+destroy_dbuf(struct xen_vdispl *v, uint64_t cookie)
+{
+	for (struct vdispl_dbuf **p = &v->dbufs; *p; p = &(*p)->next) {
+		if ((*p)->cookie == cookie) {
+			struct vdispl_dbuf *d = *p;
+
+			*p = d->next;
+			free_dbuf(v, d);
+			return;
+		}
+	}
+}
+
+/* Collect the grant references the directory chain lists. */
+static int
+walk_directory(struct xen_vdispl *v, uint32_t first_dir, uint32_t n,
+	       uint32_t *refs, char *why, size_t why_len)
+{
+	struct vdispl_dir_walk w;
+	int rc;
+
+	rc = vgfb__vdispl_dir_init(&w, VDISPL_DIR_READ, first_dir, n, refs,
+				   why, why_len);
+	while (rc == 0 || rc == 1) {
+		uint32_t ref = w.next;
+		void *page = xen_map_grants(v->x, PROT_READ, 1, &ref);
+
+		if (!page) {
+			rc = -EINVAL;
+			snprintf(why, why_len, "directory page gref %u cannot be "
+				 "mapped: %s", ref, strerror(errno));
+			break;
+		}
+		rc = vgfb__vdispl_dir_page(&w, page, why, why_len);
+		xen_unmap_grants(v->x, page, 1);
+		if (rc == 0)
+			break;
+	}
+	vgfb__vdispl_dir_release(&w);
+	return rc;
+}
+
+static int
+create_dbuf(struct xen_vdispl *v, const struct vdispl_action *act, char *why,
+	    size_t why_len)
+{
+	uint32_t n = act->dbuf.n_pages;
+	struct vdispl_dbuf *d;
+	uint32_t *refs;
+	void *map;
+	int rc;
+
+	refs = calloc(n, sizeof(*refs));
+	d = calloc(1, sizeof(*d));
+	if (d)
+		d->grefs = calloc(n, sizeof(*d->grefs));
+	if (!refs || !d || !d->grefs) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = walk_directory(v, act->dbuf.gref_directory, n, refs, why, why_len);
+	if (rc)
+		goto out_free;
+	/*
+	 * Prove every grant is ours to map before the buffer can become a
+	 * plane, as vfb proves frame ownership: an export must not be the
+	 * first to find out.
+	 */
+	map = xen_map_grants(v->x, PROT_READ, n, refs);
+	if (!map) {
+		rc = -EINVAL;
+		snprintf(why, why_len, "DBUF_CREATE 0x%llx: its %u grants "
+			 "cannot be mapped: %s",
+			 (unsigned long long)act->dbuf.cookie, n,
+			 strerror(errno));
+		goto out_free;
+	}
+	xen_unmap_grants(v->x, map, n);
+	for (uint32_t i = 0; i < n; i++)
+		d->grefs[i] = refs[i];
+	d->cookie = act->dbuf.cookie;
+	d->n_grefs = n;
+	d->serial = ++v->next_serial;
+	d->next = v->dbufs;
+	v->dbufs = d;
+	free(refs);
+	return 0;
+
+out_free:
+	if (d)
+		free(d->grefs);
+	free(d);
+	free(refs);
+	return rc;
+}
+
+/* ---- what the connectors show ---- */
+
+static void
+blank(struct xen_vdispl *v, uint32_t mask)
+{
+	for (uint32_t i = 0; i < v->n_conn; i++) {
+		if (!(mask & (1u << i)) || !v->conn[i].on)
+			continue;
+		v->conn[i].on = false;
+		v->conn[i].frame_seq++;
+		emit(v, i, VGFB_EVENT_PLANE_DISABLED);
+	}
+}
+
+static bool
+same_geometry(const struct vdispl_fb_info *a, const struct vdispl_fb_info *b)
+{
+	return a->width == b->width && a->height == b->height &&
+	       a->drm_format == b->drm_format && a->stride == b->stride &&
+	       a->offset == b->offset;
+}
+
+static void
+show(struct xen_vdispl *v, uint32_t conn, const struct vdispl_fb_info *fb,
+     bool flip)
+{
+	struct vdispl_conn *c = &v->conn[conn];
+	bool same = c->on && same_geometry(&c->fb, fb);
+
+	c->on = true;
+	c->fb = *fb;
+	c->frame_seq++;
+	emit(v, conn, flip && same ? VGFB_EVENT_FLIP : VGFB_EVENT_PLANE_CHANGED);
+}
+
+/* Carry out what the protocol layer accepted; on failure it is undone. */
+static int
+carry_out(struct xen_vdispl *v, const struct vdispl_action *act, char *why,
+	  size_t why_len)
+{
+	int rc = 0;
+
+	switch (act->type) {
+	case VDISPL_ACT_DBUF_CREATE:
+		rc = create_dbuf(v, act, why, why_len);
+		if (rc)
+			vgfb__vdispl_cancel(v->state, act);
+		break;
+	case VDISPL_ACT_DBUF_DESTROY:
+		blank(v, act->blank_mask);
+		destroy_dbuf(v, act->dbuf.cookie);
+		break;
+	case VDISPL_ACT_FB_DETACH:
+		blank(v, act->blank_mask);
+		break;
+	case VDISPL_ACT_SET_CONFIG:
+		if (act->fb.fb_cookie == 0)
+			blank(v, 1u << act->conn);
+		else
+			show(v, act->conn, &act->fb, false);
+		break;
+	case VDISPL_ACT_PG_FLIP:
+		show(v, act->conn, &act->fb, true);
+		v->conn[act->conn].flip_pending = act->fb.fb_cookie;
+		break;
+	case VDISPL_ACT_GET_EDID:
+		/* Optional in displif.h: the xenstore resolution stands. */
+		snprintf(why, why_len, "GET_EDID: vgfb has no EDID to offer");
+		rc = -EOPNOTSUPP;
+		break;
+	case VDISPL_ACT_FB_ATTACH:
+	case VDISPL_ACT_NONE:
+	default:
+		break;
+	}
+	return rc;
+}
+
+/* ---- connection ---- */
+
+static void
+unbind_conn(struct xen_vdispl *v, struct vdispl_conn *c)
+{
+	if (c->req_bound)
+		xenevtchn_unbind(v->x->xce, c->req_port);
+	if (c->evt_bound)
+		xenevtchn_unbind(v->x->xce, c->evt_port);
+	if (c->req_page)
+		xen_unmap_grants(v->x, c->req_page, 1);
+	if (c->evt_page)
+		xen_unmap_grants(v->x, c->evt_page, 1);
+	memset(c, 0, sizeof(*c));
+}
+
+/* notify: tell consumers (not while the context is being torn down) */
+static void
+disconnect(struct xen_vdispl *v, bool notify)
+{
+	for (uint32_t i = 0; i < v->n_conn; i++) {
+		bool was_on = v->conn[i].on;
+		uint64_t seq = v->conn[i].frame_seq;
+
+		unbind_conn(v, &v->conn[i]);
+		v->conn[i].frame_seq = seq + 1;
+		if (was_on && notify)
+			emit(v, i, VGFB_EVENT_PLANE_DISABLED);
+	}
+	while (v->dbufs) {
+		struct vdispl_dbuf *d = v->dbufs;
+
+		v->dbufs = d->next;
+		free_dbuf(v, d);
+	}
+	vgfb__vdispl_state_free(v->state);
+	v->state = NULL;
+	v->connected = false;
+}
+
+static int
+bind_port(struct xen_vdispl *v, uint32_t remote, evtchn_port_t *port)
+{
+	xenevtchn_port_or_error_t p;
+
+	p = xenevtchn_bind_interdomain(v->x->xce, v->x->domid, remote);
+	if (p < 0)
+		return -errno;
+	*port = (evtchn_port_t)p;
+	return 0;
+}
+
+static int
+connect_conn(struct xen_vdispl *v, uint32_t i)
+{
+	const struct vdispl_connector_cfg *cc = &v->cfg.conn[i];
+	struct vdispl_conn *c = &v->conn[i];
+	uint64_t seq = c->frame_seq;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->frame_seq = seq;
+	c->req_page = xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
+				     &cc->req_ring_ref);
+	c->evt_page = xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
+				     &cc->evt_ring_ref);
+	if (!c->req_page || !c->evt_page) {
+		log_error(ctx_of(v), "vdispl: domain %u connector %u: ring "
+			  "grants %u/%u cannot be mapped: %s", v->x->domid, i,
+			  cc->req_ring_ref, cc->evt_ring_ref, strerror(errno));
+		return -EINVAL;
+	}
+	rc = bind_port(v, cc->req_evtchn, &c->req_port);
+	c->req_bound = rc == 0;
+	if (rc == 0)
+		rc = bind_port(v, cc->evt_evtchn, &c->evt_port);
+	c->evt_bound = c->req_bound && rc == 0;
+	if (rc) {
+		log_error(ctx_of(v), "vdispl: domain %u connector %u: cannot "
+			  "bind event channels %u/%u: %s", v->x->domid, i,
+			  cc->req_evtchn, cc->evt_evtchn, strerror(-rc));
+		return rc;
+	}
+	vgfb__vdispl_ring_init(&c->ring, c->req_page);
+	vgfb__vdispl_evt_init(&c->evt, c->evt_page);
+	return 0;
+}
+
+static int
+connect(struct xen_vdispl *v)
+{
+	char why[256] = "";
+	int rc;
+
+	rc = vgfb__vdispl_parse_cfg(cfg_read, v, &v->lim, true, &v->cfg, why,
+				    sizeof(why));
+	if (rc) {
+		log_error(ctx_of(v), "vdispl: domain %u configuration refused: "
+			  "%s", v->x->domid, why);
+		return rc;
+	}
+	if (v->cfg.be_alloc) {
+		log_error(ctx_of(v), "vdispl: domain %u asks for be-alloc=1: vgfb "
+			  "shows the guest's own buffers and allocates none "
+			  "(set be-alloc=0 in vdispl=)", v->x->domid);
+		return -EOPNOTSUPP;
+	}
+	if (v->cfg.n_connectors != v->n_conn) {
+		log_error(ctx_of(v), "vdispl: domain %u now has %u connectors, "
+			  "not %u: restart the backend", v->x->domid,
+			  v->cfg.n_connectors, v->n_conn);
+		return -EPROTO;
+	}
+	rc = vgfb__vdispl_state_new(&v->cfg, &v->lim, &v->state);
+	for (uint32_t i = 0; rc == 0 && i < v->n_conn; i++)
+		rc = connect_conn(v, i);
+	if (rc) {
+		disconnect(v, false);
+		return rc;
+	}
+	v->connected = true;
+	log_info(ctx_of(v), "vdispl: domain %u connected: %u connector(s), "
+		 "first %ux%u", v->x->domid, v->n_conn, v->cfg.conn[0].width,
+		 v->cfg.conn[0].height);
+	return 0;
+}
+
+static int
+connect_cb(void *dev)
+{
+	return connect(dev);
+}
+
+static void
+disconnect_cb(void *dev)
+{
+	disconnect(dev, true);
+}
+
+void
+xen_vdispl_watch_fired(struct xen_vdispl *v)
+{
+	xen_frontend_changed(v->x, v->fe, v->be, v->connected, connect_cb,
+			     disconnect_cb, v);
+}
+
+/* A transport the guest broke: drop the connection, keep the device. */
+static void
+refuse_frontend(struct xen_vdispl *v, uint32_t conn, const char *what,
+		const char *why)
+{
+	log_error(ctx_of(v), "vdispl: domain %u connector %u broke the %s: %s; "
+		  "disconnecting", v->x->domid, conn, what, why);
+	disconnect(v, true);
+	xen_set_state(v->x, v->be, XB_CLOSED);
+}
+
+static void
+send_flip_events(struct xen_vdispl *v)
+{
+	char why[256];
+
+	for (uint32_t i = 0; v->connected && i < v->n_conn; i++) {
+		struct vdispl_conn *c = &v->conn[i];
+		int rc;
+
+		if (!c->flip_pending)
+			continue;
+		rc = vgfb__vdispl_evt_pg_flip(&c->evt, c->flip_pending, why,
+					      sizeof(why));
+		if (rc == -EAGAIN)
+			continue;	/* full: retried on the next request */
+		if (rc < 0) {
+			refuse_frontend(v, i, "event page", why);
+			return;
+		}
+		c->flip_pending = 0;
+		xenevtchn_notify(v->x->xce, c->evt_port);
+	}
+}
+
+/* Answer every request on connector conn's ring; -EPROTO: broken ring. */
+static int
+serve_ring(struct xen_vdispl *v, uint32_t conn, char *why, size_t why_len)
+{
+	struct vdispl_conn *c = &v->conn[conn];
+	struct vdispl_action act;
+	struct vdispl_req req;
+	int rc;
+
+again:
+	while ((rc = vgfb__vdispl_ring_take(&c->ring, &req, why,
+					    why_len)) == 1) {
+		int status;
+
+		why[0] = '\0';
+		status = vgfb__vdispl_handle(v->state, conn, &req, &act, why,
+					     why_len);
+		if (status == 0)
+			status = carry_out(v, &act, why, why_len);
+		if (status)
+			log_info(ctx_of(v), "vdispl: domain %u connector %u: "
+				 "request 0x%02x refused (%s): %s",
+				 v->x->domid, conn, req.operation,
+				 strerror(-status), why);
+		vgfb__vdispl_ring_respond(&c->ring, &req,
+					  vgfb__vdispl_status(status), 0);
+	}
+	if (rc < 0)
+		return rc;
+	if (vgfb__vdispl_ring_push(&c->ring))
+		xenevtchn_notify(v->x->xce, c->req_port);
+	if (vgfb__vdispl_ring_final_check(&c->ring))
+		goto again;
+	return 0;
+}
+
+bool
+xen_vdispl_port_fired(struct xen_vdispl *v, evtchn_port_t port)
+{
+	char why[256];
+
+	if (!v->connected)
+		return false;
+	for (uint32_t i = 0; i < v->n_conn; i++) {
+		struct vdispl_conn *c = &v->conn[i];
+
+		if (c->evt_bound && port == c->evt_port) {
+			send_flip_events(v);	/* the frontend made room */
+			return true;
+		}
+		if (!c->req_bound || port != c->req_port)
+			continue;
+		if (serve_ring(v, i, why, sizeof(why)) < 0) {
+			refuse_frontend(v, i, "request ring", why);
+			return true;
+		}
+		/* Responses first, then the flips they completed. */
+		send_flip_events(v);
+		return true;
+	}
+	return false;
+}
+
+uint32_t
+xen_vdispl_head_count(const struct xen_vdispl *v)
+{
+	return v ? v->n_conn : 0;
+}
+
+int
+xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head, uint32_t plane_type,
+		     struct vgfb_plane_desc *d)
+{
+	const struct vdispl_conn *c;
+	const struct vdispl_dbuf *dbuf;
+	uint32_t first;
+
+	if (head < v->first_head || head - v->first_head >= v->n_conn)
+		return -ENODEV;
+	c = &v->conn[head - v->first_head];
+	if (!v->connected || !c->on || plane_type != DRM_PLANE_TYPE_PRIMARY)
+		return -ENODEV;	/* displif has no cursor plane */
+	dbuf = find_dbuf(v, c->fb.dbuf_cookie);
+	if (!dbuf)
+		return -ENODEV;
+	/* Planes start on a page: a dma-buf has no offset to carry more. */
+	if (c->fb.offset % VGFB_PAGE_SIZE) {
+		log_error(ctx_of(v), "vdispl: domain %u buffer 0x%llx starts at "
+			  "data_ofs %u, not on a page: not offered",
+			  v->x->domid, (unsigned long long)dbuf->cookie,
+			  c->fb.offset);
+		return -EINVAL;
+	}
+	first = c->fb.offset / VGFB_PAGE_SIZE;
+	memset(d, 0, sizeof(*d));
+	d->drm_format = c->fb.drm_format;
+	d->modifier = 0;	/* DRM_FORMAT_MOD_LINEAR: displif has no other */
+	d->width = c->fb.width;
+	d->height = c->fb.height;
+	d->stride = c->fb.stride;
+	d->n_frames = dbuf->n_grefs - first;
+	d->frames = dbuf->grefs + first;
+	d->buffer_size = (uint64_t)d->n_frames * VGFB_PAGE_SIZE;
+	d->frames_are_grants = true;
+	d->buffer_serial = dbuf->serial;
+	d->x_hot = d->y_hot = 0xFFFFFFFFu;
+	d->frame_seq = c->frame_seq;
+	return 0;
+}
+
+int
+xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
+	       struct xen_vdispl **out)
+{
+	struct xen_vdispl *v;
+	char *frontend;
+	char why[256] = "";
+	char path[128];
+	int rc;
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->x = x;
+	v->first_head = first_head;
+	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vdispl/%u/0",
+		 x->domid);
+	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vdispl/0",
+		 x->domid);
+	vgfb__vdispl_limits_default(&v->lim);
+	if (x->videoram_limit && x->videoram_limit < v->lim.max_buffer_bytes)
+		v->lim.max_buffer_bytes = (uint32_t)x->videoram_limit;
+
+	frontend = xen_read(x, v->be, "frontend");
+	if (!frontend) {
+		if (x->vdispl_mode == XEN_DEVICE_EXISTING)
+			log_error(xen_ctx(x), "vdispl: domain %u has no vdispl "
+				  "device (add vdispl= to its xl.cfg)", x->domid);
+		rc = -ENODEV;
+		goto out_free;
+	}
+	rc = strcmp(frontend, v->fe) ? -EPROTO : 0;
+	if (rc)
+		log_error(xen_ctx(x), "vdispl: backend names frontend %s, "
+			  "expected %s", frontend, v->fe);
+	free(frontend);
+	if (rc)
+		goto out_free;
+	/* The toolstack's connectors decide the heads, once. */
+	rc = vgfb__vdispl_parse_cfg(cfg_read, v, &v->lim, false, &v->cfg, why,
+				    sizeof(why));
+	if (rc) {
+		log_error(xen_ctx(x), "vdispl: domain %u configuration refused: "
+			  "%s", x->domid, why);
+		goto out_free;
+	}
+	v->n_conn = v->cfg.n_connectors;
+	xen_write(x, v->be, "versions", VDISPL_BACKEND_VERSIONS);
+	xen_set_state(v->x, v->be, XB_INIT_WAIT);
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	if (!xs_watch(x->xs, path, "vdispl")) {
+		rc = -errno;
+		goto out_free;
+	}
+	*out = v;
+	return 0;
+
+out_free:
+	free(v->last_read);
+	free(v);
+	return rc;
+}
+
+void
+xen_vdispl_free(struct xen_vdispl *v)
+{
+	char path[128];
+
+	if (!v)
+		return;
+	snprintf(path, sizeof(path), "%s/state", v->fe);
+	xs_unwatch(v->x->xs, path, "vdispl");
+	disconnect(v, false);
+	if (!v->x->gone)
+		xen_set_state(v->x, v->be, XB_CLOSED);
+	free(v->last_read);
+	free(v);
+}
