@@ -71,6 +71,7 @@ struct xen_vdispl {
 	struct vdispl_conn conn[VDISPL_MAX_CONNECTORS];
 	struct vdispl_dbuf *dbufs;
 	uint64_t next_serial;
+	bool created;		/* we added the device: we remove it */
 	char *last_read;	/* the value cfg_read() handed out last */
 };
 
@@ -590,6 +591,39 @@ xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head, uint32_t plane_type,
 	return 0;
 }
 
+/*
+ * vdispl=create: what `vdispl = [ "backend=0,be-alloc=0,connectors=..." ]`
+ * makes libxl write, for guests whose xl.cfg has none (libxl would wait
+ * for a backend that cannot exist before the domain does).
+ */
+static int
+create_device(struct xen_vdispl *v)
+{
+	const struct vgfb_xen *x = v->x;
+	uint32_t count = x->n_new_connectors ? x->n_new_connectors : 1;
+	const char *nodes[2 + 4 * 8 + 1];
+	char names[8][3][24];
+	size_t n = 0;
+	int rc;
+
+	nodes[n++] = "be-alloc";
+	nodes[n++] = "0";
+	for (uint32_t i = 0; i < count; i++) {
+		snprintf(names[i][0], sizeof(names[i][0]), "%u/resolution", i);
+		snprintf(names[i][1], sizeof(names[i][1]), "%u/unique-id", i);
+		snprintf(names[i][2], sizeof(names[i][2]), "c%u", i);
+		nodes[n++] = names[i][0];
+		nodes[n++] = x->n_new_connectors ? x->new_connectors[i]
+						 : "1024x768";
+		nodes[n++] = names[i][1];
+		nodes[n++] = names[i][2];
+	}
+	nodes[n] = NULL;
+	rc = xen_create_device(v->x, v->fe, v->be, nodes);
+	v->created = rc == 0;
+	return rc;
+}
+
 int
 xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 	       struct xen_vdispl **out)
@@ -614,10 +648,20 @@ xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 		v->lim.max_buffer_bytes = (uint32_t)x->videoram_limit;
 
 	frontend = xen_read(x, v->be, "frontend");
+	if (!frontend && x->vdispl_mode == XEN_DEVICE_CREATE) {
+		rc = create_device(v);
+		if (rc) {
+			log_error(xen_ctx(x), "vdispl: cannot add a vdispl device "
+				  "to domain %u: %s", x->domid, strerror(-rc));
+			goto out_free;
+		}
+		frontend = strdup(v->fe);
+	}
 	if (!frontend) {
 		if (x->vdispl_mode == XEN_DEVICE_EXISTING)
 			log_error(xen_ctx(x), "vdispl: domain %u has no vdispl "
-				  "device (add vdispl= to its xl.cfg)", x->domid);
+				  "device (add vdispl= to its xl.cfg, or use the "
+				  "target option vdispl=create)", x->domid);
 		rc = -ENODEV;
 		goto out_free;
 	}
@@ -648,6 +692,8 @@ xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 	return 0;
 
 out_free:
+	if (v->created)
+		xen_remove_device(x, v->fe, v->be);
 	free(v->last_read);
 	free(v);
 	return rc;
@@ -665,6 +711,8 @@ xen_vdispl_free(struct xen_vdispl *v)
 	disconnect(v, false);
 	if (!v->x->gone)
 		xen_set_state(v->x, v->be, XB_CLOSED);
+	if (v->created)
+		xen_remove_device(v->x, v->fe, v->be);
 	free(v->last_read);
 	free(v);
 }

@@ -283,55 +283,6 @@ xen_vfb_get_plane(struct xen_vfb *v, uint32_t plane_type,
 	return 0;
 }
 
-/* Add the device to the guest as libxl would, for guests without vfb=. */
-static int
-create_device(struct xen_vfb *v)
-{
-	struct xs_permissions fe_perms[2] = {
-		{ .id = v->x->domid, .perms = XS_PERM_NONE },
-		{ .id = 0, .perms = XS_PERM_READ },
-	};
-	struct xs_permissions be_perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = v->x->domid, .perms = XS_PERM_READ },
-	};
-	struct xs_handle *xs = v->x->xs;
-	char path[160];
-	xs_transaction_t t;
-	bool ok;
-
-again:
-	t = xs_transaction_start(xs);
-	if (t == XBT_NULL)
-		return -errno;
-	ok = xs_mkdir(xs, t, v->fe) &&
-	     xs_set_permissions(xs, t, v->fe, fe_perms, 2) &&
-	     xs_mkdir(xs, t, v->be) &&
-	     xs_set_permissions(xs, t, v->be, be_perms, 2);
-#define W(dir, node, val) \
-	(snprintf(path, sizeof(path), "%s/%s", dir, node), \
-	 xs_write(xs, t, path, val, strlen(val)))
-	if (ok) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "%u", v->x->domid);
-		ok = W(v->fe, "backend", v->be) && W(v->fe, "backend-id", "0") &&
-		     W(v->fe, "state", "1") && W(v->be, "frontend", v->fe) &&
-		     W(v->be, "frontend-id", id) && W(v->be, "online", "1") &&
-		     W(v->be, "state", "1");
-	}
-#undef W
-	if (!xs_transaction_end(xs, t, !ok)) {
-		if (errno == EAGAIN)
-			goto again;
-		return -errno;
-	}
-	if (!ok)
-		return -EIO;
-	v->created = true;
-	return 0;
-}
-
 int
 xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 {
@@ -358,7 +309,8 @@ xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 			rc = -ENODEV;
 			goto out_free;
 		}
-		rc = create_device(v);
+		rc = xen_create_device(x, v->fe, v->be, NULL);
+		v->created = rc == 0;
 		if (rc) {
 			log_error(xen_ctx(x), "vfb: cannot add a vfb device to "
 				  "domain %u: %s", x->domid, strerror(-rc));
@@ -399,10 +351,8 @@ xen_vfb_free(struct xen_vfb *v)
 	disconnect(v, false);
 	if (!v->x->gone)
 		xen_set_state(v->x, v->be, XB_CLOSED);
-	if (v->created) {
-		xs_rm(v->x->xs, XBT_NULL, v->be);
-		xs_rm(v->x->xs, XBT_NULL, v->fe);
-	}
+	if (v->created)
+		xen_remove_device(v->x, v->fe, v->be);
 	free(v->frames);
 	free(v);
 }

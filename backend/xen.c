@@ -12,8 +12,11 @@
  *                          auto (default): serve the vfb device if the
  *                          guest has one; create: add it ourselves when
  *                          the toolstack did not (no QEMU needed)
- *   vdispl=auto|existing|off
- *                          the same for the vdispl device
+ *   vdispl=auto|existing|create|off
+ *                          the same for the vdispl device; create adds
+ *                          one with be-alloc=0 and
+ *   connectors=WxH[+WxH...] its connectors' resolutions (default
+ *                          1024x768)
  * Heads: the vfb screen first (when served), then one per vdispl
  * connector.
  */
@@ -151,6 +154,65 @@ xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n)
 		xengnttab_unmap(x->xgt, addr, n);
 }
 
+static bool
+write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
+	   const char *node, const char *value)
+{
+	char path[256];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
+		return false;
+	return xs_write(xs, t, path, value, strlen(value));
+}
+
+int
+xen_create_device(struct vgfb_xen *x, const char *fe, const char *be,
+		  const char *const *fe_nodes)
+{
+	struct xs_permissions fe_perms[2] = {
+		{ .id = x->domid, .perms = XS_PERM_NONE },
+		{ .id = 0, .perms = XS_PERM_READ },
+	};
+	struct xs_permissions be_perms[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = x->domid, .perms = XS_PERM_READ },
+	};
+	struct xs_handle *xs = x->xs;
+	xs_transaction_t t;
+	char id[16];
+	bool ok;
+
+	snprintf(id, sizeof(id), "%u", x->domid);
+again:
+	t = xs_transaction_start(xs);
+	if (t == XBT_NULL)
+		return -errno;
+	ok = xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
+	     xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
+	     write_node(xs, t, fe, "backend", be) &&
+	     write_node(xs, t, fe, "backend-id", "0") &&
+	     write_node(xs, t, fe, "state", "1") &&
+	     write_node(xs, t, be, "frontend", fe) &&
+	     write_node(xs, t, be, "frontend-id", id) &&
+	     write_node(xs, t, be, "online", "1") &&
+	     write_node(xs, t, be, "state", "1");
+	for (size_t i = 0; ok && fe_nodes && fe_nodes[i]; i += 2)
+		ok = write_node(xs, t, fe, fe_nodes[i], fe_nodes[i + 1]);
+	if (!xs_transaction_end(xs, t, !ok)) {
+		if (errno == EAGAIN)
+			goto again;
+		return -errno;
+	}
+	return ok ? 0 : -EIO;
+}
+
+void
+xen_remove_device(struct vgfb_xen *x, const char *fe, const char *be)
+{
+	xs_rm(x->xs, XBT_NULL, be);
+	xs_rm(x->xs, XBT_NULL, fe);
+}
+
 void
 xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s)
 {
@@ -252,6 +314,30 @@ lookup_name(struct vgfb_xen *x, const char *name, uint32_t *domid)
 	return rc;
 }
 
+/* "WxH[+WxH...]": the connectors vdispl=create adds, checked later. */
+static int
+parse_connectors(struct vgfb_xen *x, const char *value)
+{
+	const char *p = value;
+
+	x->n_new_connectors = 0;
+	while (*p) {
+		size_t len = strcspn(p, "+");
+		char *c;
+
+		if (len == 0 || len >= sizeof(x->new_connectors[0]) ||
+		    x->n_new_connectors >= 8)
+			return -EINVAL;
+		c = x->new_connectors[x->n_new_connectors++];
+		memcpy(c, p, len);
+		c[len] = '\0';
+		p += len;
+		if (*p == '+' && *++p == '\0')
+			return -EINVAL;
+	}
+	return x->n_new_connectors ? 0 : -EINVAL;
+}
+
 static int
 device_mode(const char *value, bool can_create, enum xen_device_mode *mode)
 {
@@ -286,7 +372,9 @@ xen_option(void *data, const char *key, const char *value)
 	if (strcmp(key, "vfb") == 0)
 		return device_mode(value, true, &x->vfb_mode);
 	if (strcmp(key, "vdispl") == 0)
-		return device_mode(value, false, &x->vdispl_mode);
+		return device_mode(value, true, &x->vdispl_mode);
+	if (strcmp(key, "connectors") == 0)
+		return parse_connectors(x, value);
 	return -EINVAL;
 }
 
@@ -396,7 +484,8 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 			log_error(vgfb__local_ctx(m), "xen: bad target "
 				  "\"xen:%s\" (DOMID or NAME, then videoram=MiB,"
 				  " vfb=auto|existing|create|off, "
-				  "vdispl=auto|existing|off)", args);
+				  "vdispl=auto|existing|create|off, "
+				  "connectors=WxH[+WxH...])", args);
 		goto out_close;
 	}
 	rc = domain_info(x, &info);

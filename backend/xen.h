@@ -44,6 +44,9 @@ struct vgfb_xen {
 	uint64_t videoram_limit;	/* bytes, 0 = protocol maximum */
 	enum xen_device_mode vfb_mode;
 	enum xen_device_mode vdispl_mode;
+	/* vdispl=create: the connectors' resolutions, "WxH" each */
+	uint32_t n_new_connectors;
+	char new_connectors[8][24];
 	struct xen_vfb *vfb;		/* head 0 when present */
 	struct xen_vdispl *vdispl;	/* heads after vfb's, one per connector */
 };
@@ -84,6 +87,19 @@ enum xenbus_state {
 	XB_CLOSING = 5,
 	XB_CLOSED = 6,
 };
+
+/*
+ * Add a PV device to the guest the way libxl's libxl__device_generic_add()
+ * does, for guests whose xl.cfg has none: frontend and backend directories,
+ * their cross-references, state Initialising, the permissions (frontend
+ * owned by the guest and readable by dom0, backend the other way round),
+ * all in one transaction: a frontend that saw the nodes before their
+ * permissions would give up for good.  fe_nodes: NULL, or "name", "value"
+ * pairs ending with NULL, written into the frontend directory.
+ */
+int xen_create_device(struct vgfb_xen *x, const char *fe, const char *be,
+		      const char *const *fe_nodes);
+void xen_remove_device(struct vgfb_xen *x, const char *fe, const char *be);
 
 /* Write a backend directory's state node (errors are logged). */
 void xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s);
