@@ -10,7 +10,7 @@
 #   xen: N passed, N failed, N skipped
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
-# Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh),
+# Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
 # XEN_TIER_TIMEOUT (seconds, default 360), XEN_TIER_XEN_APPEND (more Xen
 # options), VGFB_QEMU_LOCK, QEMU, KIMAGE.
 set -uo pipefail
@@ -20,7 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 B=${XEN_TIER_BUILD:-$PWD/_build/xen-tier}
 B=$(cd "$B" && pwd) || xen_die "no build dir $B (run build.sh)"
-guests=${XEN_TIER_GUESTS:-pv+pvh}
+guests=${XEN_TIER_GUESTS:-pv+pvh+hostile}
 
 for f in "$B/xen-4.17-amd64" "$B/dom0-initramfs.cpio.gz" "$B/dom0.ext4" "$KIMAGE"; do
 	[ -r "$f" ] || xen_die "missing $f (run build.sh)"

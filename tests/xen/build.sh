@@ -6,7 +6,7 @@
 #
 #   xen-4.17-amd64         the hypervisor, decompressed (multiboot needs ELF)
 #   dom0-initramfs.cpio.gz busybox + root-disk/ext4/Xen modules, switch_root
-#   domu-initramfs.cpio.gz busybox + drm_xen_front + guest-draw
+#   domu-initramfs.cpio.gz busybox + drm_xen_front + guest-draw, guest-drm
 #   dom0.ext4              debootstrap'ed dom0 root fs + /vgfb (init, hooks,
 #                          domU kernel/initramfs/configs, dom0 programs)
 #
@@ -170,6 +170,14 @@ guest_cflags=(-O2 -Wall -Wextra -static -I"$B/guest-include"
 	-I"$top_srcdir/include" -I"$top_srcdir/backend" -I/usr/include/libdrm)
 "$CC" "${guest_cflags[@]}" -o "$B/guest-draw" "$here/guest-draw.c" \
 	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c"
+# guest-drm: raw DRM ioctls (headers only) and xs_wire.h from libxen-dev
+"$CC" "${guest_cflags[@]}" -o "$B/guest-drm" "$here/guest-drm.c" \
+	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c"
+
+# hostile-front: a malicious frontend from guest userspace; only Xen's
+# public headers (libxen-dev: io/displif.h, io/fbif.h, sys/gntalloc.h, ...)
+"$CC" "${guest_cflags[@]}" -o "$B/hostile-front" "$here/hostile-front.c" \
+	-pthread
 
 # ---- dom0-side programs (dynamic, against the dom0's Xen libraries) -------
 # Built on the host against libxen-dev 4.17, run in dom0 against the same
@@ -206,6 +214,23 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 			{ cat "$B/$tool.log" >&2; xen_die "build of $tool for dom0 failed"; }
 		dom0_bins+=("$B/$tool")
 	done
+	# vgfbd, and the consumer of hook 50-vgfbd-vdispl
+	build_vgfb_program() {
+		local out=$1
+		shift
+		"$CC" -O2 -Wall -Wextra -I"$builddir" -I"$top_srcdir/include" \
+			-I"$top_srcdir/backend" -I"$top_srcdir/tools" \
+			-I/usr/include/libdrm -o "$B/$out" "$@" \
+			"$builddir/.libs/libvgfb-core.a" \
+			"$builddir/.libs/libvgfb-format.a" \
+			"${vgfb_xen_libs[@]}" -pthread 2>"$B/$out.log" ||
+			{ cat "$B/$out.log" >&2; xen_die "build of $out for dom0 failed"; }
+	}
+	build_vgfb_program vgfbd "$top_srcdir/tools/vgfbd/main.c" \
+		"$top_srcdir/tools/vgfbd/server.c"
+	build_vgfb_program vdispl-consumer "$here/vdispl-consumer.c" \
+		"$top_srcdir/tools/tool-util.c"
+	dom0_bins+=("$B/vgfbd" "$B/vdispl-consumer")
 else
 	xen_log "no libvgfb-core.a in '${builddir:-}': vgfb hooks will skip"
 fi
@@ -244,6 +269,8 @@ add_busybox "$d"
 add_modules "$d" "${XEN_DOMU_MODULES[@]}"
 install -m 755 "$here/domu-init.sh" "$d/init"
 install -m 755 "$B/guest-draw" "$d/bin/guest-draw"
+install -m 755 "$B/hostile-front" "$d/bin/hostile-front"
+install -m 755 "$B/guest-drm" "$d/bin/guest-drm"
 pack "$d" "$B/domu-initramfs.cpio.gz"
 
 # ---- dom0 initramfs --------------------------------------------------------

@@ -7,7 +7,7 @@
 # the domUs, power off (sysrq o: Xen enters ACPI S5 and qemu exits).
 #
 # Kernel command line (set by boot.sh):
-#   vgfb_guests=pv+pvh     which /vgfb/guests/<kind>.cfg domUs to create
+#   vgfb_guests=pv+pvh+hostile  which /vgfb/guests/<kind>.cfg domUs to create
 #   vgfb_hook_timeout=N    seconds one hook may run (default 240)
 export PATH=/vgfb/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 # shellcheck source-path=SCRIPTDIR source=dom0-lib.sh
@@ -61,7 +61,7 @@ vgfb_stage dom0-init
 xl list >/dev/null 2>&1 || fatal "xl list fails: toolstack not up"
 vgfb_stage toolstack
 
-guests=$(cmdline_arg vgfb_guests || echo pv+pvh)
+guests=$(cmdline_arg vgfb_guests || echo pv+pvh+hostile)
 hook_timeout=$(cmdline_arg vgfb_hook_timeout || echo 240)
 
 # Setup drop-ins (/vgfb/setup.d), before any domU exists: e.g. start the
@@ -164,12 +164,12 @@ for hook in /vgfb/hooks/*; do
 	# streamed, so the host's timeline shows when each line happened
 	timeout "$hook_timeout" "$hook" 2>&1 | tee "/tmp/hook-$hname.out"
 	rc=${PIPESTATUS[0]}
-	if ! grep -q '^VGFB_RESULT ' "/tmp/hook-$hname.out"; then
-		if [ "$rc" -eq 124 ]; then
-			vgfb_result "hook_$hname" FAIL "timed out after $hook_timeout s"
-		else
-			vgfb_result "hook_$hname" FAIL "exit status $rc, no VGFB_RESULT printed"
-		fi
+	# a hook killed by timeout lost the results it had not printed yet,
+	# even when it printed some
+	if [ "$rc" -eq 124 ]; then
+		vgfb_result "hook_$hname" FAIL "timed out after $hook_timeout s"
+	elif ! grep -q '^VGFB_RESULT ' "/tmp/hook-$hname.out"; then
+		vgfb_result "hook_$hname" FAIL "exit status $rc, no VGFB_RESULT printed"
 	fi
 done
 

@@ -19,8 +19,26 @@ vgfb_result() {
 
 vgfb_stage() { echo "VGFB_STAGE $* uptime=$(uptime_s)"; }
 
-# guests: "kind domid name" lines of the domUs dom0's init created.
-vgfb_guests() { cat "$VGFB_GUESTS_FILE" 2>/dev/null; }
+# guests: "kind domid name" lines of the domUs dom0's init created, except
+# the hostile-frontend guest (kind "hostile", guests/hostile.cfg): it has
+# no frontend drivers, only hook 35-hostile-frontend talks to it.
+# Shell builtins only: no exec that could hit dom0's ld.so flake (see
+# docs/xen-tier.md, "Known flake") and silently list no guest.
+vgfb_guests() {
+	local line
+	[ -r "$VGFB_GUESTS_FILE" ] || return 0
+	while IFS= read -r line; do
+		[[ $line == "hostile "* ]] || printf '%s\n' "$line"
+	done <"$VGFB_GUESTS_FILE"
+}
+hostile_guest() {
+	local line
+	[ -r "$VGFB_GUESTS_FILE" ] || return 1
+	while IFS= read -r line; do
+		[[ $line == "hostile "* ]] && { printf '%s\n' "$line"; return 0; }
+	done <"$VGFB_GUESTS_FILE"
+	return 1
+}
 
 # guest_log NAME: path of the domU's console log (xenconsoled --log=guest).
 guest_log() { echo "$VGFB_CONSOLE_DIR/guest-$1.log"; }

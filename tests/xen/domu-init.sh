@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # /init of the test domUs (busybox): keep fbcon off the xen-fbfront
-# framebuffer, load xen-drm-front, run guest-draw, then stay up until dom0
-# destroys the domain.  Everything goes to hvc0, which xenconsoled logs in
-# dom0 as /var/log/xen/console/guest-<name>.log.
+# framebuffer, load xen-drm-front, run guest-draw and (in the background)
+# guest-drm, then stay up until dom0 destroys the domain.  Everything goes
+# to hvc0, which xenconsoled logs in dom0 as
+# /var/log/xen/console/guest-<name>.log.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -13,6 +14,22 @@ for a in $cmdline; do
 	case $a in vgfb_kind=*) kind=${a#vgfb_kind=} ;; esac
 done
 echo "VGFB_GUEST_BOOT kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
+
+# The hostile-frontend guest (guests/hostile.cfg): no display driver at
+# all (xen-fbfront is kept out by initcall_blacklist, drm_xen_front is not
+# loaded), so that hostile-front can play both frontends from userspace
+# through /dev/xen/{xenbus,evtchn,gntalloc}.  It waits for dom0's backend.
+if [ "$kind" = hostile ]; then
+	modprobe xen-evtchn
+	modprobe xen-gntalloc
+	for dev in vfb-0 vdispl-0; do
+		drv=$(readlink "/sys/bus/xen/devices/$dev/driver") || drv=none
+		echo "VGFB_GUEST_DRIVER $dev=${drv##*/}"
+	done
+	echo "VGFB_GUEST_READY kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
+	/bin/hostile-front
+	while :; do sleep 3600; done
+fi
 
 # fbcon would draw the text console into xen-fbfront's framebuffer
 for v in /sys/class/vtconsole/vtcon*; do
@@ -33,5 +50,8 @@ while [ ! -e /sys/bus/xen/devices/vdispl-0/driver ] && [ $i -lt 50 ]; do
 done
 
 /bin/guest-draw "$kind"
+# the DRM half (hook 50-vgfbd-vdispl): waits for /dev/dri/card0, which
+# appears once a vdispl backend connects, then follows dom0's steps
+/bin/guest-drm "$kind" 600 &
 echo "VGFB_GUEST_READY kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
 while :; do sleep 3600; done

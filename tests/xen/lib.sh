@@ -36,9 +36,10 @@ XEN_DOM0_PACKAGES=(xen-utils-4.17 xenstore-utils kmod busybox)
 XEN_DOM0_MODULES=(virtio_pci virtio_blk crc32c_generic ext4 xenfs xen-evtchn
 	xen-gntdev xen-gntalloc xen-privcmd)
 
-# Modules of each domU's initramfs (xen-fbfront is built in).
+# Modules of each domU's initramfs (xen-fbfront is built in); the device
+# interfaces are for hostile-front (/dev/xen/evtchn, /dev/xen/gntalloc).
 # shellcheck disable=SC2034
-XEN_DOMU_MODULES=(drm_xen_front)
+XEN_DOMU_MODULES=(drm_xen_front xen-evtchn xen-gntalloc)
 
 xen_log() { printf 'xen-tier: %s\n' "$*" >&2; }
 xen_die() { printf 'xen-tier: error: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest-drm: the DRM half of the xen tier's vdispl scenario, run in the
+ * background by the domU's /init (static; raw DRM ioctls, no libdrm).
+ *
+ *   guest-drm KIND [CARD0_WAIT_S]
+ *
+ * It waits for xen-drm-front's /dev/dri/card0 (it only appears once a
+ * vdispl backend in dom0 reaches Connected), creates three dumb buffers
+ * with the documented test pattern (backend/pattern.h) in them
+ *
+ *   A  XRGB8888  frame 1
+ *   B  XRGB8888  frame 2
+ *   C  RGB565    frame 3
+ *
+ * and plays a script, one step each time dom0 raises the number in the
+ * guest's xenstore node data/vgfb-step (read through /dev/xen/xenbus):
+ *
+ *   step 0  (no wait)  SETCRTC A              -> SET_CONFIG on
+ *   step 1             PAGE_FLIP B + event    -> PG_FLIP, EVT_PG_FLIP back;
+ *                      then A, now off screen, is redrawn with frame 4
+ *                      (a consumer holding A's dma-buf must see it)
+ *   step 2             SETCRTC off, SETCRTC C -> SET_CONFIG off, then on
+ *                                                 with an RGB565 fb
+ *
+ * and then idles until dom0 destroys the domain.  A SETCRTC from one fb
+ * to another with the same mode reaches the backend as a PG_FLIP
+ * (display_send_page_flip() in xen_drm_front_kms.c), hence the explicit
+ * disable in step 2.
+ *
+ * Prints on the console (hvc0, logged by xenconsoled in dom0):
+ *   VGFB_GUEST_DRM card0 connector=ID crtc=ID mode=WxH
+ *   VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 WxH stride=S
+ *   VGFB_GUEST_DRM flipped fb=B frame=2 event=yes|no ms=N timeout=yes|no
+ *   VGFB_GUEST_DRM redrew fb=A frame=4
+ *   VGFB_GUEST_DRM disabled
+ *   VGFB_GUEST_DRM shown fb=C frame=3 RGB565 WxH stride=S
+ *   VGFB_GUEST_DRM_ERROR ...                  (on any failure; then idles)
+ *
+ * "timeout=yes" means the guest kernel logged "Frame done timed-out":
+ * xen-drm-front delivers the flip event itself FRAME_DONE_TO_MS (3.1 s)
+ * after a PG_FLIP the backend never completed with XENDISPL_EVT_PG_FLIP.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <drm.h>
+#include <drm_fourcc.h>
+#include <drm_mode.h>
+#include <xen/io/xs_wire.h>
+
+#include "pattern.h"
+
+#define STEP_NODE "data/vgfb-step"	/* relative: /local/domain/<me>/ */
+#define FLIP_WAIT_MS 10000
+
+struct dumb {
+	const char *name;
+	uint32_t format;
+	uint32_t bpp;
+	uint32_t handle;
+	uint32_t pitch;
+	uint64_t size;
+	uint32_t fb_id;
+	void *map;
+};
+
+static double
+uptime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+idle_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/* ioctl that retries EINTR/EAGAIN as libdrm's drmIoctl() does. */
+static int
+drm_ioctl(int fd, unsigned long req, void *arg)
+{
+	int rc;
+
+	do {
+		rc = ioctl(fd, req, arg);
+	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	return rc < 0 ? -errno : 0;
+}
+
+/* ---- xenstore through /dev/xen/xenbus (xs_wire.h, no libxenstore) ---- */
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * XS_READ of `path` relative to this domain's home: 0 and the value in
+ * out, -ENOENT when the node is absent, another negative errno else.
+ */
+static int
+xs_read(int xb, uint32_t req_id, const char *path, char *out, size_t outlen)
+{
+	struct xsd_sockmsg msg = {
+		.type = XS_READ,
+		.req_id = req_id,
+		.len = (uint32_t)strlen(path) + 1,
+	};
+	char buf[sizeof(msg) + 256];
+	char payload[XENSTORE_PAYLOAD_MAX + 1];
+	ssize_t n;
+	int rc;
+
+	if (msg.len > sizeof(buf) - sizeof(msg))
+		return -ENAMETOOLONG;
+	memcpy(buf, &msg, sizeof(msg));
+	memcpy(buf + sizeof(msg), path, msg.len);
+	/* the kernel wants header and payload in one write */
+	n = write(xb, buf, sizeof(msg) + msg.len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != sizeof(msg) + msg.len)
+		return -EIO;
+	rc = read_full(xb, &msg, sizeof(msg));
+	if (rc)
+		return rc;
+	if (msg.len > XENSTORE_PAYLOAD_MAX)
+		return -EPROTO;
+	rc = read_full(xb, payload, msg.len);
+	if (rc)
+		return rc;
+	payload[msg.len] = '\0';
+	if (msg.type == XS_ERROR)
+		return strcmp(payload, "ENOENT") == 0 ? -ENOENT : -EACCES;
+	/* one request at a time: the kernel hands the reply to this file */
+	if (msg.type != XS_READ)
+		return -EPROTO;
+	if (msg.len >= outlen)
+		return -E2BIG;
+	memcpy(out, payload, msg.len + 1);
+	return 0;
+}
+
+/* Wait until dom0 has written a step >= `step` (forever: dom0 decides). */
+static int
+wait_step(int xb, long step)
+{
+	static uint32_t req_id = 1;
+	char v[64];
+	int rc;
+
+	for (;;) {
+		rc = xs_read(xb, req_id++, STEP_NODE, v, sizeof(v));
+		if (rc == 0 && strtol(v, NULL, 10) >= step)
+			return 0;
+		if (rc && rc != -ENOENT) {
+			printf("VGFB_GUEST_DRM_ERROR xenstore read %s: %s\n",
+			       STEP_NODE, strerror(-rc));
+			return rc;
+		}
+		usleep(200000);
+	}
+}
+
+/* ---- DRM ---- */
+
+/* The first connected connector with a mode, and a crtc it can use. */
+static int
+find_output(int fd, uint32_t *conn_id, uint32_t *crtc_id,
+	    struct drm_mode_modeinfo *mode)
+{
+	struct drm_mode_card_res res;
+	uint32_t conns[16], crtcs[16], encs[16];
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	if (rc)
+		return rc;
+	if (res.count_connectors > 16 || res.count_crtcs > 16 ||
+	    res.count_encoders > 16 || res.count_crtcs == 0)
+		return -E2BIG;
+	res.count_fbs = 0;
+	res.connector_id_ptr = (uintptr_t)conns;
+	res.crtc_id_ptr = (uintptr_t)crtcs;
+	res.encoder_id_ptr = (uintptr_t)encs;
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	if (rc)
+		return rc;
+
+	for (uint32_t i = 0; i < res.count_connectors; i++) {
+		struct drm_mode_get_connector c;
+		struct drm_mode_get_encoder e;
+		struct drm_mode_modeinfo modes[8];
+		uint32_t crtc_mask = 0;
+
+		memset(&c, 0, sizeof(c));
+		c.connector_id = conns[i];
+		/* count_modes 0: the kernel probes the connector */
+		rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c);
+		if (rc)
+			return rc;
+		if (c.connection != 1 || c.count_modes == 0)
+			continue;
+		c.count_modes = c.count_modes > 8 ? 8 : c.count_modes;
+		c.modes_ptr = (uintptr_t)modes;
+		c.count_props = 0;
+		c.count_encoders = 0;
+		rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c);
+		if (rc)
+			return rc;
+		*conn_id = conns[i];
+		*mode = modes[0];
+		if (c.encoder_id) {
+			memset(&e, 0, sizeof(e));
+			e.encoder_id = c.encoder_id;
+			if (drm_ioctl(fd, DRM_IOCTL_MODE_GETENCODER, &e) == 0)
+				crtc_mask = e.possible_crtcs;
+		} else if (res.count_encoders) {
+			memset(&e, 0, sizeof(e));
+			e.encoder_id = encs[0];
+			if (drm_ioctl(fd, DRM_IOCTL_MODE_GETENCODER, &e) == 0)
+				crtc_mask = e.possible_crtcs;
+		}
+		*crtc_id = crtcs[0];
+		for (uint32_t k = 0; k < res.count_crtcs; k++) {
+			if (crtc_mask & (1u << k)) {
+				*crtc_id = crtcs[k];
+				break;
+			}
+		}
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static int
+dumb_create(int fd, struct dumb *d, uint32_t w, uint32_t h, uint64_t frame)
+{
+	struct drm_mode_create_dumb cd = { .width = w, .height = h,
+					   .bpp = d->bpp };
+	struct drm_mode_map_dumb md;
+	struct drm_mode_fb_cmd2 fb;
+	int rc;
+
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR CREATE_DUMB %s %ux%u bpp %u: %s\n",
+		       d->name, w, h, d->bpp, strerror(-rc));
+		return rc;
+	}
+	d->handle = cd.handle;
+	d->pitch = cd.pitch;
+	d->size = cd.size;
+	memset(&md, 0, sizeof(md));
+	md.handle = d->handle;
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &md);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR MAP_DUMB %s: %s\n", d->name,
+		       strerror(-rc));
+		return rc;
+	}
+	d->map = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off_t)md.offset);
+	if (d->map == MAP_FAILED) {
+		rc = -errno;
+		d->map = NULL;
+		printf("VGFB_GUEST_DRM_ERROR mmap %s: %s\n", d->name,
+		       strerror(-rc));
+		return rc;
+	}
+	rc = vgfb_pattern_draw(d->map, d->format, w, h, d->pitch, frame, NULL);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR pattern %s: %s\n", d->name,
+		       strerror(-rc));
+		return rc;
+	}
+	memset(&fb, 0, sizeof(fb));
+	fb.width = w;
+	fb.height = h;
+	fb.pixel_format = d->format;
+	fb.handles[0] = d->handle;
+	fb.pitches[0] = d->pitch;
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_ADDFB2, &fb);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR ADDFB2 %s: %s\n", d->name,
+		       strerror(-rc));
+		return rc;
+	}
+	d->fb_id = fb.fb_id;
+	return 0;
+}
+
+/* SETCRTC: show fb on the crtc, or turn the crtc off when d is NULL. */
+static int
+set_crtc(int fd, uint32_t crtc_id, uint32_t conn_id,
+	 const struct drm_mode_modeinfo *mode, const struct dumb *d)
+{
+	struct drm_mode_crtc c;
+
+	memset(&c, 0, sizeof(c));
+	c.crtc_id = crtc_id;
+	if (d) {
+		c.fb_id = d->fb_id;
+		c.set_connectors_ptr = (uintptr_t)&conn_id;
+		c.count_connectors = 1;
+		c.mode = *mode;
+		c.mode_valid = 1;
+	}
+	return drm_ioctl(fd, DRM_IOCTL_MODE_SETCRTC, &c);
+}
+
+/* Did the kernel log xen-drm-front's own flip time-out? */
+static bool
+klog_has(const char *needle)
+{
+	static char buf[1 << 18];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* Wait for DRM_EVENT_FLIP_COMPLETE; its latency in ms, or -ETIMEDOUT. */
+static long long
+wait_flip_event(int fd, long long t0)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[1024];
+
+	for (;;) {
+		long long left = t0 + FLIP_WAIT_MS - now_ms();
+		ssize_t n;
+		size_t off = 0;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		while (off + sizeof(struct drm_event) <= (size_t)n) {
+			struct drm_event ev;
+
+			memcpy(&ev, buf + off, sizeof(ev));
+			if (ev.length < sizeof(ev))
+				break;
+			if (ev.type == DRM_EVENT_FLIP_COMPLETE)
+				return now_ms() - t0;
+			off += ev.length;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *kind = argc > 1 ? argv[1] : "unknown";
+	int wait_s = argc > 2 ? atoi(argv[2]) : 300;
+	struct dumb a = { .name = "A", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
+	struct dumb b = { .name = "B", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
+	struct dumb c = { .name = "C", .format = DRM_FORMAT_RGB565, .bpp = 16 };
+	struct drm_mode_crtc_page_flip pf;
+	struct drm_mode_modeinfo mode;
+	uint32_t conn_id = 0, crtc_id = 0, w, h;
+	long long t0, ms;
+	int fd, xb, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; access("/dev/dri/card0", F_OK) != 0; i++) {
+		if (i >= wait_s * 10) {
+			printf("VGFB_GUEST_DRM_ERROR kind=%s no /dev/dri/card0 after %d s\n",
+			       kind, wait_s);
+			idle_forever();
+		}
+		usleep(100000);
+	}
+	fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	xb = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || xb < 0) {
+		printf("VGFB_GUEST_DRM_ERROR open %s: %s\n",
+		       fd < 0 ? "/dev/dri/card0" : "/dev/xen/xenbus",
+		       strerror(errno));
+		idle_forever();
+	}
+	rc = find_output(fd, &conn_id, &crtc_id, &mode);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR no connected connector with a mode: %s\n",
+		       strerror(-rc));
+		idle_forever();
+	}
+	w = mode.hdisplay;
+	h = mode.vdisplay;
+	printf("VGFB_GUEST_DRM card0 kind=%s connector=%u crtc=%u mode=%ux%u uptime=%.1f\n",
+	       kind, conn_id, crtc_id, w, h, uptime());
+	if (dumb_create(fd, &a, w, h, 1) || dumb_create(fd, &b, w, h, 2) ||
+	    dumb_create(fd, &c, w, h, 3))
+		idle_forever();
+
+	/* step 0 */
+	rc = set_crtc(fd, crtc_id, conn_id, &mode, &a);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR SETCRTC A: %s\n", strerror(-rc));
+		idle_forever();
+	}
+	printf("VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 %ux%u stride=%u uptime=%.1f\n",
+	       w, h, a.pitch, uptime());
+
+	/* step 1 */
+	if (wait_step(xb, 1))
+		idle_forever();
+	memset(&pf, 0, sizeof(pf));
+	pf.crtc_id = crtc_id;
+	pf.fb_id = b.fb_id;
+	pf.flags = DRM_MODE_PAGE_FLIP_EVENT;
+	t0 = now_ms();
+	rc = drm_ioctl(fd, DRM_IOCTL_MODE_PAGE_FLIP, &pf);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR PAGE_FLIP B: %s\n", strerror(-rc));
+		idle_forever();
+	}
+	ms = wait_flip_event(fd, t0);
+	printf("VGFB_GUEST_DRM flipped fb=B frame=2 event=%s ms=%lld timeout=%s uptime=%.1f\n",
+	       ms >= 0 ? "yes" : "no", ms >= 0 ? ms : -1,
+	       klog_has("Frame done timed-out") ? "yes" : "no", uptime());
+	rc = vgfb_pattern_draw(a.map, a.format, w, h, a.pitch, 4, NULL);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR pattern A frame 4: %s\n",
+		       strerror(-rc));
+		idle_forever();
+	}
+	printf("VGFB_GUEST_DRM redrew fb=A frame=4 uptime=%.1f\n", uptime());
+
+	/* step 2 */
+	if (wait_step(xb, 2))
+		idle_forever();
+	rc = set_crtc(fd, crtc_id, conn_id, NULL, NULL);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR SETCRTC off: %s\n", strerror(-rc));
+		idle_forever();
+	}
+	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", uptime());
+	rc = set_crtc(fd, crtc_id, conn_id, &mode, &c);
+	if (rc) {
+		printf("VGFB_GUEST_DRM_ERROR SETCRTC C: %s\n", strerror(-rc));
+		idle_forever();
+	}
+	printf("VGFB_GUEST_DRM shown fb=C frame=3 RGB565 %ux%u stride=%u uptime=%.1f\n",
+	       w, h, c.pitch, uptime());
+	idle_forever();
+	return 0;
+}

@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vdispl-consumer: the dom0 half of the xen tier's vdispl scenario (hook
+ * 50-vgfbd-vdispl).  A display consumer of one domU, served by a running
+ * vgfbd (`vgfbd --target xen:DOMID,vfb=off`), driving the guest's
+ * guest-drm script through xenstore and checking, through libvgfb only:
+ *
+ *   query       head 0 primary: PROBE, then the real query, 1024x768
+ *               XRGB8888 (the guest's SETCRTC of buffer A)
+ *   pixels      A's dma-buf, mmapped read-only: pattern frame 1, exactly
+ *   flip        step 1: the guest page-flips to B -> VGFB_EVENT_FLIP with
+ *               a new frame_seq; re-query: a new, stable dmabuf_id
+ *               showing frame 2
+ *   zero copy   the guest redraws A (off screen) with frame 4: the
+ *               dma-buf of A we still hold shows frame 4, not re-exported
+ *   mode change step 2: the guest turns the crtc off and shows the RGB565
+ *               buffer C -> PLANE_DISABLED, then PLANE_CHANGED; re-query:
+ *               RGB565, frame 3
+ *   destroy     `xl destroy` while we hold C's (and A's, B's) dma-buf and
+ *               mapping -> VGFB_EVENT_GUEST_GONE; the mappings stay
+ *               readable (no SIGBUS)
+ *   clean       after closing everything: the domain is gone (no zombie
+ *               held by a grant mapping) and vgfb.ko holds no buffer
+ *
+ *   vdispl-consumer --target T --domid N --kind K [--guest-log PATH]
+ *                   [--log-from BYTES] [--timeout S]
+ *
+ * --guest-log names the domU's console log (for the details of a
+ * failure), --log-from where this incarnation of the guest starts in it,
+ * --timeout how long the plane may take to come up (default 120 s).
+ *
+ * Prints one "VGFB_RESULT vdispl_<check>_<kind> PASS|FAIL|SKIP detail"
+ * per check, VGFB_INFO lines, and "VGFB_CLEAN domain=gone|present
+ * kmod_pages=N kmod_buffers=N" for the hook, which adds vgfbd's and
+ * dmesg's state to its vdispl_dom0_clean verdict.  Without vgfb.ko (no
+ * dma-buf exporter) the region path is checked and the dma-buf-only
+ * checks are SKIP.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+#include <drm_fourcc.h>
+#include <xenctrl.h>
+#include <xenstore.h>
+
+#include "../../kernel/uapi/vgfb_kmod.h"
+#include "format.h"
+#include "pattern.h"
+#include "tool-util.h"
+
+/* VFIO's drm_plane_type values are the kernel's enum drm_plane_type */
+#define PLANE_PRIMARY 1
+
+#define WIDTH 1024
+#define HEIGHT 768
+
+struct consumer {
+	const char *kind;
+	const char *guest_log;
+	long log_from;		/* this incarnation's lines start here */
+	uint32_t domid;
+	int timeout_s;
+	struct vgfb *ctx;
+	int event_fd;
+	uint32_t flag;		/* VFIO_GFX_PLANE_TYPE_DMABUF or _REGION */
+	bool dmabuf;
+	struct xs_handle *xs;
+};
+
+struct plane {
+	struct vfio_device_gfx_plane_info info;
+	struct vgfb_plane_ext ext;
+	struct plane_view view;
+};
+
+static void
+result(const struct consumer *c, const char *check, const char *verdict,
+       const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("VGFB_RESULT vdispl_%s_%s %s ", check, c->kind, verdict);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Does the guest's console log hold a line containing `needle`? */
+static bool
+log_has(const struct consumer *c, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f;
+
+	if (!c->guest_log)
+		return false;
+	f = fopen(c->guest_log, "re");
+	if (!f)
+		return false;
+	if (c->log_from > 0 && fseek(f, c->log_from, SEEK_SET) != 0) {
+		fclose(f);
+		return false;
+	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+static const char *
+fourcc(uint32_t f, char buf[5])
+{
+	tool_format_fourcc(f, buf);
+	return buf;
+}
+
+/* ---- the plane ---- */
+
+static int
+query(struct consumer *c, struct plane *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->view.fd = -1;
+	p->info.argsz = sizeof(p->info);
+	p->info.flags = c->flag;
+	p->info.drm_plane_type = PLANE_PRIMARY;
+	p->ext.argsz = sizeof(p->ext);
+	return vgfb_query_plane_ext(c->ctx, &p->info, &p->ext);
+}
+
+static uint32_t
+plane_id(const struct consumer *c, const struct plane *p)
+{
+	return c->dmabuf ? p->info.dmabuf_id : p->info.region_index;
+}
+
+static int
+dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_READ };
+	int rc;
+
+	do {
+		rc = ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
+	return rc < 0 ? -errno : 0;
+}
+
+/*
+ * Compare a mapped view with pattern frame `frame`: the mismatch count
+ * (0 = exact), or a negative errno.  A dma-buf view is re-synced first,
+ * so a held mapping shows what the guest wrote since.
+ */
+static long
+compare(const struct plane *p, uint64_t frame, uint32_t *bx, uint32_t *by)
+{
+	if (p->view.is_dmabuf) {
+		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_END);
+		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_START);
+	}
+	return vgfb_pattern_compare(p->view.addr, p->info.drm_format,
+				    p->info.width, p->info.height,
+				    p->info.stride, frame, NULL, bx, by);
+}
+
+static bool
+geometry_is(const struct plane *p, uint32_t format)
+{
+	const struct vfio_device_gfx_plane_info *i = &p->info;
+
+	return i->drm_format == format && i->width == WIDTH &&
+	       i->height == HEIGHT &&
+	       i->stride >= WIDTH * vgfb_format_cpp(format) &&
+	       i->size >= (uint64_t)i->stride * HEIGHT;
+}
+
+static void
+describe(const struct consumer *c, const struct plane *p, char *buf,
+	 size_t len)
+{
+	char f[5];
+
+	snprintf(buf, len, "%s %ux%u stride %u size %u %s %u frame_seq %" PRIu64,
+		 fourcc(p->info.drm_format, f), p->info.width, p->info.height,
+		 p->info.stride, p->info.size,
+		 c->dmabuf ? "dmabuf_id" : "region_index", plane_id(c, p),
+		 p->ext.frame_seq);
+}
+
+/* Map the plane's buffer and check every pixel against `frame`. */
+static bool
+check_pixels(struct consumer *c, struct plane *p, uint64_t frame,
+	     const char *check)
+{
+	uint32_t bx = 0, by = 0;
+	long bad;
+	int rc;
+
+	rc = tool_map_plane(c->ctx, c->flag, &p->info, &p->view);
+	if (rc) {
+		result(c, check, "FAIL", "%s of id %u: %s",
+		       c->dmabuf ? "vgfb_get_gfx_dmabuf + mmap"
+				 : "vgfb_get_region_fd + mmap",
+		       plane_id(c, p), strerror(-rc));
+		return false;
+	}
+	bad = compare(p, frame, &bx, &by);
+	if (bad == 0) {
+		result(c, check, "PASS", "%s id %u: all %u pixels match pattern frame %" PRIu64,
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, p),
+		       p->info.width * p->info.height, frame);
+		return true;
+	}
+	if (bad < 0)
+		result(c, check, "FAIL", "pattern compare: %s", strerror((int)-bad));
+	else
+		result(c, check, "FAIL", "%s id %u: %ld of %u pixels differ from pattern frame %" PRIu64 ", first at %u,%u",
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, p), bad,
+		       p->info.width * p->info.height, frame, bx, by);
+	return false;
+}
+
+/* ---- events ---- */
+
+/*
+ * Wait up to timeout_ms for an event of `type` on head 0's primary (or a
+ * GUEST_GONE when that is the type).  Every event seen is logged and
+ * noted in `seen` (a VGFB_EVENT_MASK set).  0, -ETIMEDOUT or -ENODEV
+ * (the guest went away first).
+ */
+static int
+wait_event(struct consumer *c, uint32_t type, int timeout_ms,
+	   struct vgfb_event *out, uint32_t *seen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = c->event_fd, .events = POLLIN };
+
+	for (;;) {
+		struct vgfb_event ev;
+		long long left;
+
+		while (vgfb_read_event(c->ctx, &ev) == 0) {
+			printf("VGFB_INFO event %s head %u plane %u frame_seq %" PRIu64 "\n",
+			       tool_event_name(ev.type), ev.head,
+			       ev.drm_plane_type, ev.frame_seq);
+			if (seen)
+				*seen |= VGFB_EVENT_MASK(ev.type);
+			if (ev.type == type &&
+			    (type == VGFB_EVENT_GUEST_GONE ||
+			     (ev.head == 0 &&
+			      ev.drm_plane_type == PLANE_PRIMARY))) {
+				if (out)
+					*out = ev;
+				return 0;
+			}
+			if (ev.type == VGFB_EVENT_GUEST_GONE)
+				return -ENODEV;
+		}
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static void
+drain_events(struct consumer *c)
+{
+	struct vgfb_event ev;
+
+	while (vgfb_read_event(c->ctx, &ev) == 0)
+		printf("VGFB_INFO event %s head %u plane %u frame_seq %" PRIu64 "\n",
+		       tool_event_name(ev.type), ev.head, ev.drm_plane_type,
+		       ev.frame_seq);
+}
+
+static const char *
+seen_names(uint32_t seen, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (uint32_t t = 1; t < 32 && off < len; t++)
+		if (seen & VGFB_EVENT_MASK(t))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? "," : "",
+						tool_event_name(t));
+	if (!buf[0])
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* ---- the guest ---- */
+
+static int
+write_step(struct consumer *c, int step)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = c->domid, .perms = XS_PERM_READ },
+	};
+	char path[64], v[16];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vgfb-step",
+		 c->domid);
+	snprintf(v, sizeof(v), "%d", step);
+	if (!xs_write(c->xs, XBT_NULL, path, v, strlen(v)) ||
+	    !xs_set_permissions(c->xs, XBT_NULL, path, perms, 2)) {
+		printf("VGFB_INFO cannot write %s: %s\n", path, strerror(errno));
+		return -EIO;
+	}
+	printf("VGFB_INFO wrote %s = %s\n", path, v);
+	return 0;
+}
+
+/* 1: the domain exists (dying or not), 0: gone, negative errno. */
+static int
+domain_exists(uint32_t domid, bool *dying)
+{
+	xc_interface *xc = xc_interface_open(NULL, NULL, 0);
+	xc_dominfo_t info;
+	int rc;
+
+	if (!xc)
+		return -errno;
+	rc = xc_domain_getinfo(xc, domid, 1, &info) == 1 && info.domid == domid;
+	if (rc && dying)
+		*dying = info.dying;
+	xc_interface_close(xc);
+	return rc;
+}
+
+/* vgfb.ko's global counters; -ENODEV when the module is not loaded. */
+static int
+kmod_usage(uint64_t *pages, uint64_t *buffers)
+{
+	struct vgfb_version v;
+	int fd = open("/dev/vgfb", O_RDWR | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -ENODEV;
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, VGFB_IOC_VERSION, &v) < 0)
+		rc = -errno;
+	close(fd);
+	*pages = v.pages_in_use;
+	*buffers = v.buffers_in_use;
+	return rc;
+}
+
+/* ---- reading a mapping whose guest died ---- */
+
+static sigjmp_buf bus_jmp;
+
+static void
+on_bus(int sig)
+{
+	siglongjmp(bus_jmp, sig);
+}
+
+/* Read every byte; 0, or the signal that stopped it. */
+static int
+read_all(const struct plane *p, uint64_t *sum)
+{
+	struct sigaction sa = { .sa_handler = on_bus }, old_bus, old_segv;
+	const volatile uint8_t *b = p->view.addr;
+	int sig;
+
+	*sum = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sig = sigsetjmp(bus_jmp, 1);
+	if (sig == 0) {
+		for (size_t i = 0; i < p->view.size; i++)
+			*sum += b[i];
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	return sig;
+}
+
+/* ---- the scenario ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vdispl-consumer --target T --domid N --kind K [--guest-log PATH]\n"
+		"                       [--log-from BYTES] [--timeout S]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "domid", required_argument, NULL, 'd' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "guest-log", required_argument, NULL, 'l' },
+		{ "log-from", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct consumer c = { .kind = "guest", .timeout_s = 120, .event_fd = -1 };
+	struct vfio_device_gfx_plane_info probe;
+	struct plane pa, pb, pb2, pc;
+	struct vgfb_event ev;
+	const char *target = NULL;
+	char d1[160], d2[160], names[128], cmd[64];
+	uint64_t pages = 0, buffers = 0, sum;
+	uint32_t seen, bx, by;
+	bool ok, dying = false, have_a = false, have_b = false,
+	     have_c = false;
+	long long t0;
+	long bad;
+	int opt, rc, sig, exists;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt_long(argc, argv, "t:d:k:l:f:T:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't': target = optarg; break;
+		case 'd': c.domid = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'k': c.kind = optarg; break;
+		case 'l': c.guest_log = optarg; break;
+		case 'f': c.log_from = strtol(optarg, NULL, 10); break;
+		case 'T': c.timeout_s = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!target || c.domid == 0 || c.timeout_s <= 0) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	memset(&pb2, 0, sizeof(pb2));
+	memset(&pc, 0, sizeof(pc));
+
+	c.xs = xs_open(0);
+	if (!c.xs) {
+		result(&c, "query", "FAIL", "xs_open: %s", strerror(errno));
+		return 1;
+	}
+	rc = vgfb_open(target, &c.ctx);
+	if (rc) {
+		result(&c, "query", "FAIL", "vgfb_open(\"%s\"): %s", target,
+		       strerror(-rc));
+		return 1;
+	}
+	rc = vgfb_subscribe(c.ctx, VGFB_EVENT_MASK_ALL);
+	c.event_fd = vgfb_get_event_fd(c.ctx);
+	if (rc || c.event_fd < 0) {
+		result(&c, "query", "FAIL", "vgfb_subscribe: %s / event fd: %s",
+		       strerror(-rc), strerror(-c.event_fd));
+		return 1;
+	}
+	printf("VGFB_INFO opened %s: backend %s exporter %s\n", target,
+	       vgfb_get_backend_name(c.ctx), vgfb_get_exporter_name(c.ctx));
+
+	/* ---- 1. the plane comes up: PROBE, then the real query ---- */
+	probe = (struct vfio_device_gfx_plane_info){
+		.argsz = sizeof(probe),
+		.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
+	};
+	c.dmabuf = vgfb_query_plane(c.ctx, &probe) == 0;
+	c.flag = c.dmabuf ? VFIO_GFX_PLANE_TYPE_DMABUF
+			  : VFIO_GFX_PLANE_TYPE_REGION;
+	if (!c.dmabuf) {
+		probe.flags = VFIO_GFX_PLANE_TYPE_PROBE |
+			      VFIO_GFX_PLANE_TYPE_REGION;
+		rc = vgfb_query_plane(c.ctx, &probe);
+		printf("VGFB_INFO no dma-buf exporter (exporter %s, vgfb.ko loaded: %s): region mode, PROBE|REGION %s\n",
+		       vgfb_get_exporter_name(c.ctx),
+		       access("/dev/vgfb", F_OK) == 0 ? "yes" : "no",
+		       rc ? strerror(-rc) : "ok");
+	}
+	t0 = now_ms();
+	for (;;) {
+		rc = query(&c, &pa);
+		if (rc || pa.info.drm_format ||
+		    now_ms() - t0 > c.timeout_s * 1000LL)
+			break;
+		rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
+		if (rc == -ENODEV)
+			break;
+	}
+	if (rc || !pa.info.drm_format) {
+		result(&c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
+		       now_ms() - t0, rc ? strerror(-rc) : "disabled",
+		       log_has(&c, "VGFB_GUEST_DRM_ERROR") ? "guest-drm failed (VGFB_GUEST_DRM_ERROR)" :
+		       log_has(&c, "VGFB_GUEST_DRM shown fb=A") ? "showed A" :
+		       log_has(&c, "VGFB_GUEST_DRM card0") ? "has card0, A not shown" :
+							     "no card0");
+		goto out_destroy;
+	}
+	describe(&c, &pa, d1, sizeof(d1));
+	if (!geometry_is(&pa, DRM_FORMAT_XRGB8888)) {
+		result(&c, "query", "FAIL", "head 0 primary is %s, expected XRGB8888 %ux%u", d1,
+		       WIDTH, HEIGHT);
+		goto out_destroy;
+	}
+	result(&c, "query", "PASS", "head 0 primary %s (after %lld ms)", d1,
+	       now_ms() - t0);
+
+	/* ---- 2. A's pixels through its dma-buf ---- */
+	have_a = check_pixels(&c, &pa, 1,
+			      c.dmabuf ? "dmabuf_pixels" : "region_pixels");
+	if (!c.dmabuf)
+		result(&c, "dmabuf_pixels", "SKIP", "no dma-buf exporter in this dom0 (exporter %s): checked the region instead",
+		       vgfb_get_exporter_name(c.ctx));
+	/* the zero-copy check below must be able to tell frame 4 from 1 */
+	if (have_a && compare(&pa, 4, NULL, NULL) <= 0) {
+		printf("VGFB_INFO A already equals frame 4 before the redraw: zero copy unprovable\n");
+		have_a = false;
+	}
+	drain_events(&c);
+
+	/* ---- 3. step 1: the guest flips to B ---- */
+	if (write_step(&c, 1))
+		goto out_destroy;
+	seen = 0;
+	t0 = now_ms();
+	rc = wait_event(&c, VGFB_EVENT_FLIP, 30000, &ev, &seen);
+	if (rc) {
+		result(&c, "flip_event", "FAIL", "no FLIP on head 0 primary within 30 s (%s); events seen: %s; guest %s",
+		       strerror(-rc), seen_names(seen, names, sizeof(names)),
+		       log_has(&c, "VGFB_GUEST_DRM flipped") ? "flipped" : "did not report the flip");
+		/* a PLANE_CHANGED instead still lets the rest run */
+	} else if (ev.frame_seq == pa.ext.frame_seq) {
+		result(&c, "flip_event", "FAIL", "FLIP kept frame_seq %" PRIu64,
+		       ev.frame_seq);
+	} else {
+		result(&c, "flip_event", "PASS", "FLIP after %lld ms, frame_seq %" PRIu64 " -> %" PRIu64 "%s",
+		       now_ms() - t0, pa.ext.frame_seq, ev.frame_seq,
+		       (seen & ~VGFB_EVENT_MASK(VGFB_EVENT_FLIP))
+			       ? " (other events too, see VGFB_INFO)" : "");
+	}
+	rc = query(&c, &pb);
+	if (rc == 0)
+		rc = query(&c, &pb2);	/* twice: the id must be stable */
+	describe(&c, &pb, d1, sizeof(d1));
+	if (rc) {
+		result(&c, "flip_pixels", "FAIL", "re-query: %s", strerror(-rc));
+	} else if (!geometry_is(&pb, DRM_FORMAT_XRGB8888)) {
+		result(&c, "flip_pixels", "FAIL", "after the flip: %s", d1);
+	} else if (plane_id(&c, &pb) == plane_id(&c, &pa) && c.dmabuf) {
+		result(&c, "flip_pixels", "FAIL", "B has A's dmabuf_id %u: %s",
+		       plane_id(&c, &pa), d1);
+	} else if (plane_id(&c, &pb) != plane_id(&c, &pb2) && c.dmabuf) {
+		describe(&c, &pb2, d2, sizeof(d2));
+		result(&c, "flip_pixels", "FAIL", "dmabuf_id not stable: %s, then %s",
+		       d1, d2);
+	} else {
+		printf("VGFB_INFO after the flip: %s\n", d1);
+		have_b = check_pixels(&c, &pb, 2, "flip_pixels");
+	}
+
+	/* ---- 4. zero copy: A, held since step 0, shows frame 4 ---- */
+	if (!c.dmabuf) {
+		result(&c, "zero_copy", "SKIP", "region mode: a region is a snapshot, only a dma-buf can show later writes");
+	} else if (!have_a) {
+		result(&c, "zero_copy", "FAIL", "no mapping of A's dma-buf to watch");
+	} else {
+		t0 = now_ms();
+		do {
+			bad = compare(&pa, 4, &bx, &by);
+			if (bad == 0)
+				break;
+			usleep(300000);
+		} while (now_ms() - t0 < 30000);
+		if (bad == 0)
+			result(&c, "zero_copy", "PASS", "A's dma-buf (id %u), mapped once before the flip, shows the guest's redraw: frame 4 pixel for pixel after %lld ms",
+			       plane_id(&c, &pa), now_ms() - t0);
+		else
+			result(&c, "zero_copy", "FAIL", "A's held dma-buf: %ld pixels differ from frame 4 after 30 s (first at %u,%u; frame 1 diff %ld); guest %s",
+			       bad, bx, by, compare(&pa, 1, NULL, NULL),
+			       log_has(&c, "VGFB_GUEST_DRM redrew fb=A frame=4")
+				       ? "reported the redraw"
+				       : "did not report the redraw");
+	}
+	drain_events(&c);
+
+	/* ---- 5. step 2: off, then the RGB565 buffer C ---- */
+	if (write_step(&c, 2))
+		goto out_destroy;
+	seen = 0;
+	t0 = now_ms();
+	rc = wait_event(&c, VGFB_EVENT_PLANE_DISABLED, 30000, NULL, &seen);
+	if (rc == 0)
+		rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 30000, NULL, &seen);
+	if (rc) {
+		result(&c, "mode_change", "FAIL", "expected PLANE_DISABLED then PLANE_CHANGED: %s; events seen: %s; guest %s",
+		       strerror(-rc), seen_names(seen, names, sizeof(names)),
+		       log_has(&c, "VGFB_GUEST_DRM shown fb=C") ? "showed C" : "did not report C");
+	} else {
+		rc = query(&c, &pc);
+		describe(&c, &pc, d1, sizeof(d1));
+		if (rc)
+			result(&c, "mode_change", "FAIL", "re-query: %s", strerror(-rc));
+		else if (!geometry_is(&pc, DRM_FORMAT_RGB565))
+			result(&c, "mode_change", "FAIL", "after the mode change: %s, expected RGB565 %ux%u",
+			       d1, WIDTH, HEIGHT);
+		else if (c.dmabuf && (plane_id(&c, &pc) == plane_id(&c, &pa) ||
+				      plane_id(&c, &pc) == plane_id(&c, &pb)))
+			result(&c, "mode_change", "FAIL", "C reuses A's or B's dmabuf_id: %s", d1);
+		else {
+			printf("VGFB_INFO PLANE_DISABLED, PLANE_CHANGED in %lld ms; now %s\n",
+			       now_ms() - t0, d1);
+			have_c = check_pixels(&c, &pc, 3, "mode_change");
+		}
+	}
+
+out_destroy:
+	/* ---- 6. destroy the guest while its buffers are held ---- */
+	drain_events(&c);
+	if (kmod_usage(&pages, &buffers) == 0)
+		printf("VGFB_INFO vgfb.ko before destroy: %" PRIu64 " pages in %" PRIu64 " buffers\n",
+		       pages, buffers);
+	snprintf(cmd, sizeof(cmd), "xl destroy %u", c.domid);
+	t0 = now_ms();
+	rc = system(cmd);
+	printf("VGFB_INFO %s: status %d after %lld ms\n", cmd, rc, now_ms() - t0);
+	rc = wait_event(&c, VGFB_EVENT_GUEST_GONE, 30000, NULL, NULL);
+	{
+		struct plane *held = have_c ? &pc : have_b ? &pb : have_a ? &pa : NULL;
+
+		if (rc) {
+			result(&c, "destroy_held", "FAIL", "no GUEST_GONE within 30 s of xl destroy: %s",
+			       strerror(-rc));
+		} else if (!held) {
+			result(&c, "destroy_held", "FAIL", "GUEST_GONE after %lld ms, but no buffer was held (earlier steps failed)",
+			       now_ms() - t0);
+		} else {
+			sig = read_all(held, &sum);
+			if (sig) {
+				result(&c, "destroy_held", "FAIL", "GUEST_GONE; reading the held %s mapping: %s",
+				       c.dmabuf ? "dma-buf" : "region", strsignal(sig));
+			} else {
+				bad = compare(held, have_c ? 3 : have_b ? 2 : 1, NULL, NULL);
+				exists = domain_exists(c.domid, &dying);
+				result(&c, "destroy_held", "PASS", "GUEST_GONE %lld ms after xl destroy; the held %s (id %u, %u bytes) stays readable, %ld pixels differ from the frame it showed; meanwhile d%u is %s",
+				       now_ms() - t0, c.dmabuf ? "dma-buf" : "region",
+				       plane_id(&c, held), held->info.size, bad,
+				       c.domid, exists == 0 ? "gone" : dying ? "dying (held)" : "listed");
+			}
+		}
+	}
+	/* a query of a dead guest must not crash or hang */
+	rc = query(&c, &pb2);
+	printf("VGFB_INFO query after GUEST_GONE: %s (format %08x)\n",
+	       rc ? strerror(-rc) : "ok", pb2.info.drm_format);
+
+	/* ---- 7. close everything; dom0 must be clean ---- */
+	tool_unmap_plane(&pa.view);
+	tool_unmap_plane(&pb.view);
+	tool_unmap_plane(&pc.view);
+	vgfb_close(c.ctx);
+	xs_close(c.xs);
+	t0 = now_ms();
+	do {
+		exists = domain_exists(c.domid, &dying);
+		rc = kmod_usage(&pages, &buffers);
+		ok = exists == 0 && (rc == -ENODEV || (rc == 0 && pages == 0 &&
+						       buffers == 0));
+		if (ok)
+			break;
+		usleep(250000);
+	} while (now_ms() - t0 < 15000);
+	if (rc == -ENODEV)
+		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld\n",
+		       exists == 0 ? "gone" : dying ? "dying" : "present",
+		       now_ms() - t0);
+	else
+		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld\n",
+		       exists == 0 ? "gone" : dying ? "dying" : "present",
+		       pages, buffers, now_ms() - t0);
+	return 0;
+}
