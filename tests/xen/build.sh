@@ -6,7 +6,8 @@
 #
 #   xen-4.17-amd64         the hypervisor, decompressed (multiboot needs ELF)
 #   dom0-initramfs.cpio.gz busybox + root-disk/ext4/Xen modules, switch_root
-#   domu-initramfs.cpio.gz busybox + drm_xen_front + guest-draw, guest-drm
+#   domu-initramfs.cpio.gz busybox + drm_xen_front + guest-draw, guest-drm,
+#                          guest-fb
 #   dom0.ext4              debootstrap'ed dom0 root fs + /vgfb (init, hooks,
 #                          domU kernel/initramfs/configs, dom0 programs)
 #
@@ -170,9 +171,13 @@ guest_cflags=(-O2 -Wall -Wextra -static -I"$B/guest-include"
 	-I"$top_srcdir/include" -I"$top_srcdir/backend" -I/usr/include/libdrm)
 "$CC" "${guest_cflags[@]}" -o "$B/guest-draw" "$here/guest-draw.c" \
 	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c"
-# guest-drm: raw DRM ioctls (headers only) and xs_wire.h from libxen-dev
-"$CC" "${guest_cflags[@]}" -o "$B/guest-drm" "$here/guest-drm.c" \
-	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c"
+# guest-drm, guest-fb: raw DRM / fbdev ioctls (headers only), xenstore
+# through guest-lib.c (xs_wire.h from libxen-dev)
+for prog in guest-drm guest-fb; do
+	"$CC" "${guest_cflags[@]}" -o "$B/$prog" "$here/$prog.c" \
+		"$here/guest-lib.c" "$top_srcdir/backend/pattern.c" \
+		"$top_srcdir/backend/format.c"
+done
 
 # hostile-front: a malicious frontend from guest userspace; only Xen's
 # public headers (libxen-dev: io/displif.h, io/fbif.h, sys/gntalloc.h, ...)
@@ -214,7 +219,7 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 			{ cat "$B/$tool.log" >&2; xen_die "build of $tool for dom0 failed"; }
 		dom0_bins+=("$B/$tool")
 	done
-	# vgfbd, and the consumer of hook 50-vgfbd-vdispl
+	# vgfbd, and the consumer of hooks 38-vgfbd-vfb-events, 50-vgfbd-vdispl
 	build_vgfb_program() {
 		local out=$1
 		shift
@@ -271,6 +276,7 @@ install -m 755 "$here/domu-init.sh" "$d/init"
 install -m 755 "$B/guest-draw" "$d/bin/guest-draw"
 install -m 755 "$B/hostile-front" "$d/bin/hostile-front"
 install -m 755 "$B/guest-drm" "$d/bin/guest-drm"
+install -m 755 "$B/guest-fb" "$d/bin/guest-fb"
 pack "$d" "$B/domu-initramfs.cpio.gz"
 
 # ---- dom0 initramfs --------------------------------------------------------

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # /init of the test domUs (busybox): keep fbcon off the xen-fbfront
 # framebuffer, load xen-drm-front, run guest-draw and (in the background)
-# guest-drm, then stay up until dom0 destroys the domain.  Everything goes
-# to hvc0, which xenconsoled logs in dom0 as
+# guest-fb and guest-drm, then stay up until dom0 destroys the domain.
+# Everything goes to hvc0, which xenconsoled logs in dom0 as
 # /var/log/xen/console/guest-<name>.log.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -50,6 +50,9 @@ while [ ! -e /sys/bus/xen/devices/vdispl-0/driver ] && [ $i -lt 50 ]; do
 done
 
 /bin/guest-draw "$kind"
+# the fbdev half of hook 38-vgfbd-vfb-events: redraws and resizes fb0 as
+# dom0 raises data/vgfb-fb-step
+/bin/guest-fb "$kind" &
 # the DRM half (hook 50-vgfbd-vdispl): waits for /dev/dri/card0, which
 # appears once a vdispl backend connects, then follows dom0's steps
 /bin/guest-drm "$kind" 600 &

@@ -14,7 +14,8 @@
  *   C  RGB565    frame 3
  *
  * and plays a script, one step each time dom0 raises the number in the
- * guest's xenstore node data/vgfb-step (read through /dev/xen/xenbus):
+ * guest's xenstore node data/vgfb-step (read through /dev/xen/xenbus,
+ * guest-lib.c):
  *
  *   step 0  (no wait)  SETCRTC A              -> SET_CONFIG on
  *   step 1             PAGE_FLIP B + event    -> PG_FLIP, EVT_PG_FLIP back;
@@ -59,8 +60,8 @@
 #include <drm.h>
 #include <drm_fourcc.h>
 #include <drm_mode.h>
-#include <xen/io/xs_wire.h>
 
+#include "guest-lib.h"
 #include "pattern.h"
 
 #define STEP_NODE "data/vgfb-step"	/* relative: /local/domain/<me>/ */
@@ -77,15 +78,6 @@ struct dumb {
 	void *map;
 };
 
-static double
-uptime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static long long
 now_ms(void)
 {
@@ -93,13 +85,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-idle_forever(void)
-{
-	for (;;)
-		pause();
 }
 
 /* ioctl that retries EINTR/EAGAIN as libdrm's drmIoctl() does. */
@@ -112,93 +97,6 @@ drm_ioctl(int fd, unsigned long req, void *arg)
 		rc = ioctl(fd, req, arg);
 	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
 	return rc < 0 ? -errno : 0;
-}
-
-/* ---- xenstore through /dev/xen/xenbus (xs_wire.h, no libxenstore) ---- */
-
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * XS_READ of `path` relative to this domain's home: 0 and the value in
- * out, -ENOENT when the node is absent, another negative errno else.
- */
-static int
-xs_read(int xb, uint32_t req_id, const char *path, char *out, size_t outlen)
-{
-	struct xsd_sockmsg msg = {
-		.type = XS_READ,
-		.req_id = req_id,
-		.len = (uint32_t)strlen(path) + 1,
-	};
-	char buf[sizeof(msg) + 256];
-	char payload[XENSTORE_PAYLOAD_MAX + 1];
-	ssize_t n;
-	int rc;
-
-	if (msg.len > sizeof(buf) - sizeof(msg))
-		return -ENAMETOOLONG;
-	memcpy(buf, &msg, sizeof(msg));
-	memcpy(buf + sizeof(msg), path, msg.len);
-	/* the kernel wants header and payload in one write */
-	n = write(xb, buf, sizeof(msg) + msg.len);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n != sizeof(msg) + msg.len)
-		return -EIO;
-	rc = read_full(xb, &msg, sizeof(msg));
-	if (rc)
-		return rc;
-	if (msg.len > XENSTORE_PAYLOAD_MAX)
-		return -EPROTO;
-	rc = read_full(xb, payload, msg.len);
-	if (rc)
-		return rc;
-	payload[msg.len] = '\0';
-	if (msg.type == XS_ERROR)
-		return strcmp(payload, "ENOENT") == 0 ? -ENOENT : -EACCES;
-	/* one request at a time: the kernel hands the reply to this file */
-	if (msg.type != XS_READ)
-		return -EPROTO;
-	if (msg.len >= outlen)
-		return -E2BIG;
-	memcpy(out, payload, msg.len + 1);
-	return 0;
-}
-
-/* Wait until dom0 has written a step >= `step` (forever: dom0 decides). */
-static int
-wait_step(int xb, long step)
-{
-	static uint32_t req_id = 1;
-	char v[64];
-	int rc;
-
-	for (;;) {
-		rc = xs_read(xb, req_id++, STEP_NODE, v, sizeof(v));
-		if (rc == 0 && strtol(v, NULL, 10) >= step)
-			return 0;
-		if (rc && rc != -ENOENT) {
-			printf("VGFB_GUEST_DRM_ERROR xenstore read %s: %s\n",
-			       STEP_NODE, strerror(-rc));
-			return rc;
-		}
-		usleep(200000);
-	}
 }
 
 /* ---- DRM ---- */
@@ -413,7 +311,7 @@ main(int argc, char **argv)
 		if (i >= wait_s * 10) {
 			printf("VGFB_GUEST_DRM_ERROR kind=%s no /dev/dri/card0 after %d s\n",
 			       kind, wait_s);
-			idle_forever();
+			guest_idle_forever();
 		}
 		usleep(100000);
 	}
@@ -423,34 +321,34 @@ main(int argc, char **argv)
 		printf("VGFB_GUEST_DRM_ERROR open %s: %s\n",
 		       fd < 0 ? "/dev/dri/card0" : "/dev/xen/xenbus",
 		       strerror(errno));
-		idle_forever();
+		guest_idle_forever();
 	}
 	rc = find_output(fd, &conn_id, &crtc_id, &mode);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR no connected connector with a mode: %s\n",
 		       strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
 	w = mode.hdisplay;
 	h = mode.vdisplay;
 	printf("VGFB_GUEST_DRM card0 kind=%s connector=%u crtc=%u mode=%ux%u uptime=%.1f\n",
-	       kind, conn_id, crtc_id, w, h, uptime());
+	       kind, conn_id, crtc_id, w, h, guest_uptime());
 	if (dumb_create(fd, &a, w, h, 1) || dumb_create(fd, &b, w, h, 2) ||
 	    dumb_create(fd, &c, w, h, 3))
-		idle_forever();
+		guest_idle_forever();
 
 	/* step 0 */
 	rc = set_crtc(fd, crtc_id, conn_id, &mode, &a);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC A: %s\n", strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, a.pitch, uptime());
+	       w, h, a.pitch, guest_uptime());
 
 	/* step 1 */
-	if (wait_step(xb, 1))
-		idle_forever();
+	if (guest_xs_wait_step(xb, STEP_NODE, 1, "VGFB_GUEST_DRM_ERROR"))
+		guest_idle_forever();
 	memset(&pf, 0, sizeof(pf));
 	pf.crtc_id = crtc_id;
 	pf.fb_id = b.fb_id;
@@ -459,36 +357,36 @@ main(int argc, char **argv)
 	rc = drm_ioctl(fd, DRM_IOCTL_MODE_PAGE_FLIP, &pf);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR PAGE_FLIP B: %s\n", strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
 	ms = wait_flip_event(fd, t0);
 	printf("VGFB_GUEST_DRM flipped fb=B frame=2 event=%s ms=%lld timeout=%s uptime=%.1f\n",
 	       ms >= 0 ? "yes" : "no", ms >= 0 ? ms : -1,
-	       klog_has("Frame done timed-out") ? "yes" : "no", uptime());
+	       klog_has("Frame done timed-out") ? "yes" : "no", guest_uptime());
 	rc = vgfb_pattern_draw(a.map, a.format, w, h, a.pitch, 4, NULL);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR pattern A frame 4: %s\n",
 		       strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
-	printf("VGFB_GUEST_DRM redrew fb=A frame=4 uptime=%.1f\n", uptime());
+	printf("VGFB_GUEST_DRM redrew fb=A frame=4 uptime=%.1f\n", guest_uptime());
 
 	/* step 2 */
-	if (wait_step(xb, 2))
-		idle_forever();
+	if (guest_xs_wait_step(xb, STEP_NODE, 2, "VGFB_GUEST_DRM_ERROR"))
+		guest_idle_forever();
 	rc = set_crtc(fd, crtc_id, conn_id, NULL, NULL);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC off: %s\n", strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
-	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", uptime());
+	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", guest_uptime());
 	rc = set_crtc(fd, crtc_id, conn_id, &mode, &c);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC C: %s\n", strerror(-rc));
-		idle_forever();
+		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM shown fb=C frame=3 RGB565 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, c.pitch, uptime());
-	idle_forever();
+	       w, h, c.pitch, guest_uptime());
+	guest_idle_forever();
 	return 0;
 }

@@ -23,7 +23,7 @@
  *               held by a grant mapping) and vgfb.ko holds no buffer
  *
  *   vdispl-consumer --target T --domid N --kind K [--guest-log PATH]
- *                   [--log-from BYTES] [--timeout S]
+ *                   [--log-from BYTES] [--timeout S] [--mode vdispl|vfb]
  *
  * --guest-log names the domU's console log (for the details of a
  * failure), --log-from where this incarnation of the guest starts in it,
@@ -35,6 +35,12 @@
  * dmesg's state to its vdispl_dom0_clean verdict.  Without vgfb.ko (no
  * dma-buf exporter) the region path is checked and the dma-buf-only
  * checks are SKIP.
+ *
+ * --mode vfb plays hook 38-vgfbd-vfb-events instead, against `vgfbd
+ * --target xen:DOMID,vdispl=off` and the guest's guest-fb (steps in
+ * data/vgfb-fb-step): UPDATE -> DAMAGE and RESIZE -> PLANE_CHANGED, the
+ * pixels after each (run_vfb() below); results vfb_<check>_<kind>.  The
+ * guest is left running.
  */
 #include "config.h"
 
@@ -68,8 +74,10 @@
 
 #define WIDTH 1024
 #define HEIGHT 768
+#define VDISPL_STEP_NODE "data/vgfb-step"	/* guest-drm's */
 
 struct consumer {
+	const char *prefix;	/* of the VGFB_RESULT names: vdispl, vfb */
 	const char *kind;
 	const char *guest_log;
 	long log_from;		/* this incarnation's lines start here */
@@ -94,7 +102,7 @@ result(const struct consumer *c, const char *check, const char *verdict,
 {
 	va_list ap;
 
-	printf("VGFB_RESULT vdispl_%s_%s %s ", check, c->kind, verdict);
+	printf("VGFB_RESULT %s_%s_%s %s ", c->prefix, check, c->kind, verdict);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -110,9 +118,13 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Does the guest's console log hold a line containing `needle`? */
+/*
+ * The last line of the guest's console log (this incarnation's part)
+ * containing `needle`, into out when it is not NULL.  false: none.
+ */
 static bool
-log_has(const struct consumer *c, const char *needle)
+log_line(const struct consumer *c, const char *needle, char *out,
+	 size_t outlen)
 {
 	char line[1024];
 	bool found = false;
@@ -127,10 +139,42 @@ log_has(const struct consumer *c, const char *needle)
 		fclose(f);
 		return false;
 	}
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, needle) != NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, needle))
+			continue;
+		found = true;
+		if (out && outlen) {
+			size_t n = strcspn(line, "\r\n");
+
+			n = n < outlen ? n : outlen - 1;
+			memcpy(out, line, n);
+			out[n] = '\0';
+		}
+	}
 	fclose(f);
 	return found;
+}
+
+/* Does the guest's console log hold a line containing `needle`? */
+static bool
+log_has(const struct consumer *c, const char *needle)
+{
+	return log_line(c, needle, NULL, 0);
+}
+
+/* log_line, waiting up to timeout_ms for the line to appear. */
+static bool
+wait_log(const struct consumer *c, const char *needle, char *out,
+	 size_t outlen, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	while (!log_line(c, needle, out, outlen)) {
+		if (now_ms() >= deadline)
+			return false;
+		usleep(200000);
+	}
+	return true;
 }
 
 static const char *
@@ -190,14 +234,13 @@ compare(const struct plane *p, uint64_t frame, uint32_t *bx, uint32_t *by)
 }
 
 static bool
-geometry_is(const struct plane *p, uint32_t format)
+geometry_is(const struct plane *p, uint32_t format, uint32_t w, uint32_t h)
 {
 	const struct vfio_device_gfx_plane_info *i = &p->info;
 
-	return i->drm_format == format && i->width == WIDTH &&
-	       i->height == HEIGHT &&
-	       i->stride >= WIDTH * vgfb_format_cpp(format) &&
-	       i->size >= (uint64_t)i->stride * HEIGHT;
+	return i->drm_format == format && i->width == w && i->height == h &&
+	       i->stride >= w * vgfb_format_cpp(format) &&
+	       i->size >= (uint64_t)i->stride * h;
 }
 
 static void
@@ -317,19 +360,60 @@ seen_names(uint32_t seen, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * PROBE for a dma-buf (else the region) and set c->flag, then query head
+ * 0's primary until it is enabled (waiting on PLANE_CHANGED) or
+ * c->timeout_s passes.  The query's error, or -ENODEV (GUEST_GONE); 0
+ * with p->info.drm_format 0 when the plane stayed disabled.
+ */
+static int
+plane_up(struct consumer *c, struct plane *p)
+{
+	struct vfio_device_gfx_plane_info probe = {
+		.argsz = sizeof(probe),
+		.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
+	};
+	long long t0;
+	int rc;
+
+	c->dmabuf = vgfb_query_plane(c->ctx, &probe) == 0;
+	c->flag = c->dmabuf ? VFIO_GFX_PLANE_TYPE_DMABUF
+			    : VFIO_GFX_PLANE_TYPE_REGION;
+	if (!c->dmabuf) {
+		probe.flags = VFIO_GFX_PLANE_TYPE_PROBE |
+			      VFIO_GFX_PLANE_TYPE_REGION;
+		rc = vgfb_query_plane(c->ctx, &probe);
+		printf("VGFB_INFO no dma-buf exporter (exporter %s, vgfb.ko loaded: %s): region mode, PROBE|REGION %s\n",
+		       vgfb_get_exporter_name(c->ctx),
+		       access("/dev/vgfb", F_OK) == 0 ? "yes" : "no",
+		       rc ? strerror(-rc) : "ok");
+	}
+	t0 = now_ms();
+	for (;;) {
+		rc = query(c, p);
+		if (rc || p->info.drm_format ||
+		    now_ms() - t0 > c->timeout_s * 1000LL)
+			break;
+		rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
+		if (rc == -ENODEV)
+			break;
+	}
+	return rc;
+}
+
 /* ---- the guest ---- */
 
+/* Write `step` into the guest's node /local/domain/<domid>/<node>. */
 static int
-write_step(struct consumer *c, int step)
+write_step(struct consumer *c, const char *node, int step)
 {
 	struct xs_permissions perms[2] = {
 		{ .id = 0, .perms = XS_PERM_NONE },
 		{ .id = c->domid, .perms = XS_PERM_READ },
 	};
-	char path[64], v[16];
+	char path[96], v[16];
 
-	snprintf(path, sizeof(path), "/local/domain/%u/data/vgfb-step",
-		 c->domid);
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", c->domid, node);
 	snprintf(v, sizeof(v), "%d", step);
 	if (!xs_write(c->xs, XBT_NULL, path, v, strlen(v)) ||
 	    !xs_set_permissions(c->xs, XBT_NULL, path, perms, 2)) {
@@ -407,6 +491,346 @@ read_all(const struct plane *p, uint64_t *sum)
 	return sig;
 }
 
+/* ---- the vfb scenario (--mode vfb, hook 38-vgfbd-vfb-events) ---- */
+
+#define VFB_STEP_NODE "data/vgfb-fb-step"	/* guest-fb's */
+#define VFB_W 800
+#define VFB_H 600
+#define VFB_NEW_W 640
+#define VFB_NEW_H 480
+
+static bool
+rect_inside(const struct vgfb_rect *r, uint32_t w, uint32_t h)
+{
+	return r->width && r->height && r->x < w && r->y < h &&
+	       r->width <= w - r->x && r->height <= h - r->y;
+}
+
+static void
+rect_union(struct vgfb_rect *u, const struct vgfb_rect *r)
+{
+	uint32_t x2, y2;
+
+	if (!u->width || !u->height) {
+		*u = *r;
+		return;
+	}
+	x2 = u->x + u->width > r->x + r->width ? u->x + u->width
+					       : r->x + r->width;
+	y2 = u->y + u->height > r->y + r->height ? u->y + u->height
+						 : r->y + r->height;
+	u->x = u->x < r->x ? u->x : r->x;
+	u->y = u->y < r->y ? u->y : r->y;
+	u->width = x2 - u->x;
+	u->height = y2 - u->y;
+}
+
+static bool
+rect_contains(const struct vgfb_rect *u, const struct vgfb_rect *r)
+{
+	return r->x >= u->x && r->y >= u->y &&
+	       r->x + r->width <= u->x + u->width &&
+	       r->y + r->height <= u->y + u->height;
+}
+
+/* Pixels of a mapped plane inside `clip` that differ from `frame`. */
+static long
+compare_clip(const struct plane *p, uint64_t frame,
+	     const struct vgfb_rect *clip, uint32_t *bx, uint32_t *by)
+{
+	if (clip && (!clip->width || !clip->height))
+		return 0;
+	return vgfb_pattern_compare(p->view.addr, p->info.drm_format,
+				    p->info.width, p->info.height,
+				    p->info.stride, frame, clip, bx, by);
+}
+
+/*
+ * Step 1: collect the DAMAGE events of the guest's redraw of `gr` (rows
+ * of frame 5) until the guest has reported it and 1 s passed without
+ * one; check each rect and their union.
+ */
+static void
+vfb_damage_events(struct consumer *c, const struct plane *p0,
+		  struct vgfb_rect *gr)
+{
+	struct vgfb_rect u = { 0 }, exp;
+	struct vgfb_event ev;
+	char line[256], names[128];
+	uint64_t seq = p0->ext.frame_seq;
+	uint32_t seen = 0, n = 0, outside = 0, stale = 0, stride;
+	long long t0 = now_ms(), first = -1;
+	bool redrew = false;
+	int rc;
+
+	memset(gr, 0, sizeof(*gr));
+	while (now_ms() - t0 < 40000) {
+		rc = wait_event(c, VGFB_EVENT_DAMAGE, 1000, &ev, &seen);
+		if (rc == 0) {
+			printf("VGFB_INFO damage %u,%u %ux%u frame_seq %" PRIu64 "\n",
+			       ev.rect.x, ev.rect.y, ev.rect.width,
+			       ev.rect.height, ev.frame_seq);
+			if (first < 0)
+				first = now_ms() - t0;
+			n++;
+			if (!rect_inside(&ev.rect, VFB_W, VFB_H))
+				outside++;
+			else
+				rect_union(&u, &ev.rect);
+			if (ev.frame_seq <= seq)
+				stale++;
+			seq = ev.frame_seq;
+			continue;
+		}
+		if (rc != -ETIMEDOUT)
+			break;
+		/* quiet for 1 s: done once the guest says it has drawn */
+		if (!redrew)
+			redrew = log_line(c, "VGFB_GUEST_FB redrew", line,
+					  sizeof(line));
+		if (redrew && n)
+			break;
+		if (redrew && now_ms() - t0 > 15000)
+			break;
+	}
+	if (!redrew) {
+		result(c, "damage_event", "FAIL", "the guest did not report its redraw within 40 s (%s); %u DAMAGE events, events seen: %s",
+		       log_line(c, "VGFB_GUEST_FB_ERROR", line, sizeof(line))
+			       ? line : "no VGFB_GUEST_FB_ERROR either",
+		       n, seen_names(seen, names, sizeof(names)));
+		return;
+	}
+	if (!strstr(line, "rect=") ||
+	    sscanf(strstr(line, "rect="), "rect=%u,%u,%ux%u", &gr->x, &gr->y,
+		   &gr->width, &gr->height) != 4 ||
+	    !rect_inside(gr, VFB_W, VFB_H)) {
+		memset(gr, 0, sizeof(*gr));
+		result(c, "damage_event", "FAIL", "cannot read a rect inside %ux%u from the guest's line: %s",
+		       VFB_W, VFB_H, line);
+		return;
+	}
+	/* what xen-fbfront's deferred io sends: the rows of the pages written */
+	stride = p0->info.stride;
+	exp.x = 0;
+	exp.width = VFB_W;
+	exp.y = (uint32_t)((uint64_t)gr->y * stride / 4096 * 4096 / stride);
+	{
+		uint64_t last = ((uint64_t)(gr->y + gr->height) * stride - 1) /
+				4096 * 4096 + 4095;
+		uint32_t y2 = (uint32_t)(last / stride);
+
+		y2 = y2 > VFB_H - 1 ? VFB_H - 1 : y2;
+		exp.height = y2 - exp.y + 1;
+	}
+	if (n == 0)
+		result(c, "damage_event", "FAIL", "no DAMAGE on head 0 primary within %lld ms of step 1, the guest redrew %u,%u %ux%u; events seen: %s",
+		       now_ms() - t0, gr->x, gr->y, gr->width, gr->height,
+		       seen_names(seen, names, sizeof(names)));
+	else if (outside)
+		result(c, "damage_event", "FAIL", "%u of %u DAMAGE rects empty or outside %ux%u (see VGFB_INFO)",
+		       outside, n, VFB_W, VFB_H);
+	else if (stale)
+		result(c, "damage_event", "FAIL", "%u of %u DAMAGE events did not advance frame_seq (from %" PRIu64 ")",
+		       stale, n, p0->ext.frame_seq);
+	else if (!rect_contains(&u, gr))
+		result(c, "damage_event", "FAIL", "%u DAMAGE events, union %u,%u %ux%u does not cover the guest's redraw %u,%u %ux%u",
+		       n, u.x, u.y, u.width, u.height, gr->x, gr->y,
+		       gr->width, gr->height);
+	else
+		result(c, "damage_event", "PASS", "%u DAMAGE events (first after %lld ms), all inside %ux%u, frame_seq %" PRIu64 " -> %" PRIu64 "; union %u,%u %ux%u covers the guest's redraw %u,%u %ux%u (page-granular rows %u..%u expected from deferred io: %s)",
+		       n, first, VFB_W, VFB_H, p0->ext.frame_seq, seq, u.x,
+		       u.y, u.width, u.height, gr->x, gr->y, gr->width,
+		       gr->height, exp.y, exp.y + exp.height - 1,
+		       memcmp(&u, &exp, sizeof(u)) == 0 ? "exact" : "differs");
+}
+
+/* Step 1's pixels: `gr` shows frame 5, the rows above and below frame 0. */
+static void
+vfb_damage_pixels(struct consumer *c, const struct vgfb_rect *gr)
+{
+	struct vgfb_rect above, below;
+	struct plane p;
+	char d[160];
+	uint32_t bx = 0, by = 0, bx0 = 0, by0 = 0;
+	long bad, bad0, same;
+	int rc;
+
+	if (!gr->width) {
+		result(c, "damage_pixels", "FAIL", "no redraw rect from the guest (see damage_event)");
+		return;
+	}
+	rc = query(c, &p);
+	describe(c, &p, d, sizeof(d));
+	if (rc || !geometry_is(&p, DRM_FORMAT_XRGB8888, VFB_W, VFB_H)) {
+		result(c, "damage_pixels", "FAIL", "re-query: %s: %s",
+		       rc ? strerror(-rc) : "ok", d);
+		return;
+	}
+	rc = tool_map_plane(c->ctx, c->flag, &p.info, &p.view);
+	if (rc) {
+		result(c, "damage_pixels", "FAIL", "map id %u: %s",
+		       plane_id(c, &p), strerror(-rc));
+		return;
+	}
+	above = (struct vgfb_rect){ 0, 0, VFB_W, gr->y };
+	below = (struct vgfb_rect){ 0, gr->y + gr->height, VFB_W,
+				    VFB_H - gr->y - gr->height };
+	bad = compare_clip(&p, 5, gr, &bx, &by);
+	bad0 = compare_clip(&p, 0, &above, &bx0, &by0);
+	if (bad0 == 0)
+		bad0 = compare_clip(&p, 0, &below, &bx0, &by0);
+	/* frame 5 must be tellable from frame 0 there, or this proves nothing */
+	same = (long)gr->width * gr->height - compare_clip(&p, 0, gr, NULL, NULL);
+	if (bad == 0 && bad0 == 0 && same < (long)gr->width * gr->height / 2)
+		result(c, "damage_pixels", "PASS", "%s id %u (%s): the guest's redraw %u,%u %ux%u is pattern frame 5 and the rows outside it frame 0, pixel for pixel",
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, &p), d,
+		       gr->x, gr->y, gr->width, gr->height);
+	else if (bad || bad0)
+		result(c, "damage_pixels", "FAIL", "%s id %u: %ld pixels of %u,%u %ux%u differ from frame 5 (first at %u,%u), %ld outside from frame 0 (first at %u,%u)",
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, &p), bad,
+		       gr->x, gr->y, gr->width, gr->height, bx, by, bad0,
+		       bx0, by0);
+	else
+		result(c, "damage_pixels", "FAIL", "frames 5 and 0 agree on %ld pixels of the rect: the check cannot tell them apart",
+		       same);
+	tool_unmap_plane(&p.view);
+}
+
+/* Step 2: RESIZE -> PLANE_CHANGED, 640x480 at the guest's stride, frame 6. */
+static void
+vfb_resize(struct consumer *c, const struct plane *p0)
+{
+	struct vgfb_event ev;
+	struct plane p;
+	char line[256], names[128], d[160];
+	uint32_t seen = 0, stride = 0, bx = 0, by = 0;
+	long long t0 = now_ms(), ms;
+	long bad;
+	bool resized;
+	int rc;
+
+	drain_events(c);
+	if (write_step(c, VFB_STEP_NODE, 2)) {
+		result(c, "resize_event", "FAIL", "cannot write step 2");
+		return;
+	}
+	rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
+	ms = now_ms() - t0;
+	/* the guest prints after drawing frame 6 and msync */
+	resized = wait_log(c, "VGFB_GUEST_FB resized", line, sizeof(line),
+			   30000);
+	if (resized && strstr(line, "stride="))
+		stride = (uint32_t)strtoul(strstr(line, "stride=") + 7, NULL, 10);
+	if (rc) {
+		result(c, "resize_event", "FAIL", "no PLANE_CHANGED on head 0 primary within 30 s of step 2 (%s); events seen: %s; guest: %s",
+		       strerror(-rc), seen_names(seen, names, sizeof(names)),
+		       resized ? line :
+		       log_line(c, "VGFB_GUEST_FB_ERROR", line, sizeof(line))
+			       ? line : "no resize reported");
+		return;
+	}
+	if (!resized || !stride) {
+		result(c, "resize_event", "FAIL", "PLANE_CHANGED after %lld ms, but the guest reported no resize with a stride: %s",
+		       ms, log_line(c, "VGFB_GUEST_FB_ERROR", line, sizeof(line))
+				   ? line : "nothing");
+		return;
+	}
+	drain_events(c);	/* the UPDATEs of frame 6 (logged) */
+	rc = query(c, &p);
+	describe(c, &p, d, sizeof(d));
+	if (rc) {
+		result(c, "resize_event", "FAIL", "re-query after PLANE_CHANGED: %s",
+		       strerror(-rc));
+		return;
+	}
+	if (!geometry_is(&p, DRM_FORMAT_XRGB8888, VFB_NEW_W, VFB_NEW_H) ||
+	    p.info.stride != stride) {
+		result(c, "resize_event", "FAIL", "after PLANE_CHANGED: %s, expected XRGB8888 %ux%u stride %u (the guest's)",
+		       d, VFB_NEW_W, VFB_NEW_H, stride);
+		return;
+	}
+	if (ev.frame_seq <= p0->ext.frame_seq) {
+		result(c, "resize_event", "FAIL", "PLANE_CHANGED kept frame_seq %" PRIu64,
+		       ev.frame_seq);
+		return;
+	}
+	result(c, "resize_event", "PASS", "PLANE_CHANGED %lld ms after step 2, frame_seq %" PRIu64 " -> %" PRIu64 "; re-query: %s, the stride the guest printed",
+	       ms, p0->ext.frame_seq, ev.frame_seq, d);
+
+	rc = tool_map_plane(c->ctx, c->flag, &p.info, &p.view);
+	if (rc) {
+		result(c, "resize_pixels", "FAIL", "map id %u: %s",
+		       plane_id(c, &p), strerror(-rc));
+		return;
+	}
+	bad = compare_clip(&p, 6, NULL, &bx, &by);
+	if (bad == 0)
+		result(c, "resize_pixels", "PASS", "%s id %u: all %u pixels of %ux%u match pattern frame 6",
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, &p),
+		       VFB_NEW_W * VFB_NEW_H, VFB_NEW_W, VFB_NEW_H);
+	else
+		result(c, "resize_pixels", "FAIL", "%s id %u: %ld of %u pixels differ from pattern frame 6, first at %u,%u",
+		       c->dmabuf ? "dma-buf" : "region", plane_id(c, &p), bad,
+		       VFB_NEW_W * VFB_NEW_H, bx, by);
+	tool_unmap_plane(&p.view);
+}
+
+/*
+ * The vfb scenario against `vgfbd --target xen:DOMID,vdispl=off`: head
+ * 0 is the guest's xen-fbfront, guest-fb follows data/vgfb-fb-step.
+ */
+static int
+run_vfb(struct consumer *c)
+{
+	struct plane p0;
+	struct vgfb_rect gr;
+	char d[160], line[256];
+	long long t0 = now_ms();
+	long bad;
+	int rc;
+
+	rc = plane_up(c, &p0);
+	describe(c, &p0, d, sizeof(d));
+	if (rc || !p0.info.drm_format) {
+		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s",
+		       now_ms() - t0, rc ? strerror(-rc) : "disabled");
+		return 1;
+	}
+	if (!geometry_is(&p0, DRM_FORMAT_XRGB8888, VFB_W, VFB_H)) {
+		result(c, "query", "FAIL", "head 0 primary is %s, expected XRGB8888 %ux%u",
+		       d, VFB_W, VFB_H);
+		return 1;
+	}
+	result(c, "query", "PASS", "head 0 primary %s (after %lld ms)", d,
+	       now_ms() - t0);
+	/* what guest-draw left: frame 0 (hook 30 checks it; here for context) */
+	if (tool_map_plane(c->ctx, c->flag, &p0.info, &p0.view) == 0) {
+		bad = compare_clip(&p0, 0, NULL, NULL, NULL);
+		printf("VGFB_INFO before step 1: %ld pixels differ from frame 0\n",
+		       bad);
+		tool_unmap_plane(&p0.view);
+	}
+	if (!wait_log(c, "VGFB_GUEST_FB ready", line, sizeof(line), 30000)) {
+		result(c, "damage_event", "FAIL", "guest-fb is not ready: %s",
+		       log_line(c, "VGFB_GUEST_FB_ERROR", line, sizeof(line))
+			       ? line : "no VGFB_GUEST_FB line in 30 s");
+		return 1;
+	}
+	printf("VGFB_INFO guest: %s\n", line);
+	drain_events(c);
+
+	if (write_step(c, VFB_STEP_NODE, 1)) {
+		result(c, "damage_event", "FAIL", "cannot write step 1");
+		return 1;
+	}
+	vfb_damage_events(c, &p0, &gr);
+	vfb_damage_pixels(c, &gr);
+	vfb_resize(c, &p0);
+	vgfb_close(c->ctx);
+	xs_close(c->xs);
+	return 0;
+}
+
 /* ---- the scenario ---- */
 
 static void
@@ -414,7 +838,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vdispl-consumer --target T --domid N --kind K [--guest-log PATH]\n"
-		"                       [--log-from BYTES] [--timeout S]\n");
+		"                       [--log-from BYTES] [--timeout S] [--mode vdispl|vfb]\n");
 }
 
 int
@@ -427,11 +851,13 @@ main(int argc, char **argv)
 		{ "guest-log", required_argument, NULL, 'l' },
 		{ "log-from", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "mode", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct consumer c = { .kind = "guest", .timeout_s = 120, .event_fd = -1 };
-	struct vfio_device_gfx_plane_info probe;
+	struct consumer c = { .prefix = "vdispl", .kind = "guest",
+			      .timeout_s = 120, .event_fd = -1 };
+	bool vfb = false;
 	struct plane pa, pb, pb2, pc;
 	struct vgfb_event ev;
 	const char *target = NULL;
@@ -445,7 +871,7 @@ main(int argc, char **argv)
 	int opt, rc, sig, exists;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt_long(argc, argv, "t:d:k:l:f:T:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:d:k:l:f:T:m:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't': target = optarg; break;
 		case 'd': c.domid = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -453,6 +879,13 @@ main(int argc, char **argv)
 		case 'l': c.guest_log = optarg; break;
 		case 'f': c.log_from = strtol(optarg, NULL, 10); break;
 		case 'T': c.timeout_s = atoi(optarg); break;
+		case 'm':
+			vfb = strcmp(optarg, "vfb") == 0;
+			if (!vfb && strcmp(optarg, "vdispl") != 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -461,6 +894,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (vfb)
+		c.prefix = "vfb";
 	memset(&pa, 0, sizeof(pa));
 	memset(&pb, 0, sizeof(pb));
 	memset(&pb2, 0, sizeof(pb2));
@@ -486,34 +921,12 @@ main(int argc, char **argv)
 	}
 	printf("VGFB_INFO opened %s: backend %s exporter %s\n", target,
 	       vgfb_get_backend_name(c.ctx), vgfb_get_exporter_name(c.ctx));
+	if (vfb)
+		return run_vfb(&c);
 
 	/* ---- 1. the plane comes up: PROBE, then the real query ---- */
-	probe = (struct vfio_device_gfx_plane_info){
-		.argsz = sizeof(probe),
-		.flags = VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
-	};
-	c.dmabuf = vgfb_query_plane(c.ctx, &probe) == 0;
-	c.flag = c.dmabuf ? VFIO_GFX_PLANE_TYPE_DMABUF
-			  : VFIO_GFX_PLANE_TYPE_REGION;
-	if (!c.dmabuf) {
-		probe.flags = VFIO_GFX_PLANE_TYPE_PROBE |
-			      VFIO_GFX_PLANE_TYPE_REGION;
-		rc = vgfb_query_plane(c.ctx, &probe);
-		printf("VGFB_INFO no dma-buf exporter (exporter %s, vgfb.ko loaded: %s): region mode, PROBE|REGION %s\n",
-		       vgfb_get_exporter_name(c.ctx),
-		       access("/dev/vgfb", F_OK) == 0 ? "yes" : "no",
-		       rc ? strerror(-rc) : "ok");
-	}
 	t0 = now_ms();
-	for (;;) {
-		rc = query(&c, &pa);
-		if (rc || pa.info.drm_format ||
-		    now_ms() - t0 > c.timeout_s * 1000LL)
-			break;
-		rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
-		if (rc == -ENODEV)
-			break;
-	}
+	rc = plane_up(&c, &pa);
 	if (rc || !pa.info.drm_format) {
 		result(&c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
 		       now_ms() - t0, rc ? strerror(-rc) : "disabled",
@@ -524,7 +937,7 @@ main(int argc, char **argv)
 		goto out_destroy;
 	}
 	describe(&c, &pa, d1, sizeof(d1));
-	if (!geometry_is(&pa, DRM_FORMAT_XRGB8888)) {
+	if (!geometry_is(&pa, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
 		result(&c, "query", "FAIL", "head 0 primary is %s, expected XRGB8888 %ux%u", d1,
 		       WIDTH, HEIGHT);
 		goto out_destroy;
@@ -546,7 +959,7 @@ main(int argc, char **argv)
 	drain_events(&c);
 
 	/* ---- 3. step 1: the guest flips to B ---- */
-	if (write_step(&c, 1))
+	if (write_step(&c, VDISPL_STEP_NODE, 1))
 		goto out_destroy;
 	seen = 0;
 	t0 = now_ms();
@@ -571,7 +984,7 @@ main(int argc, char **argv)
 	describe(&c, &pb, d1, sizeof(d1));
 	if (rc) {
 		result(&c, "flip_pixels", "FAIL", "re-query: %s", strerror(-rc));
-	} else if (!geometry_is(&pb, DRM_FORMAT_XRGB8888)) {
+	} else if (!geometry_is(&pb, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
 		result(&c, "flip_pixels", "FAIL", "after the flip: %s", d1);
 	} else if (plane_id(&c, &pb) == plane_id(&c, &pa) && c.dmabuf) {
 		result(&c, "flip_pixels", "FAIL", "B has A's dmabuf_id %u: %s",
@@ -611,7 +1024,7 @@ main(int argc, char **argv)
 	drain_events(&c);
 
 	/* ---- 5. step 2: off, then the RGB565 buffer C ---- */
-	if (write_step(&c, 2))
+	if (write_step(&c, VDISPL_STEP_NODE, 2))
 		goto out_destroy;
 	seen = 0;
 	t0 = now_ms();
@@ -627,7 +1040,7 @@ main(int argc, char **argv)
 		describe(&c, &pc, d1, sizeof(d1));
 		if (rc)
 			result(&c, "mode_change", "FAIL", "re-query: %s", strerror(-rc));
-		else if (!geometry_is(&pc, DRM_FORMAT_RGB565))
+		else if (!geometry_is(&pc, DRM_FORMAT_RGB565, WIDTH, HEIGHT))
 			result(&c, "mode_change", "FAIL", "after the mode change: %s, expected RGB565 %ux%u",
 			       d1, WIDTH, HEIGHT);
 		else if (c.dmabuf && (plane_id(&c, &pc) == plane_id(&c, &pa) ||
