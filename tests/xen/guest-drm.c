@@ -315,7 +315,16 @@ main(int argc, char **argv)
 		}
 		usleep(100000);
 	}
-	fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+	/*
+	 * drm_minor_register() creates the device node before it publishes
+	 * the minor, so an open in between fails with ENODEV: retry a while.
+	 */
+	for (int i = 0; i < 100; i++) {
+		fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
+		if (fd >= 0 || errno != ENODEV)
+			break;
+		usleep(100000);
+	}
 	xb = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || xb < 0) {
 		printf("VGFB_GUEST_DRM_ERROR open %s: %s\n",
