@@ -5,8 +5,8 @@
  * and returns a dma-buf that keeps those pages alive by itself.  Under Xen
  * it also maps a domain's grant references itself (VGFB_FEATURE_XEN_GRANTS,
  * an x86 PV dom0 included) and returns a dma-buf that keeps the grant
- * mapping alive.  Foreign frames are reserved in the uapi: they are used
- * as soon as a module announces VGFB_FEATURE_XEN_FOREIGN.
+ * mapping alive; in an x86 PV dom0 it also exports a domain's own frames
+ * (VGFB_FEATURE_XEN_FOREIGN: vfb framebuffers), as an mmap-only dma-buf.
  */
 #include "config.h"
 
@@ -158,7 +158,7 @@ vgfbko_export_foreign(struct vgfbko_exporter *x, const struct vgfb_backing *b)
 		.frames = (uint64_t)(uintptr_t)b->xen.frames,
 		.count = b->xen.count,
 		.domid = b->xen.domid,
-		.flags = 0,
+		.flags = b->xen.machine ? VGFB_CREATE_XEN_MACHINE_FRAMES : 0,
 	};
 	int rc;
 

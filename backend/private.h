@@ -77,6 +77,7 @@ struct vgfb_backing {
 			uint32_t domid;
 			uint32_t count;
 			const uint64_t *frames;
+			bool machine;	/* FOREIGN: MFNs (a PV guest's) */
 		} xen;			/* FOREIGN and GRANTS */
 	};
 };

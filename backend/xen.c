@@ -607,6 +607,7 @@ xen_get_backing(void *priv, const struct vgfb_plane_desc *desc, uint64_t size,
 	out->xen.domid = x->domid;
 	out->xen.count = (uint32_t)(size / VGFB_PAGE_SIZE);
 	out->xen.frames = desc->frames;
+	out->xen.machine = desc->frames_are_machine;
 	return 0;
 }
 

@@ -38,6 +38,9 @@ struct vgfb_buffer {
 	unsigned long npages;
 	unsigned long npinned;
 	struct vgfb_grant_map *grants;	/* Xen grants behind the pages */
+	u64 *foreign;			/* or a domain's frames (no pages) */
+	bool foreign_machine;		/* MFNs rather than GFNs */
+	u16 domid;			/* the frames' owner */
 	bool readonly;
 
 	struct mutex lock;		/* protects the fields below */
@@ -86,6 +89,7 @@ static void vgfb_buffer_free(struct vgfb_buffer *buf)
 					    !buf->readonly);
 	if (buf->grants)
 		vgfb_xen_grant_unmap(buf->grants, buf->pages);
+	kvfree(buf->foreign);
 	kvfree(buf->pages);
 	mutex_destroy(&buf->lock);
 	vgfb_unaccount(buf->owner, buf->npages);
@@ -196,6 +200,10 @@ static int vgfb_attach(struct dma_buf *dmabuf,
 {
 	struct vgfb_buffer *buf = dmabuf->priv;
 	struct vgfb_attachment *va;
+
+	/* Foreign frames have no struct page for an sg table to name. */
+	if (buf->foreign)
+		return -EOPNOTSUPP;
 
 	va = kzalloc(sizeof(*va), GFP_KERNEL);
 	if (!va)
@@ -365,7 +373,7 @@ static int vgfb_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	if (buf->readonly && (vma->vm_flags & VM_WRITE))
 		return -EPERM;
 
-	if (buf->grants && vgfb_xen_pv_ptes()) {
+	if ((buf->grants && vgfb_xen_pv_ptes()) || buf->foreign) {
 		/*
 		 * Not copied on fork: Xen would refuse the child's copy of
 		 * a foreign PTE.  VM_IO | VM_PFNMAP as xen_remap_pfn wants.
@@ -374,6 +382,10 @@ static int vgfb_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 				  VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_ops = &vgfb_xen_pv_vm_ops;
 		vma->vm_private_data = buf;
+		if (buf->foreign)
+			return vgfb_xen_foreign_mmap(buf->foreign,
+						     buf->foreign_machine,
+						     buf->domid, vma);
 		return vgfb_xen_grant_mmap(buf->grants, buf->pages, vma);
 	}
 
@@ -392,7 +404,7 @@ static int vgfb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	 * vmap() would write kernel PTEs for the granted frames itself, and
 	 * Xen refuses those in a PV domain.
 	 */
-	if (buf->grants && vgfb_xen_pv_ptes())
+	if ((buf->grants && vgfb_xen_pv_ptes()) || buf->foreign)
 		return -EOPNOTSUPP;
 
 	mutex_lock(&buf->lock);
@@ -537,10 +549,10 @@ out_free_buf:
  * or allocated: flags and reserved fields, count and domid, the page
  * limit, then whether this kernel runs under Xen at all.
  */
-int vgfb_check_xen_create(u32 flags, const u64 reserved[2], u32 count,
-			  u32 domid)
+int vgfb_check_xen_create(u32 flags, u32 allowed, const u64 reserved[2],
+			  u32 count, u32 domid)
 {
-	if (flags & ~VGFB_CREATE_FLAGS || reserved[0] || reserved[1])
+	if (flags & ~allowed || reserved[0] || reserved[1])
 		return -EINVAL;
 	if (!count || domid >= VGFB_XEN_DOMID_LIMIT)
 		return -EINVAL;
@@ -563,8 +575,8 @@ long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 		return -EFAULT;
 
 	/* Everything is checked before anything is allocated. */
-	ret = vgfb_check_xen_create(arg.flags, arg.reserved, arg.count,
-				    arg.domid);
+	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS, arg.reserved,
+				    arg.count, arg.domid);
 	if (ret)
 		return ret;
 
@@ -592,4 +604,51 @@ long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 out_free_refs:
 	kvfree(refs);
 	return ret;
+}
+
+/* ---- VGFB_IOC_CREATE_XEN_FOREIGN ---- */
+
+/*
+ * A domain's own frames, in an x86 PV domain only: Xen writes every PTE of
+ * an mmap on behalf of the owner (vgfb_xen_foreign_mmap()), which checks
+ * ownership then.  Nothing else can reach such a frame from a module: no
+ * struct page can be put in front of it without the p2m setters, which
+ * are not exported (docs/kernel-module.md).
+ */
+long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
+				   struct vgfb_create_xen_foreign __user *uarg)
+{
+	struct vgfb_create_xen_foreign arg;
+	struct vgfb_buffer *buf;
+	u64 *frames;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+
+	/* Everything is checked before anything is allocated. */
+	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS |
+				    VGFB_CREATE_XEN_MACHINE_FRAMES,
+				    arg.reserved, arg.count, arg.domid);
+	if (ret)
+		return ret;
+	if (!vgfb_xen_pv_ptes())
+		return -EOPNOTSUPP;
+
+	frames = vmemdup_user(u64_to_user_ptr(arg.frames),
+			      (size_t)arg.count * sizeof(*frames));
+	if (IS_ERR(frames))
+		return PTR_ERR(frames);
+
+	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
+	if (IS_ERR(buf)) {
+		kvfree(frames);
+		return PTR_ERR(buf);
+	}
+	buf->foreign = frames;
+	buf->foreign_machine = arg.flags & VGFB_CREATE_XEN_MACHINE_FRAMES;
+	buf->domid = arg.domid;
+
+	arg.fd = -1;
+	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
 }

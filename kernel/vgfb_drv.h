@@ -35,10 +35,12 @@ void vgfb_file_put(struct vgfb_file *vf);
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg);
-int vgfb_check_xen_create(u32 flags, const u64 reserved[2], u32 count,
-			  u32 domid);
+int vgfb_check_xen_create(u32 flags, u32 allowed, const u64 reserved[2],
+			  u32 count, u32 domid);
 long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 				  struct vgfb_create_xen_grants __user *uarg);
+long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
+				   struct vgfb_create_xen_foreign __user *uarg);
 
 /* Xen: DOMID_FIRST_RESERVED; anything at or above it is not a domain. */
 #define VGFB_XEN_DOMID_LIMIT	0x7FF0U
@@ -57,6 +59,8 @@ int vgfb_xen_grant_map(struct page **pages, unsigned long npages,
 void vgfb_xen_grant_unmap(struct vgfb_grant_map *gm, struct page **pages);
 int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
 			struct vm_area_struct *vma);
+int vgfb_xen_foreign_mmap(const u64 *frames, bool machine, u16 domid,
+			  struct vm_area_struct *vma);
 #else
 static inline bool vgfb_xen_grants_available(void)
 {
@@ -84,6 +88,12 @@ static inline void vgfb_xen_grant_unmap(struct vgfb_grant_map *gm,
 static inline int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm,
 				      struct page **pages,
 				      struct vm_area_struct *vma)
+{
+	return -ENODEV;
+}
+
+static inline int vgfb_xen_foreign_mmap(const u64 *frames, bool machine,
+					u16 domid, struct vm_area_struct *vma)
 {
 	return -ENODEV;
 }

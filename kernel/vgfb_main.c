@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vgfb.ko: /dev/vgfb, a misc device that turns page arrays into dma-bufs
- * for the vgfb mediator: user pages, and Xen grant references (Xen foreign
- * frames are reserved in the uapi; see vgfb_ioctl_create_xen_foreign()).
+ * for the vgfb mediator: user pages, Xen grant references, and (in an x86
+ * PV domain, mmap only) a Xen domain's own frames.
  *
  * This file holds the device, the limits and the ioctl dispatch; the
  * buffers themselves are in vgfb_dmabuf.c, the grant mappings in
@@ -88,32 +88,14 @@ static long vgfb_ioctl_version(struct vgfb_version __user *uarg)
 	arg.features = VGFB_FEATURE_USER;
 	if (vgfb_xen_grants_available())
 		arg.features |= VGFB_FEATURE_XEN_GRANTS;
+	if (vgfb_xen_pv_ptes())
+		arg.features |= VGFB_FEATURE_XEN_FOREIGN;
 	arg.pages_in_use = atomic_long_read(&vgfb_pages_in_use);
 	arg.buffers_in_use = atomic_long_read(&vgfb_buffers_in_use);
 
 	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		return -EFAULT;
 	return 0;
-}
-
-/*
- * Foreign frames stay reserved: arguments are checked as they will be, then
- * -ENODEV off Xen and -EOPNOTSUPP on it.  In an x86 PV dom0 a struct page
- * can be put in front of a foreign frame only by recording the frame in
- * the p2m, and the p2m setters (set_phys_to_machine(),
- * set_foreign_p2m_mapping()) are not exported: only gnttab_map_refs()
- * reaches them.  See docs/kernel-module.md.
- */
-static long vgfb_ioctl_create_xen_foreign(struct vgfb_create_xen_foreign __user *uarg)
-{
-	struct vgfb_create_xen_foreign arg;
-	int ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-	ret = vgfb_check_xen_create(arg.flags, arg.reserved, arg.count,
-				    arg.domid);
-	return ret ? ret : -EOPNOTSUPP;
 }
 
 static long vgfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -127,7 +109,7 @@ static long vgfb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VGFB_IOC_CREATE_USER:
 		return vgfb_ioctl_create_user(vf, argp);
 	case VGFB_IOC_CREATE_XEN_FOREIGN:
-		return vgfb_ioctl_create_xen_foreign(argp);
+		return vgfb_ioctl_create_xen_foreign(vf, argp);
 	case VGFB_IOC_CREATE_XEN_GRANTS:
 		return vgfb_ioctl_create_xen_grants(vf, argp);
 	default:

@@ -178,17 +178,16 @@ out_free_gm:
 }
 
 /*
- * PV: user PTEs for the granted frames, written by Xen with the granting
- * domain as page owner (mmu_update on behalf of @domid, as privcmd does).
- * The PTEs hold their own frame references in Xen and are torn down with
- * the VMA, which holds the dma-buf and therefore the grant mapping.
+ * PV: have Xen write the user PTEs of @vma for the frames of @owner behind
+ * the VMA's pages of the buffer: @pages' frames (grant-mapped pages), or
+ * @frames (MFNs when @machine, else GFNs Xen translates), as privcmd does.
+ * The PTEs hold their own frame references in Xen and go with the VMA.
  */
-int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
-			struct vm_area_struct *vma)
+static int vgfb_xen_remap(struct vm_area_struct *vma, struct page **pages,
+			  const u64 *frames, bool machine, unsigned int owner)
 {
 	unsigned long i, n = vma_pages(vma);
-	unsigned int owner = gm->domid;
-	xen_pfn_t *frames;
+	xen_pfn_t *pfns;
 	int *errs;
 	int ret;
 
@@ -196,17 +195,23 @@ int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
 	if (xen_initial_domain() && owner == 0)
 		owner = DOMID_SELF;
 
-	frames = kvmalloc_array(n, sizeof(*frames), GFP_KERNEL);
+	pfns = kvmalloc_array(n, sizeof(*pfns), GFP_KERNEL);
 	errs = kvmalloc_array(n, sizeof(*errs), GFP_KERNEL);
-	if (!frames || !errs) {
+	if (!pfns || !errs) {
 		ret = -ENOMEM;
 		goto out_free;
 	}
 	for (i = 0; i < n; i++)
-		frames[i] = xen_page_to_gfn(pages[vma->vm_pgoff + i]);
-
-	ret = xen_remap_domain_mfn_array(vma, vma->vm_start, frames, n, errs,
-					 vma->vm_page_prot, owner);
+		pfns[i] = pages ? xen_page_to_gfn(pages[vma->vm_pgoff + i]) :
+				  frames[vma->vm_pgoff + i];
+	if (machine)
+		ret = xen_remap_domain_mfn_array(vma, vma->vm_start, pfns, n,
+						 errs, vma->vm_page_prot,
+						 owner);
+	else
+		ret = xen_remap_domain_gfn_array(vma, vma->vm_start, pfns, n,
+						 errs, vma->vm_page_prot,
+						 owner, NULL);
 	if (ret >= 0 && ret != n) {
 		for (i = 0; i < n; i++)
 			if (errs[i] < 0)
@@ -218,6 +223,27 @@ int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
 
 out_free:
 	kvfree(errs);
-	kvfree(frames);
+	kvfree(pfns);
 	return ret;
+}
+
+/*
+ * PV: user PTEs for the granted frames, written by Xen with the granting
+ * domain as page owner.  The VMA holds the dma-buf and therefore the grant
+ * mapping.
+ */
+int vgfb_xen_grant_mmap(struct vgfb_grant_map *gm, struct page **pages,
+			struct vm_area_struct *vma)
+{
+	return vgfb_xen_remap(vma, pages, NULL, true, gm->domid);
+}
+
+/*
+ * PV: user PTEs for a domain's own frames (VGFB_IOC_CREATE_XEN_FOREIGN).
+ * Xen checks that @domid owns each frame when it writes the PTE.
+ */
+int vgfb_xen_foreign_mmap(const u64 *frames, bool machine, u16 domid,
+			  struct vm_area_struct *vma)
+{
+	return vgfb_xen_remap(vma, NULL, frames, machine, domid);
 }

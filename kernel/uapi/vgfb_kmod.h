@@ -21,7 +21,7 @@
 #define VGFB_IOC_MAGIC		0xBD
 
 #define VGFB_KMOD_VERSION_MAJOR	1
-#define VGFB_KMOD_VERSION_MINOR	1
+#define VGFB_KMOD_VERSION_MINOR	2
 
 /* Bits of vgfb_version.features: which create ioctls do real work. */
 #define VGFB_FEATURE_USER	_BITULL(0)
@@ -58,6 +58,8 @@ struct vgfb_version {
 
 /* The buffer may only be read: by mmap, and pinned without FOLL_WRITE. */
 #define VGFB_CREATE_READONLY	0x00000001U
+/* CREATE_XEN_FOREIGN only: the frames are machine frames (a PV guest's). */
+#define VGFB_CREATE_XEN_MACHINE_FRAMES	0x00000002U
 
 /**
  * struct vgfb_create_user - VGFB_IOC_CREATE_USER
@@ -81,16 +83,21 @@ struct vgfb_create_user {
 };
 
 /**
- * struct vgfb_create_xen_foreign - VGFB_IOC_CREATE_XEN_FOREIGN (reserved)
- * @frames:	in: pointer to @count __u64 frame numbers (GFNs; MFNs for PV)
- * @count:	in: number of frames
- * @domid:	in: the domain that owns the frames
- * @flags:	in: VGFB_CREATE_* bits
+ * struct vgfb_create_xen_foreign - VGFB_IOC_CREATE_XEN_FOREIGN (since 1.2)
+ * @frames:	in: pointer to @count __u64 frame numbers: GFNs, or MFNs
+ *		with VGFB_CREATE_XEN_MACHINE_FRAMES (a PV guest's frames)
+ * @count:	in: number of frames, page i of the buffer is @frames[i]
+ * @domid:	in: the domain that owns the frames, below 0x7FF0
+ * @flags:	in: VGFB_CREATE_READONLY, VGFB_CREATE_XEN_MACHINE_FRAMES
  * @fd:		out: the new dma-buf
  * @reserved:	in: must be 0
  *
- * Arguments are checked, then -ENODEV off Xen and -EOPNOTSUPP under Xen
- * until VGFB_FEATURE_XEN_FOREIGN is announced.
+ * Implemented in an x86 PV domain (VGFB_FEATURE_XEN_FOREIGN), where the
+ * buffer can only be mmap()ed: Xen writes each PTE on behalf of @domid, as
+ * for privcmd's foreign mappings.  No struct page can stand in front of a
+ * foreign frame there, so importers (attach) and vmap get -EOPNOTSUPP.
+ * Ownership is checked by Xen at mmap time.  -EOPNOTSUPP elsewhere under
+ * Xen, -ENODEV off Xen.  See docs/kernel-module.md.
  */
 struct vgfb_create_xen_foreign {
 	__u64 frames;
