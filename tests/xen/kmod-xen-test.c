@@ -19,6 +19,9 @@
  *	as "guest", then keep the dma-buf (fd + mmap) until FILE exists: the
  *	harness destroys the domain meanwhile.  Afterwards the mapping must
  *	still read the same bytes, and closing must give everything back.
+ *   kmod-xen-test hold-foreign DOMID FILE machine|guest FRAME...
+ *	DOMID's frames (MFNs or GFNs) held through a foreign dma-buf mapping
+ *	until FILE exists (the hook destroys the guest meanwhile).
  *   kmod-xen-test foreign DOMID FRAME...
  *	the foreign-frame form with frames DOMID does not own: created,
  *	mmap refused by Xen, import refused, nothing left accounted.
@@ -685,6 +688,80 @@ out:
 	close(dev);
 }
 
+/*
+ * A guest's own frames (its vfb framebuffer, listed by vfb-probe --frames)
+ * held as a foreign dma-buf mapping while the hook destroys the guest:
+ * the PTEs Xen wrote keep the frames, so the mapping stays readable and
+ * frozen; closing it gives back exactly this buffer's pages (the grant
+ * hold runs at the same time, so the check is relative).
+ */
+static void
+test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
+		  char **argv, int argc)
+{
+	struct vgfb_create_xen_foreign c = { 0 };
+	unsigned char *map = MAP_FAILED, *snap = NULL;
+	size_t len = (size_t)argc * PAGE;
+	uint64_t *frames;
+	long held, after;
+	struct stat st;
+	int dev, i, waited = 0;
+
+	dev = vgfb_open();
+	frames = calloc((size_t)argc, sizeof(*frames));
+	snap = malloc(len);
+	if (dev < 0 || !frames || !snap || argc == 0) {
+		result("hold_foreign", "FAIL", "setup: %s", strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < argc; i++)
+		frames[i] = strtoull(argv[i], NULL, 0);
+	c.frames = (uintptr_t)frames;
+	c.count = (uint32_t)argc;
+	c.domid = domid;
+	c.flags = VGFB_CREATE_READONLY |
+		  (machine ? VGFB_CREATE_XEN_MACHINE_FRAMES : 0);
+	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
+		result("hold_foreign", "FAIL", "create: %s", strerror(errno));
+		goto out;
+	}
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, c.fd, 0);
+	if (map == MAP_FAILED) {
+		result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
+		       domid, argc, strerror(errno));
+		close(c.fd);
+		goto out;
+	}
+	memcpy(snap, map, len);
+	result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
+	       domid, argc);
+	printf("VGFB_INFO kmod-xen-test holding d%u's frames; waiting for %s\n",
+	       domid, hold_file);
+	fflush(stdout);
+	while (stat(hold_file, &st) && waited < 600) {
+		sleep(1);
+		waited++;
+	}
+	result("hold_foreign_after_destroy",
+	       waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
+	       "after %d s: mapping of d%u's %d frames %s", waited, domid,
+	       argc, waited >= 600 ? "timed out waiting" :
+	       !memcmp(snap, map, len) ? "still readable, unchanged" :
+	       "changed");
+	held = in_use_pages(dev);
+	munmap(map, len);
+	close(c.fd);
+	after = in_use_pages(dev);
+	result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
+	       "pages_in_use %ld -> %ld when the buffer went (%d frames)",
+	       held, after, argc);
+out:
+	free(snap);
+	free(frames);
+	if (dev >= 0)
+		close(dev);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -702,13 +779,18 @@ main(int argc, char **argv)
 			return 2;
 		test_guest((uint32_t)strtoul(argv[2], NULL, 0), refs, count,
 			   argv[3]);
+	} else if (argc >= 6 && !strcmp(argv[1], "hold-foreign")) {
+		test_hold_foreign((uint32_t)strtoul(argv[2], NULL, 0), argv[3],
+				  !strcmp(argv[4], "machine"), argv + 5,
+				  argc - 5);
 	} else if (argc >= 4 && !strcmp(argv[1], "foreign")) {
 		test_foreign((uint32_t)strtoul(argv[2], NULL, 0), argv + 3,
 			     argc - 3);
 	} else {
 		fprintf(stderr,
 			"usage: %s self [PAGES] | guest DOMID [REF...] |\n"
-			"       hold DOMID FILE [REF...] | foreign DOMID FRAME...\n",
+			"       hold DOMID FILE [REF...] | foreign DOMID FRAME... |\n"
+			"       hold-foreign DOMID FILE machine|guest FRAME...\n",
 			argv[0]);
 		return 2;
 	}

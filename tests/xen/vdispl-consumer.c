@@ -858,7 +858,7 @@ main(int argc, char **argv)
 	struct consumer c = { .prefix = "vdispl", .kind = "guest",
 			      .timeout_s = 120, .event_fd = -1 };
 	bool vfb = false;
-	struct plane pa, pb, pb2, pc;
+	struct plane pa = { 0 }, pb = { 0 }, pb2 = { 0 }, pc = { 0 };
 	struct vgfb_event ev;
 	const char *target = NULL;
 	char d1[160], d2[160], names[128], cmd[64];
@@ -1028,13 +1028,22 @@ main(int argc, char **argv)
 		goto out_destroy;
 	seen = 0;
 	t0 = now_ms();
-	rc = wait_event(&c, VGFB_EVENT_PLANE_DISABLED, 30000, NULL, &seen);
-	if (rc == 0)
-		rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 30000, NULL, &seen);
+	/*
+	 * PLANE_DISABLED, then PLANE_CHANGED.  The event queues coalesce: a
+	 * PLANE_CHANGED supersedes a PLANE_DISABLED still queued (docs/abi.md),
+	 * so when both come in one burst only the second may arrive.  The
+	 * disable then still shows in frame_seq: each change of the plane
+	 * advances it, so the enable lands at least two past B's.
+	 */
+	rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
 	if (rc) {
 		result(&c, "mode_change", "FAIL", "expected PLANE_DISABLED then PLANE_CHANGED: %s; events seen: %s; guest %s",
 		       strerror(-rc), seen_names(seen, names, sizeof(names)),
 		       log_has(&c, "VGFB_GUEST_DRM shown fb=C") ? "showed C" : "did not report C");
+	} else if (!(seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED)) &&
+		   ev.frame_seq < pb.ext.frame_seq + 2) {
+		result(&c, "mode_change", "FAIL", "PLANE_CHANGED at frame_seq %" PRIu64 " after B's %" PRIu64 " with no PLANE_DISABLED: the connector was never turned off",
+		       ev.frame_seq, pb.ext.frame_seq);
 	} else {
 		rc = query(&c, &pc);
 		describe(&c, &pc, d1, sizeof(d1));
@@ -1047,7 +1056,9 @@ main(int argc, char **argv)
 				      plane_id(&c, &pc) == plane_id(&c, &pb)))
 			result(&c, "mode_change", "FAIL", "C reuses A's or B's dmabuf_id: %s", d1);
 		else {
-			printf("VGFB_INFO PLANE_DISABLED, PLANE_CHANGED in %lld ms; now %s\n",
+			printf("VGFB_INFO %sPLANE_CHANGED in %lld ms; now %s\n",
+			       seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED) ?
+			       "PLANE_DISABLED, " : "(PLANE_DISABLED coalesced) ",
 			       now_ms() - t0, d1);
 			have_c = check_pixels(&c, &pc, 3, "mode_change");
 		}

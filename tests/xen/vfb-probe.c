@@ -18,12 +18,16 @@
  * exactly what xenforeignmemory_map() takes for that guest, so no P2M
  * lookup is needed.
  *
- *   vfb-probe DOMID [FRAME]
+ *   vfb-probe DOMID [FRAME | --frames]
+ *
+ * --frames prints the framebuffer's frame list ("FRAMES f0 f1 ...") after
+ * step 4 instead of comparing pixels (for 40-kmod-xen's foreign hold).
  *
  * Exit status: 0 pattern matches, 1 mismatch or bad geometry, 2 setup error.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +109,7 @@ int main(int argc, char **argv)
 {
 	unsigned int domid;
 	uint64_t frame = 0;
+	bool list_frames = false;
 	struct xs_handle *xs;
 	xenforeignmemory_handle *fmem;
 	xenevtchn_handle *xce;
@@ -116,11 +121,13 @@ int main(int argc, char **argv)
 	int rc = 2;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s DOMID [FRAME]\n", argv[0]);
+		fprintf(stderr, "usage: %s DOMID [FRAME | --frames]\n", argv[0]);
 		return 2;
 	}
 	domid = (unsigned int)strtoul(argv[1], NULL, 10);
-	if (argc > 2)
+	if (argc > 2 && !strcmp(argv[2], "--frames"))
+		list_frames = true;
+	else if (argc > 2)
 		frame = strtoull(argv[2], NULL, 10);
 
 	xs = xs_open(0);
@@ -271,6 +278,15 @@ int main(int argc, char **argv)
 		       n_pd, n_pages, t1 - t0, (unsigned long)pd[0],
 		       (unsigned long)frames[0]);
 
+		if (list_frames) {
+			printf("FRAMES");
+			for (i = 0; i < n_pages; i++)
+				printf(" %lu", (unsigned long)frames[i]);
+			printf("\n");
+			rc = 0;
+			goto unmap_fb;
+		}
+
 		/* 5. every pixel */
 		mismatches = vgfb_pattern_compare(fb, DRM_FORMAT_XRGB8888,
 						  width, height, line_length,
@@ -287,6 +303,7 @@ int main(int argc, char **argv)
 			       by);
 			rc = 1;
 		}
+unmap_fb:
 		xenforeignmemory_unmap(fmem, fb, n_pages);
 		free(frames);
 	}
