@@ -60,8 +60,7 @@ struct vdispl_conn {
 
 struct xen_vdispl {
 	struct vgfb_xen *x;
-	char be[96];
-	char fe[96];
+	struct xen_device dev;
 	uint32_t first_head;
 	uint32_t n_conn;	/* fixed by the toolstack's configuration */
 	struct vdispl_limits lim;
@@ -71,7 +70,6 @@ struct xen_vdispl {
 	struct vdispl_conn conn[VDISPL_MAX_CONNECTORS];
 	struct vdispl_dbuf *dbufs;
 	uint64_t next_serial;
-	bool created;		/* we added the device: we remove it */
 	char *last_read;	/* the value cfg_read() handed out last */
 };
 
@@ -101,7 +99,7 @@ cfg_read(void *data, const char *node)
 	struct xen_vdispl *v = data;
 
 	free(v->last_read);
-	v->last_read = xen_read(v->x, v->fe, node);
+	v->last_read = xen_read(v->x, v->dev.fe, node);
 	return v->last_read;
 }
 
@@ -442,7 +440,7 @@ disconnect_cb(void *dev)
 void
 xen_vdispl_watch_fired(struct xen_vdispl *v)
 {
-	xen_frontend_changed(v->x, v->fe, v->be, v->connected, connect_cb,
+	xen_frontend_changed(v->x, v->dev.fe, v->dev.be, v->connected, connect_cb,
 			     disconnect_cb, v);
 }
 
@@ -454,7 +452,7 @@ refuse_frontend(struct xen_vdispl *v, uint32_t conn, const char *what,
 	log_error(ctx_of(v), "vdispl: domain %u connector %u broke the %s: %s; "
 		  "disconnecting", v->x->domid, conn, what, why);
 	disconnect(v, true);
-	xen_set_state(v->x, v->be, XB_CLOSED);
+	xen_set_state(v->x, v->dev.be, XB_CLOSED);
 }
 
 static void
@@ -596,42 +594,47 @@ xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head, uint32_t plane_type,
  * makes libxl write, for guests whose xl.cfg has none (libxl would wait
  * for a backend that cannot exist before the domain does).
  */
-static int
-create_device(struct xen_vdispl *v)
-{
-	const struct vgfb_xen *x = v->x;
-	uint32_t count = x->n_new_connectors ? x->n_new_connectors : 1;
-	const char *nodes[2 + 4 * 8 + 1];
-	char names[8][3][24];
-	size_t n = 0;
-	int rc;
+struct vdispl_new_nodes {
+	const char *nodes[2 + 4 * VDISPL_MAX_CONNECTORS + 1];
+	char names[VDISPL_MAX_CONNECTORS][3][24];
+};
 
-	nodes[n++] = "be-alloc";
-	nodes[n++] = "0";
+/*
+ * vdispl=create: what `vdispl = [ "backend=0,be-alloc=0,connectors=..." ]`
+ * makes libxl write, for guests whose xl.cfg has none (libxl would wait
+ * for a backend that cannot exist before the domain does).
+ */
+static const char *const *
+new_device_nodes(const struct vgfb_xen *x, struct vdispl_new_nodes *nn)
+{
+	uint32_t count = x->n_new_connectors ? x->n_new_connectors : 1;
+	size_t n = 0;
+
+	nn->nodes[n++] = "be-alloc";
+	nn->nodes[n++] = "0";
 	for (uint32_t i = 0; i < count; i++) {
-		snprintf(names[i][0], sizeof(names[i][0]), "%u/resolution", i);
-		snprintf(names[i][1], sizeof(names[i][1]), "%u/unique-id", i);
-		snprintf(names[i][2], sizeof(names[i][2]), "c%u", i);
-		nodes[n++] = names[i][0];
-		nodes[n++] = x->n_new_connectors ? x->new_connectors[i]
-						 : "1024x768";
-		nodes[n++] = names[i][1];
-		nodes[n++] = names[i][2];
+		snprintf(nn->names[i][0], sizeof(nn->names[i][0]),
+			 "%u/resolution", i);
+		snprintf(nn->names[i][1], sizeof(nn->names[i][1]),
+			 "%u/unique-id", i);
+		snprintf(nn->names[i][2], sizeof(nn->names[i][2]), "c%u", i);
+		nn->nodes[n++] = nn->names[i][0];
+		nn->nodes[n++] = x->n_new_connectors ? x->new_connectors[i]
+						     : "1024x768";
+		nn->nodes[n++] = nn->names[i][1];
+		nn->nodes[n++] = nn->names[i][2];
 	}
-	nodes[n] = NULL;
-	rc = xen_create_device(v->x, v->fe, v->be, nodes);
-	v->created = rc == 0;
-	return rc;
+	nn->nodes[n] = NULL;
+	return nn->nodes;
 }
 
 int
 xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 	       struct xen_vdispl **out)
 {
+	struct vdispl_new_nodes nn;
 	struct xen_vdispl *v;
-	char *frontend;
 	char why[256] = "";
-	char path[128];
 	int rc;
 
 	v = calloc(1, sizeof(*v));
@@ -639,80 +642,40 @@ xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 		return -ENOMEM;
 	v->x = x;
 	v->first_head = first_head;
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vdispl/%u/0",
-		 x->domid);
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vdispl/0",
-		 x->domid);
 	vgfb__vdispl_limits_default(&v->lim);
 	if (x->videoram_limit && x->videoram_limit < v->lim.max_buffer_bytes)
 		v->lim.max_buffer_bytes = (uint32_t)x->videoram_limit;
-
-	frontend = xen_read(x, v->be, "frontend");
-	if (!frontend && x->vdispl_mode == XEN_DEVICE_CREATE) {
-		rc = create_device(v);
-		if (rc) {
-			log_error(xen_ctx(x), "vdispl: cannot add a vdispl device "
-				  "to domain %u: %s", x->domid, strerror(-rc));
-			goto out_free;
-		}
-		frontend = strdup(v->fe);
+	rc = xen_device_open(x, "vdispl", x->vdispl_mode,
+			     new_device_nodes(x, &nn), &v->dev);
+	if (rc) {
+		free(v);
+		return rc;
 	}
-	if (!frontend) {
-		if (x->vdispl_mode == XEN_DEVICE_EXISTING)
-			log_error(xen_ctx(x), "vdispl: domain %u has no vdispl "
-				  "device (add vdispl= to its xl.cfg, or use the "
-				  "target option vdispl=create)", x->domid);
-		rc = -ENODEV;
-		goto out_free;
-	}
-	rc = strcmp(frontend, v->fe) ? -EPROTO : 0;
-	if (rc)
-		log_error(xen_ctx(x), "vdispl: backend names frontend %s, "
-			  "expected %s", frontend, v->fe);
-	free(frontend);
-	if (rc)
-		goto out_free;
 	/* The toolstack's connectors decide the heads, once. */
 	rc = vgfb__vdispl_parse_cfg(cfg_read, v, &v->lim, false, &v->cfg, why,
 				    sizeof(why));
 	if (rc) {
 		log_error(xen_ctx(x), "vdispl: domain %u configuration refused: "
 			  "%s", x->domid, why);
-		goto out_free;
+		xen_device_abandon(&v->dev);
+		free(v->last_read);
+		free(v);
+		return rc;
 	}
 	v->n_conn = v->cfg.n_connectors;
-	xen_write(x, v->be, "versions", VDISPL_BACKEND_VERSIONS);
-	xen_set_state(v->x, v->be, XB_INIT_WAIT);
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	if (!xs_watch(x->xs, path, "vdispl")) {
-		rc = -errno;
-		goto out_free;
-	}
+	xen_write(x, v->dev.be, "versions", VDISPL_BACKEND_VERSIONS);
+	xen_set_state(x, v->dev.be, XB_INIT_WAIT);
 	*out = v;
 	return 0;
-
-out_free:
-	if (v->created)
-		xen_remove_device(x, v->fe, v->be);
-	free(v->last_read);
-	free(v);
-	return rc;
 }
 
 void
 xen_vdispl_free(struct xen_vdispl *v)
 {
-	char path[128];
-
 	if (!v)
 		return;
-	snprintf(path, sizeof(path), "%s/state", v->fe);
-	xs_unwatch(v->x->xs, path, "vdispl");
 	disconnect(v, false);
-	if (!v->x->gone)
-		xen_set_state(v->x, v->be, XB_CLOSED);
-	if (v->created)
-		xen_remove_device(v->x, v->fe, v->be);
+	xen_device_close(&v->dev);
 	free(v->last_read);
 	free(v);
 }

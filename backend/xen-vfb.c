@@ -27,9 +27,7 @@
 
 struct xen_vfb {
 	struct vgfb_xen *x;
-	char be[96];
-	char fe[96];
-	bool created;		/* we added the device: we remove it */
+	struct xen_device dev;
 	bool connected;
 	void *page;
 	evtchn_port_t port;
@@ -123,15 +121,15 @@ connect(struct xen_vfb *v)
 	char why[256];
 	int rc;
 
-	if (xen_read_uint(v->x, v->fe, "page-ref", UINT64_MAX >> 12, &page_ref) ||
-	    xen_read_uint(v->x, v->fe, "event-channel", UINT32_MAX,
+	if (xen_read_uint(v->x, v->dev.fe, "page-ref", UINT64_MAX >> 12, &page_ref) ||
+	    xen_read_uint(v->x, v->dev.fe, "event-channel", UINT32_MAX,
 			  &remote_port)) {
 		log_error(ctx_of(v), "vfb: frontend %s lacks a valid page-ref "
-			  "or event-channel", v->fe);
+			  "or event-channel", v->dev.fe);
 		return -EPROTO;
 	}
-	xen_read_uint(v->x, v->fe, "feature-update", 1, &feature_update);
-	protocol = xen_read(v->x, v->fe, "protocol");
+	xen_read_uint(v->x, v->dev.fe, "feature-update", 1, &feature_update);
+	protocol = xen_read(v->x, v->dev.fe, "protocol");
 	rc = vgfb__vfb_abi_from_protocol(protocol, &v->abi);
 	if (rc)
 		log_error(ctx_of(v), "vfb: unknown protocol \"%s\"", protocol);
@@ -168,7 +166,7 @@ connect(struct xen_vfb *v)
 	v->port = (evtchn_port_t)port;
 	v->bound = true;
 	if (feature_update)
-		xen_write(v->x, v->be, "request-update", "1");
+		xen_write(v->x, v->dev.be, "request-update", "1");
 	v->connected = true;
 	v->frame_seq++;
 	log_info(ctx_of(v), "vfb: domain %u connected: %ux%u depth %u, %u "
@@ -197,7 +195,7 @@ disconnect_cb(void *dev)
 void
 xen_vfb_watch_fired(struct xen_vfb *v)
 {
-	xen_frontend_changed(v->x, v->fe, v->be, v->connected, connect_cb,
+	xen_frontend_changed(v->x, v->dev.fe, v->dev.be, v->connected, connect_cb,
 			     disconnect_cb, v);
 }
 
@@ -252,7 +250,7 @@ xen_vfb_port_fired(struct xen_vfb *v, evtchn_port_t port)
 		log_error(ctx_of(v), "vfb: domain %u broke the ring protocol: "
 			  "%s; disconnecting", v->x->domid, why);
 		disconnect(v, true);
-		xen_set_state(v->x, v->be, XB_CLOSED);
+		xen_set_state(v->x, v->dev.be, XB_CLOSED);
 		return true;
 	}
 	xenevtchn_notify(v->x->xce, v->port);
@@ -287,60 +285,21 @@ int
 xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 {
 	struct xen_vfb *v;
-	char *frontend;
 	int rc;
 
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	v->x = x;
-	snprintf(v->be, sizeof(v->be), "/local/domain/0/backend/vfb/%u/0",
-		 x->domid);
-	snprintf(v->fe, sizeof(v->fe), "/local/domain/%u/device/vfb/0",
-		 x->domid);
-	errno = 0;
-	frontend = xen_read(x, v->be, "frontend");
-	if (!frontend) {
-		if (x->vfb_mode != XEN_DEVICE_CREATE) {
-			if (x->vfb_mode == XEN_DEVICE_EXISTING)
-				log_error(xen_ctx(x), "vfb: domain %u has no vfb "
-					  "device (add it with the target option "
-					  "vfb=create)", x->domid);
-			rc = -ENODEV;
-			goto out_free;
-		}
-		rc = xen_create_device(x, v->fe, v->be, NULL);
-		v->created = rc == 0;
-		if (rc) {
-			log_error(xen_ctx(x), "vfb: cannot add a vfb device to "
-				  "domain %u: %s", x->domid, strerror(-rc));
-			goto out_free;
-		}
-	} else if (strcmp(frontend, v->fe) != 0) {
-		log_error(xen_ctx(x), "vfb: backend names frontend %s, "
-			  "expected %s", frontend, v->fe);
-		free(frontend);
-		rc = -EPROTO;
-		goto out_free;
+	rc = xen_device_open(x, "vfb", x->vfb_mode, NULL, &v->dev);
+	if (rc) {
+		free(v);
+		return rc;
 	}
-	free(frontend);
-	xen_write(x, v->be, "feature-resize", "1");
-	xen_set_state(v->x, v->be, XB_INIT_WAIT);
-	{
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s/state", v->fe);
-		if (!xs_watch(x->xs, path, "vfb")) {
-			rc = -errno;
-			goto out_free;
-		}
-	}
+	xen_write(x, v->dev.be, "feature-resize", "1");
+	xen_set_state(x, v->dev.be, XB_INIT_WAIT);
 	*out = v;
 	return 0;
-
-out_free:
-	free(v);
-	return rc;
 }
 
 void
@@ -349,10 +308,6 @@ xen_vfb_free(struct xen_vfb *v)
 	if (!v)
 		return;
 	disconnect(v, false);
-	if (!v->x->gone)
-		xen_set_state(v->x, v->be, XB_CLOSED);
-	if (v->created)
-		xen_remove_device(v->x, v->fe, v->be);
-	free(v->frames);
+	xen_device_close(&v->dev);
 	free(v);
 }

@@ -165,9 +165,18 @@ write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
 	return xs_write(xs, t, path, value, strlen(value));
 }
 
-int
-xen_create_device(struct vgfb_xen *x, const char *fe, const char *be,
-		  const char *const *fe_nodes)
+/*
+ * Add a PV device to the guest the way libxl's libxl__device_generic_add()
+ * does, for guests whose xl.cfg has none: frontend and backend directories,
+ * their cross-references, state Initialising, the permissions (frontend
+ * owned by the guest and readable by dom0, backend the other way round),
+ * all in one transaction: a frontend that saw the nodes before their
+ * permissions would give up for good.  fe_nodes: NULL, or "name", "value"
+ * pairs ending with NULL, written into the frontend directory.
+ */
+static int
+create_device(struct vgfb_xen *x, const char *fe, const char *be,
+	      const char *const *fe_nodes)
 {
 	struct xs_permissions fe_perms[2] = {
 		{ .id = x->domid, .perms = XS_PERM_NONE },
@@ -206,11 +215,95 @@ again:
 	return ok ? 0 : -EIO;
 }
 
-void
-xen_remove_device(struct vgfb_xen *x, const char *fe, const char *be)
+static void
+remove_device(struct xen_device *d)
 {
-	xs_rm(x->xs, XBT_NULL, be);
-	xs_rm(x->xs, XBT_NULL, fe);
+	xs_rm(d->x->xs, XBT_NULL, d->be);
+	xs_rm(d->x->xs, XBT_NULL, d->fe);
+	d->created = false;
+}
+
+static bool
+watch_state(struct xen_device *d, bool on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/state", d->fe);
+	return on ? xs_watch(d->x->xs, path, d->type)
+		  : xs_unwatch(d->x->xs, path, d->type);
+}
+
+int
+xen_device_open(struct vgfb_xen *x, const char *type,
+		enum xen_device_mode mode, const char *const *fe_nodes,
+		struct xen_device *d)
+{
+	char *frontend;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->x = x;
+	d->type = type;
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/0", type,
+		 x->domid);
+	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/0",
+		 x->domid, type);
+	frontend = xen_read(x, d->be, "frontend");
+	if (!frontend && mode == XEN_DEVICE_CREATE) {
+		rc = create_device(x, d->fe, d->be, fe_nodes);
+		if (rc) {
+			log_error(xen_ctx(x), "%s: cannot add a %s device to "
+				  "domain %u: %s", type, type, x->domid,
+				  strerror(-rc));
+			return rc;
+		}
+		d->created = true;
+		frontend = strdup(d->fe);
+	}
+	if (!frontend) {
+		if (mode == XEN_DEVICE_EXISTING)
+			log_error(xen_ctx(x), "%s: domain %u has no %s device "
+				  "(add %s= to its xl.cfg, or use the target "
+				  "option %s=create)", type, x->domid, type,
+				  type, type);
+		rc = -ENODEV;
+		goto out_remove;
+	}
+	rc = strcmp(frontend, d->fe) ? -EPROTO : 0;
+	if (rc)
+		log_error(xen_ctx(x), "%s: backend names frontend %s, expected "
+			  "%s", type, frontend, d->fe);
+	free(frontend);
+	if (rc)
+		goto out_remove;
+	if (!watch_state(d, true)) {
+		rc = -errno;
+		goto out_remove;
+	}
+	d->watching = true;
+	return 0;
+
+out_remove:
+	xen_device_abandon(d);
+	return rc;
+}
+
+void
+xen_device_abandon(struct xen_device *d)
+{
+	if (d->watching)
+		watch_state(d, false);
+	d->watching = false;
+	if (d->created)
+		remove_device(d);
+}
+
+void
+xen_device_close(struct xen_device *d)
+{
+	if (!d->x->gone)
+		xen_set_state(d->x, d->be, XB_CLOSED);
+	xen_device_abandon(d);
 }
 
 void

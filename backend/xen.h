@@ -88,18 +88,36 @@ enum xenbus_state {
 	XB_CLOSED = 6,
 };
 
+
 /*
- * Add a PV device to the guest the way libxl's libxl__device_generic_add()
- * does, for guests whose xl.cfg has none: frontend and backend directories,
- * their cross-references, state Initialising, the permissions (frontend
- * owned by the guest and readable by dom0, backend the other way round),
- * all in one transaction: a frontend that saw the nodes before their
- * permissions would give up for good.  fe_nodes: NULL, or "name", "value"
- * pairs ending with NULL, written into the frontend directory.
+ * One PV device of the guest (devid 0) that a plane source is the backend
+ * of: its two xenstore directories, and whether we added it ourselves.
  */
-int xen_create_device(struct vgfb_xen *x, const char *fe, const char *be,
-		      const char *const *fe_nodes);
-void xen_remove_device(struct vgfb_xen *x, const char *fe, const char *be);
+struct xen_device {
+	struct vgfb_xen *x;
+	const char *type;	/* "vfb", "vdispl": xenstore type, watch token */
+	char be[96];
+	char fe[96];
+	bool created;		/* we added the device: we remove it */
+	bool watching;
+};
+
+/*
+ * Find the guest's device of this type and check that its backend names
+ * the frontend we expect; with mode XEN_DEVICE_CREATE add it when it is
+ * absent (fe_nodes as for xen_create_device()).  Then watch the
+ * frontend's state (token: the type).  -ENODEV when the device is absent
+ * (logged when mode is XEN_DEVICE_EXISTING); on any failure nothing is
+ * left behind.  After success, xen_device_close() (or, before any state
+ * was written, xen_device_abandon()) undoes it.
+ */
+int xen_device_open(struct vgfb_xen *x, const char *type,
+		    enum xen_device_mode mode, const char *const *fe_nodes,
+		    struct xen_device *d);
+/* Stop watching and remove the device if we added it; no state written. */
+void xen_device_abandon(struct xen_device *d);
+/* Go Closed (unless the guest is gone), then abandon the device. */
+void xen_device_close(struct xen_device *d);
 
 /* Write a backend directory's state node (errors are logged). */
 void xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s);
