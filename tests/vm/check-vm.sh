@@ -95,7 +95,7 @@ build_tests() {
 		# XEN_LIBS: the core carries the Xen backend when configured with it
 		# shellcheck disable=SC2086
 		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
-			-I"$srcdir/include" -I"$srcdir/backend" -I"$builddir" \
+			-I"$srcdir/include" -I"$srcdir/backend/pixel" -I"$builddir" \
 			-o "$work/bin/vgfb-simtest" \
 			"$srcdir/tests/vm/vgfb-simtest.c" \
 			"$builddir/.libs/libvgfb-core.a" \
@@ -107,7 +107,7 @@ build_tests() {
 		# tests/test-dmabuf.c: every format, zero copy, lifetimes (TAP)
 		# shellcheck disable=SC2086
 		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
-			-I"$srcdir/include" -I"$srcdir/backend" -I"$builddir" \
+			-I"$srcdir/include" -I"$srcdir/backend/pixel" -I"$builddir" \
 			$inc_drm -o "$work/bin/test-dmabuf" \
 			"$srcdir/tests/test-dmabuf.c" \
 			"$builddir/.libs/libvgfb-core.a" \

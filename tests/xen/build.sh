@@ -168,15 +168,15 @@ pack() {
 mkdir -p "$B/guest-include"
 : >"$B/guest-include/config.h"
 guest_cflags=(-O2 -Wall -Wextra -static -I"$B/guest-include"
-	-I"$top_srcdir/include" -I"$top_srcdir/backend" -I/usr/include/libdrm)
+	-I"$top_srcdir/include" -I"$top_srcdir/backend/pixel" -I/usr/include/libdrm)
 "$CC" "${guest_cflags[@]}" -o "$B/guest-draw" "$here/guest-draw.c" \
-	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c"
+	"$top_srcdir/backend/pixel/pattern.c" "$top_srcdir/backend/pixel/format.c"
 # guest-drm, guest-fb: raw DRM / fbdev ioctls (headers only), xenstore
 # through guest-lib.c (xs_wire.h from libxen-dev)
 for prog in guest-drm guest-fb; do
 	"$CC" "${guest_cflags[@]}" -o "$B/$prog" "$here/$prog.c" \
-		"$here/guest-lib.c" "$top_srcdir/backend/pattern.c" \
-		"$top_srcdir/backend/format.c"
+		"$here/guest-lib.c" "$top_srcdir/backend/pixel/pattern.c" \
+		"$top_srcdir/backend/pixel/format.c"
 done
 
 # hostile-front: a malicious frontend from guest userspace; only Xen's
@@ -190,9 +190,9 @@ done
 read -r -a xen_flags <<<"$(pkg-config --cflags --libs xenstore xenforeignmemory xenevtchn)" ||
 	xen_die "libxen-dev missing (pkg-config xenstore xenforeignmemory xenevtchn)"
 "$CC" -O2 -Wall -Wextra -I"$B/guest-include" -I"$top_srcdir/include" \
-	-I"$top_srcdir/backend" -I/usr/include/libdrm \
+	-I"$top_srcdir/backend/pixel" -I/usr/include/libdrm \
 	-o "$B/vfb-probe" "$here/vfb-probe.c" \
-	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c" \
+	"$top_srcdir/backend/pixel/pattern.c" "$top_srcdir/backend/pixel/format.c" \
 	"${xen_flags[@]}"
 dom0_bins=("$B/vfb-probe")
 
@@ -208,7 +208,7 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 		extra=()
 		[ "$tool" = vgfb-dump ] && extra=("$top_srcdir/tools/png-writer.c")
 		"$CC" -O2 -Wall -I"$builddir" -I"$top_srcdir/include" \
-			-I"$top_srcdir/backend" -I"$top_srcdir/tools" \
+			-I"$top_srcdir/backend/pixel" -I"$top_srcdir/tools" \
 			-I/usr/include/libdrm -I/usr/include/libpng16 \
 			-o "$B/$tool" "$top_srcdir/tools/$tool.c" \
 			"$top_srcdir/tools/tool-util.c" "${extra[@]}" \
@@ -224,7 +224,8 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 		local out=$1
 		shift
 		"$CC" -O2 -Wall -Wextra -I"$builddir" -I"$top_srcdir/include" \
-			-I"$top_srcdir/backend" -I"$top_srcdir/tools" \
+			-I"$top_srcdir/backend/pixel" -I"$top_srcdir/backend/core" \
+			-I"$top_srcdir/backend/remote" -I"$top_srcdir/tools" \
 			-I/usr/include/libdrm -o "$B/$out" "$@" \
 			"$builddir/.libs/libvgfb-core.a" \
 			"$builddir/.libs/libvgfb-format.a" \
