@@ -39,7 +39,10 @@ struct hostile {
 };
 
 #define GOOD .drm_format = DRM_FORMAT_XRGB8888, .width = 1024, .height = 768, \
-	     .stride = 4096, .gpa = 1 * MiB, .buffer_size = 3 * MiB
+	     .stride = 4096, .buf.kind = VGFB_BUFFER_GUEST_RANGE, \
+	     .buf.gpa = 1 * MiB, .buf.size = 3 * MiB
+/* The same buffer named by a list of guest frames */
+#define GFNS .buf.kind = VGFB_BUFFER_GFN_LIST, .buf.n_frames = 4
 #define P DRM_PLANE_TYPE_PRIMARY
 #define C DRM_PLANE_TYPE_CURSOR
 
@@ -58,19 +61,20 @@ static const struct hostile table[] = {
 	{ "width*cpp overflows u32", P, { GOOD, .drm_format = DRM_FORMAT_XRGB8888,
 		.width = 16384, .stride = 65535 }, "stride 65535 < width 16384" },
 	{ "stride*height over cap", P, { GOOD, .stride = UINT32_MAX, .height = 16384 }, "exceeds the cap" },
-	{ "zero buffer", P, { GOOD, .buffer_size = 0 }, "guest buffer size is 0" },
-	{ "buffer too small", P, { GOOD, .buffer_size = 3 * MiB - 4096 }, "exceeds the guest buffer" },
-	{ "unaligned base", P, { GOOD, .gpa = MiB + 16 }, "not page aligned" },
-	{ "base in the hole", P, { GOOD, .gpa = 2048 * MiB }, "outside the guest's memory" },
-	{ "runs off low RAM", P, { GOOD, .gpa = 31 * MiB }, "outside the guest's memory" },
-	{ "runs off high RAM", P, { GOOD, .gpa = HIGH + 30 * MiB }, "outside the guest's memory" },
-	{ "base wraps 64 bits", P, { GOOD, .gpa = UINT64_MAX & ~0xfffull }, "outside the guest's memory" },
-	{ "frame list missing", P, { GOOD, .height = 4, .buffer_size = 16384, .n_frames = 4 }, "frame list missing" },
-	{ "too few frames", P, { GOOD, .buffer_size = 3 * MiB, .n_frames = 4, .frames = frames_ok }, "4 frames cannot hold" },
-	{ "frame in the hole", P, { GOOD, .height = 4, .buffer_size = 16384, .n_frames = 4,
-		.frames = frames_hole }, "frame 3 = 0x80000 is outside" },
-	{ "frame number overflows", P, { GOOD, .height = 4, .buffer_size = 16384, .n_frames = 4,
-		.frames = frames_overflow }, "frame 1 = 0xffffffffffffffff overflows" },
+	{ "zero buffer", P, { GOOD, .buf.size = 0 }, "guest buffer size is 0" },
+	{ "buffer too small", P, { GOOD, .buf.size = 3 * MiB - 4096 }, "exceeds the guest buffer" },
+	{ "no addressing kind", P, { GOOD, .buf.kind = 0 }, "unknown buffer addressing" },
+	{ "unaligned base", P, { GOOD, .buf.gpa = MiB + 16 }, "not page aligned" },
+	{ "base in the hole", P, { GOOD, .buf.gpa = 2048 * MiB }, "outside the guest's memory" },
+	{ "runs off low RAM", P, { GOOD, .buf.gpa = 31 * MiB }, "outside the guest's memory" },
+	{ "runs off high RAM", P, { GOOD, .buf.gpa = HIGH + 30 * MiB }, "outside the guest's memory" },
+	{ "base wraps 64 bits", P, { GOOD, .buf.gpa = UINT64_MAX & ~0xfffull }, "outside the guest's memory" },
+	{ "frame list missing", P, { GOOD, .height = 4, .buf.size = 16384, GFNS }, "frame list missing" },
+	{ "too few frames", P, { GOOD, .buf.size = 3 * MiB, GFNS, .buf.frames = frames_ok }, "4 frames cannot hold" },
+	{ "frame in the hole", P, { GOOD, .height = 4, .buf.size = 16384, GFNS,
+		.buf.frames = frames_hole }, "frame 3 = 0x80000 is outside" },
+	{ "frame number overflows", P, { GOOD, .height = 4, .buf.size = 16384, GFNS,
+		.buf.frames = frames_overflow }, "frame 1 = 0xffffffffffffffff overflows" },
 };
 
 #define N_HOSTILE (sizeof(table) / sizeof(table[0]))
@@ -91,14 +95,15 @@ END_TEST
 START_TEST(policy_accepts_good_planes)
 {
 	struct vgfb_plane_desc d = { GOOD };
-	struct vgfb_plane_desc frames = { GOOD, .height = 4, .buffer_size = 16384,
-					  .n_frames = 4, .frames = frames_ok };
-	struct vgfb_plane_desc grants = { GOOD, .height = 4, .buffer_size = 16384,
-					  .n_frames = 4, .frames = frames_hole,
-					  .frames_are_grants = true };
+	struct vgfb_plane_desc frames = { GOOD, .height = 4, .buf.size = 16384,
+					  GFNS, .buf.frames = frames_ok };
+	struct vgfb_plane_desc grants = { GOOD, .height = 4, .buf.size = 16384,
+					  .buf.kind = VGFB_BUFFER_GRANT_LIST,
+					  .buf.n_frames = 4, .buf.frames = frames_hole };
 	struct vgfb_plane_desc odd = { .drm_format = DRM_FORMAT_RGB888, .width = 333,
-				       .height = 211, .stride = 1000, .gpa = HIGH,
-				       .buffer_size = 212 * 1000 + 4096 };
+				       .height = 211, .stride = 1000,
+				       .buf.kind = VGFB_BUFFER_GUEST_RANGE, .buf.gpa = HIGH,
+				       .buf.size = 212 * 1000 + 4096 };
 	struct vgfb_plane_geom g;
 	char why[256];
 
@@ -117,8 +122,9 @@ END_TEST
 START_TEST(cursor_hotspot_must_be_inside)
 {
 	struct vgfb_plane_desc c = { .drm_format = DRM_FORMAT_ARGB8888, .width = 64,
-				     .height = 64, .stride = 256, .gpa = MiB,
-				     .buffer_size = 16384, .x_hot = 63, .y_hot = 0 };
+				     .height = 64, .stride = 256,
+				     .buf.kind = VGFB_BUFFER_GUEST_RANGE, .buf.gpa = MiB,
+				     .buf.size = 16384, .x_hot = 63, .y_hot = 0 };
 	struct vgfb_plane_geom g;
 	char why[256];
 
@@ -146,14 +152,14 @@ START_TEST(guest_registers_refused_end_to_end)
 	struct vfio_device_gfx_plane_info info, other;
 	uint32_t type = h->plane_type;
 
-	if (h->d.n_frames)
-		goto out;	/* the sim's registers take a base, not a list */
+	if (h->d.buf.kind != VGFB_BUFFER_GUEST_RANGE)
+		goto out;	/* the sim's registers take a base, nothing else */
 	ck_assert_ptr_nonnull(sim);
 	ck_assert_int_eq(vgfb__sim_read_regs(sim, 0, type, &saved), 0);
 	bad = (struct vgfb_sim_plane_regs){
 		.enable = 1, .drm_format = h->d.drm_format, .modifier = h->d.modifier,
 		.width = h->d.width, .height = h->d.height, .stride = h->d.stride,
-		.base = h->d.gpa, .buffer_size = h->d.buffer_size,
+		.base = h->d.buf.gpa, .buffer_size = h->d.buf.size,
 	};
 	ck_assert_int_eq(vgfb__sim_write_regs(sim, 0, type, &bad), 0);
 

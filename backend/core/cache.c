@@ -127,11 +127,10 @@ key_equal(const struct vgfb_cache_entry *e, const struct vgfb_cache_key *k,
 	    a->height != k->height || a->stride != k->stride ||
 	    a->size != k->size || a->n_frames != k->n_frames ||
 	    a->modifier != k->modifier ||
-	    a->frames_are_grants != k->frames_are_grants ||
-	    a->frames_are_machine != k->frames_are_machine ||
+	    a->buffer_kind != k->buffer_kind ||
 	    a->buffer_serial != k->buffer_serial)
 		return false;
-	if (k->n_frames == 0)
+	if (!vgfb__buffer_is_list(k->buffer_kind))
 		return a->gpa == k->gpa;
 	return memcmp(e->frames, frames, k->n_frames * sizeof(*frames)) == 0;
 }

@@ -16,7 +16,7 @@
 #ifndef VGFB_CACHE_H
 #define VGFB_CACHE_H
 
-#include "private.h"
+#include "platform.h"
 
 struct vgfb_cache_key {
 	uint32_t head;
@@ -26,11 +26,10 @@ struct vgfb_cache_key {
 	uint32_t height;
 	uint32_t stride;
 	uint32_t size;
-	uint32_t n_frames;
+	uint32_t n_frames;	/* list kinds: frames[] entries, else 0 */
 	uint64_t modifier;
-	uint64_t gpa;
-	bool frames_are_grants;
-	bool frames_are_machine;
+	uint32_t buffer_kind;	/* enum vgfb_buffer_kind */
+	uint64_t gpa;		/* GUEST_RANGE: base, else 0 */
 	uint64_t buffer_serial;
 };
 

@@ -2,10 +2,13 @@
 /*
  * The local mediator: one guest's planes, in this process.
  *
- *   backend get_plane -> validate -> cache (id) -> exporter ladder -> fd
+ *   source get_plane -> validate -> cache (id) -> platform backing
+ *     -> exporter ladder -> fd
  *
- * Backends report guest changes with vgfb__emit(); the mediator keeps
- * per-plane damage for extended queries and queues subscribed events.
+ * It owns the head numbering: the platform's sources in the order they
+ * were registered, each contributing its heads.  Sources report guest
+ * changes with vgfb__source_emit(); the mediator keeps per-plane damage
+ * for extended queries and queues subscribed events.
  */
 #include "config.h"
 
@@ -18,29 +21,34 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "damage.h"
 #include "event-queue.h"
-#include "private.h"
+#include "exporter.h"
+#include "platform.h"
 #include "validate.h"
 
 #define CACHE_ENTRIES 16
 #define EVENT_QUEUE_LEN 64
 #define N_PLANE_KINDS 2		/* primary, cursor */
 
-struct damage {
-	bool all;
-	uint32_t n;
-	struct vgfb_rect rect[VGFB_MAX_DAMAGE];
-};
-
 struct exporter {
 	const struct vgfb_exporter_ops *ops;
 	void *priv;
 };
 
+/* A registered plane source: the handle it and its platform hold. */
+struct vgfb_source {
+	struct vgfb_local *m;
+	const struct vgfb_source_ops *ops;
+	void *priv;
+};
+
 struct vgfb_local {
 	struct vgfb *ctx;
-	const struct vgfb_backend_ops *be;
-	void *be_priv;
+	const struct vgfb_platform_ops *pf;
+	void *pf_priv;
+	struct vgfb_source sources[VGFB_MAX_SOURCES];
+	unsigned int n_sources;
 	struct vgfb_cache *cache;
 
 	/* The ladder, top first: dma-buf exporters that probed fine. */
@@ -55,7 +63,7 @@ struct vgfb_local {
 	struct vgfb_event_queue *events;
 	bool guest_gone;
 
-	struct damage damage[VGFB_MAX_HEADS][N_PLANE_KINDS];
+	struct vgfb_damage damage[VGFB_MAX_HEADS][N_PLANE_KINDS];
 };
 
 static const struct vgfb_ctx_ops local_ops;
@@ -96,56 +104,132 @@ sync_signal(struct vgfb_local *m)
 }
 
 static void
-add_damage(struct damage *d, const struct vgfb_event *ev)
+queue_event(struct vgfb_local *m, const struct vgfb_event *ev)
 {
-	switch (ev->type) {
-	case VGFB_EVENT_DAMAGE:
-		if (d->all)
-			return;
-		if (d->n == VGFB_MAX_DAMAGE) {
-			d->all = true;
-			d->n = 0;
-			return;
-		}
-		d->rect[d->n++] = ev->rect;
-		return;
-	default:
-		d->all = true;
-		d->n = 0;
-		return;
-	}
-}
-
-void
-vgfb__emit(struct vgfb_local *m, const struct vgfb_event *ev)
-{
-	if (ev->type == VGFB_EVENT_GUEST_GONE) {
-		m->guest_gone = true;
-		vgfb__cache_invalidate(m->cache);
-		log_info(m->ctx, "guest gone: every plane id is now stale");
-	} else if (ev->head < VGFB_MAX_HEADS) {
-		add_damage(&m->damage[ev->head][plane_index(ev->drm_plane_type)],
-			   ev);
-	}
 	if (m->subscribed & VGFB_EVENT_MASK(ev->type)) {
 		vgfb__evq_push(m->events, ev);
 		sync_signal(m);
 	}
 }
 
-static void
-take_damage(struct vgfb_local *m, uint32_t head, uint32_t plane_type,
-	    struct vgfb_plane_ext *ext)
+void
+vgfb__local_guest_gone(struct vgfb_local *m)
 {
-	struct damage *d = &m->damage[head][plane_index(plane_type)];
+	if (m->guest_gone)
+		return;
+	m->guest_gone = true;
+	vgfb__cache_invalidate(m->cache);
+	log_info(m->ctx, "guest gone: every plane id is now stale");
+	queue_event(m, &(struct vgfb_event){ .type = VGFB_EVENT_GUEST_GONE });
+}
 
-	ext->flags = d->all ? VGFB_PLANE_EXT_DAMAGE_ALL : 0;
-	ext->n_damage = d->all ? 0 : d->n;
-	memset(ext->damage, 0, sizeof(ext->damage));
-	if (!d->all)
-		memcpy(ext->damage, d->rect, d->n * sizeof(d->rect[0]));
-	d->all = false;
-	d->n = 0;
+/* ---- sources and head numbering ---- */
+
+struct vgfb *
+vgfb__source_ctx(struct vgfb_source *s)
+{
+	return s->m->ctx;
+}
+
+static uint32_t
+total_heads(const struct vgfb_local *m)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < m->n_sources; i++)
+		n += m->sources[i].ops->head_count(m->sources[i].priv);
+	return n;
+}
+
+/* The first consumer head of source s. */
+static uint32_t
+first_head_of(const struct vgfb_source *s)
+{
+	const struct vgfb_local *m = s->m;
+	uint32_t n = 0;
+
+	for (const struct vgfb_source *o = m->sources; o != s; o++)
+		n += o->ops->head_count(o->priv);
+	return n;
+}
+
+/* A consumer's head -> (source, source-local head); NULL when none. */
+static struct vgfb_source *
+source_of_head(struct vgfb_local *m, uint32_t head, uint32_t *local)
+{
+	for (unsigned int i = 0; i < m->n_sources; i++) {
+		struct vgfb_source *s = &m->sources[i];
+		uint32_t n = s->ops->head_count(s->priv);
+
+		if (head < n) {
+			*local = head;
+			return s;
+		}
+		head -= n;
+	}
+	return NULL;
+}
+
+int
+vgfb__local_add_source(struct vgfb_local *m,
+		       const struct vgfb_source_ops *ops, void *src,
+		       struct vgfb_source **out)
+{
+	struct vgfb_source *s;
+
+	if (m->n_sources == VGFB_MAX_SOURCES ||
+	    total_heads(m) + ops->head_count(src) > VGFB_MAX_HEADS) {
+		log_error(m->ctx, "%s: too many heads or sources (at most %u "
+			  "heads)", ops->name, VGFB_MAX_HEADS);
+		return -E2BIG;
+	}
+	s = &m->sources[m->n_sources++];
+	*s = (struct vgfb_source){ .m = m, .ops = ops, .priv = src };
+	*out = s;
+	return 0;
+}
+
+void
+vgfb__source_dispatch(struct vgfb_source *s, enum vgfb_source_event what,
+		      uint32_t channel)
+{
+	if (s->ops->dispatch && !s->m->guest_gone)
+		s->ops->dispatch(s->priv, what, channel);
+}
+
+void
+vgfb__source_emit(struct vgfb_source *s, const struct vgfb_event *src_ev)
+{
+	struct vgfb_local *m = s->m;
+	struct vgfb_event ev = *src_ev;
+	struct vgfb_damage *d;
+
+	if (ev.head >= s->ops->head_count(s->priv))
+		return;		/* not a head of this source: a source bug */
+	ev.head += first_head_of(s);
+	d = &m->damage[ev.head][plane_index(ev.drm_plane_type)];
+	if (ev.type == VGFB_EVENT_DAMAGE)
+		vgfb__damage_add_rect(d, &ev.rect);
+	else
+		vgfb__damage_all(d);
+	queue_event(m, &ev);
+}
+
+void
+vgfb__source_forget_buffer(struct vgfb_source *s, uint64_t serial)
+{
+	if (s->m->cache)
+		vgfb__cache_forget_serial(s->m->cache, serial);
+}
+
+static void
+close_sources(struct vgfb_local *m)
+{
+	while (m->n_sources) {
+		struct vgfb_source *s = &m->sources[--m->n_sources];
+
+		s->ops->close(s->priv);
+	}
 }
 
 /* ---- the exporter ladder ---- */
@@ -158,8 +242,8 @@ release_entry(void *data, struct vgfb_cache_entry *e)
 	if (e->dmabuf_fd >= 0)
 		close(e->dmabuf_fd);
 	e->dmabuf_fd = -1;
-	if (e->have_backing && m->be->put_backing)
-		m->be->put_backing(m->be_priv, &e->backing);
+	if (e->have_backing && m->pf->put_backing)
+		m->pf->put_backing(m->pf_priv, &e->backing);
 	e->have_backing = false;
 }
 
@@ -217,35 +301,23 @@ build_ladder(struct vgfb_local *m, const char *want)
 static int
 ensure_backing(struct vgfb_local *m, struct vgfb_cache_entry *e)
 {
-	struct vgfb_plane_desc d = {
-		.drm_format = e->key.drm_format,
-		.modifier = e->key.modifier,
-		.width = e->key.width,
-		.height = e->key.height,
-		.stride = e->key.stride,
+	const struct vgfb_buffer buf = {
+		.kind = e->key.buffer_kind,
 		.gpa = e->key.gpa,
-		.buffer_size = e->key.size,
 		.n_frames = e->key.n_frames,
 		.frames = e->frames,
-		.frames_are_grants = e->key.frames_are_grants,
-		.frames_are_machine = e->key.frames_are_machine,
-		.buffer_serial = e->key.buffer_serial,
+		.size = e->key.size,
+		.serial = e->key.buffer_serial,
 	};
 	int rc;
 
 	if (e->have_backing)
 		return 0;
-	rc = m->be->get_backing(m->be_priv, &d, e->key.size, &e->backing);
+	rc = m->pf->get_backing(m->pf_priv, &buf, e->key.size, &e->backing);
 	if (rc)
 		return rc;
 	e->have_backing = true;
 	return 0;
-}
-
-void
-vgfb__local_forget_buffer(struct vgfb_local *m, uint64_t buffer_serial)
-{
-	vgfb__cache_forget_serial(m->cache, buffer_serial);
 }
 
 int
@@ -256,17 +328,17 @@ vgfb__local_map(struct vgfb_local *m, const struct vgfb_backing *b,
 		*addr = b->memfd.addr;
 		return 0;
 	}
-	if (!m->be->map)
+	if (!m->pf->map)
 		return -ENOTSUP;
-	return m->be->map(m->be_priv, b, addr);
+	return m->pf->map(m->pf_priv, b, addr);
 }
 
 void
 vgfb__local_unmap(struct vgfb_local *m, const struct vgfb_backing *b,
 		  const void *addr)
 {
-	if (b->kind != VGFB_BACKING_MEMFD && m->be->unmap)
-		m->be->unmap(m->be_priv, b, addr);
+	if (b->kind != VGFB_BACKING_MEMFD && m->pf->unmap)
+		m->pf->unmap(m->pf_priv, b, addr);
 }
 
 /* ---- ctx ops ---- */
@@ -286,7 +358,7 @@ local_head_count(struct vgfb *ctx, uint32_t *count)
 
 	if (m->guest_gone)
 		return -ENODEV;
-	*count = m->be->head_count(m->be_priv);
+	*count = total_heads(m);
 	return 0;
 }
 
@@ -326,11 +398,12 @@ cache_key_of(uint32_t head, uint32_t plane_type,
 	k->height = d->height;
 	k->stride = d->stride;
 	k->size = g->size;
-	k->n_frames = d->n_frames;
-	k->gpa = d->n_frames ? 0 : d->gpa;
-	k->frames_are_grants = d->frames_are_grants;
-	k->frames_are_machine = d->frames_are_machine;
-	k->buffer_serial = d->buffer_serial;
+	k->buffer_kind = d->buf.kind;
+	if (vgfb__buffer_is_list(d->buf.kind))
+		k->n_frames = d->buf.n_frames;
+	else
+		k->gpa = d->buf.gpa;
+	k->buffer_serial = d->buf.serial;
 }
 
 static int
@@ -344,15 +417,18 @@ local_query(struct vgfb *ctx, uint32_t head,
 	struct vgfb_memmap map = { 0 };
 	struct vgfb_cache_key key;
 	struct vgfb_cache_entry *e;
+	struct vgfb_source *src;
+	uint32_t src_head;
 	char why[256];
 	int rc;
 
-	/* Backends with their own events (xenstore, rings) catch up first. */
-	if (m->be->dispatch && !m->guest_gone)
-		m->be->dispatch(m->be_priv);
+	/* Platforms with their own events (xenstore, rings) catch up first. */
+	if (m->pf->dispatch && !m->guest_gone)
+		m->pf->dispatch(m->pf_priv);
 	if (m->guest_gone)
 		return -ENODEV;
-	if (head >= m->be->head_count(m->be_priv))
+	src = source_of_head(m, head, &src_head);
+	if (!src)
 		return -EINVAL;
 	if (info->flags == VFIO_GFX_PLANE_TYPE_DMABUF && !m->n_dmabuf)
 		return -EINVAL;
@@ -366,16 +442,17 @@ local_query(struct vgfb *ctx, uint32_t head,
 		ext->head = head;
 	}
 
-	rc = m->be->get_plane(m->be_priv, head, type, &desc);
+	rc = src->ops->get_plane(src->priv, src_head, type, &desc);
 	if (rc == -ENODEV) {
 		/* Disabled plane: success with zeroed fields (VFIO rule). */
 		if (ext)
-			take_damage(m, head, type, ext);
+			vgfb__damage_take(&m->damage[head][plane_index(type)],
+					  ext);
 		return 0;
 	}
 	if (rc)
 		return rc;
-	rc = m->be->get_memmap(m->be_priv, &map);
+	rc = m->pf->get_memmap(m->pf_priv, &map);
 	if (rc)
 		return rc;
 	rc = vgfb__validate_plane(type, &desc, &map, &geom, why, sizeof(why));
@@ -387,9 +464,9 @@ local_query(struct vgfb *ctx, uint32_t head,
 	}
 
 	cache_key_of(head, type, &desc, &geom, &key);
-	e = vgfb__cache_lookup(m->cache, &key, desc.frames);
+	e = vgfb__cache_lookup(m->cache, &key, desc.buf.frames);
 	if (!e) {
-		rc = vgfb__cache_insert(m->cache, &key, desc.frames, &e);
+		rc = vgfb__cache_insert(m->cache, &key, desc.buf.frames, &e);
 		if (rc)
 			return rc;
 		log_debug(ctx, "head %u: new plane id 0x%08x", head, e->id);
@@ -410,7 +487,7 @@ local_query(struct vgfb *ctx, uint32_t head,
 	info->dmabuf_id = e->id;	/* the same field as region_index */
 	if (ext) {
 		ext->frame_seq = desc.frame_seq;
-		take_damage(m, head, type, ext);
+		vgfb__damage_take(&m->damage[head][plane_index(type)], ext);
 	}
 	return 0;
 }
@@ -497,11 +574,11 @@ local_read_event(struct vgfb *ctx, struct vgfb_event *ev)
 	struct vgfb_local *m = local_of(ctx);
 	int rc;
 
-	if (m->be->dispatch && !m->guest_gone) {
-		rc = m->be->dispatch(m->be_priv);
+	if (m->pf->dispatch && !m->guest_gone) {
+		rc = m->pf->dispatch(m->pf_priv);
 		if (rc < 0 && rc != -EAGAIN)
-			log_error(ctx, "backend event handling failed: %s",
-				  strerror(-rc));
+			log_error(ctx, "%s event handling failed: %s",
+				  m->pf->name, strerror(-rc));
 	}
 	rc = vgfb__evq_pop(m->events, ev);
 	sync_signal(m);
@@ -515,14 +592,20 @@ local_close(struct vgfb *ctx)
 
 	if (!m)
 		return;
+	/*
+	 * Sources first: closing one may drop its buffers from the cache
+	 * (vgfb__source_forget_buffer), so the cache must still be there.
+	 */
+	close_sources(m);
 	vgfb__cache_free(m->cache);
+	m->cache = NULL;
 	for (unsigned int i = 0; i < m->n_dmabuf; i++)
 		if (m->dmabuf[i].ops->release)
 			m->dmabuf[i].ops->release(m->dmabuf[i].priv);
 	if (m->region.ops && m->region.ops->release)
 		m->region.ops->release(m->region.priv);
-	if (m->be_priv)
-		m->be->close(m->be_priv);
+	if (m->pf_priv)
+		m->pf->close(m->pf_priv);
 	vgfb__evq_free(m->events);
 	if (m->epoll_fd >= 0)
 		close(m->epoll_fd);
@@ -550,7 +633,7 @@ static const struct vgfb_ctx_ops local_ops = {
 
 /*
  * Take "exporter=NAME" out of the target's options; everything else goes to
- * the backend untouched, in order (the backend validates it).
+ * the platform untouched, in order (the platform validates it).
  */
 static int
 split_exporter(const char *args, char *exporter, size_t exporter_len,
@@ -589,23 +672,23 @@ watch(int epoll_fd, int fd)
 }
 
 int
-vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
+vgfb__local_open(struct vgfb *ctx, const struct vgfb_platform_ops *pf,
 		 const char *args)
 {
 	char exporter[16] = "auto", *rest;
 	struct vgfb_local *m;
-	int rc, be_fd;
+	int rc, pf_fd;
 
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->ctx = ctx;
-	m->be = be;
+	m->pf = pf;
 	m->epoll_fd = -1;
 	m->signal_fd = -1;
 	ctx->priv = m;
 	ctx->ops = &local_ops;
-	ctx->backend_name = be->name;
+	ctx->backend_name = pf->name;
 
 	rest = calloc(1, strlen(args) + 1);
 	if (!rest) {
@@ -634,19 +717,22 @@ vgfb__local_open(struct vgfb *ctx, const struct vgfb_backend_ops *be,
 	if (rc)
 		goto out_close;
 
-	rc = be->open(m, rest, &m->be_priv);
+	for (uint32_t h = 0; h < VGFB_MAX_HEADS; h++)
+		for (unsigned int p = 0; p < N_PLANE_KINDS; p++)
+			vgfb__damage_all(&m->damage[h][p]);
+	rc = pf->open(m, rest, &m->pf_priv);
 	if (rc) {
-		m->be_priv = NULL;
+		m->pf_priv = NULL;
 		goto out_close;
 	}
-	if (be->event_fd && (be_fd = be->event_fd(m->be_priv)) >= 0) {
-		rc = watch(m->epoll_fd, be_fd);
+	rc = pf->add_sources(m->pf_priv);
+	if (rc)
+		goto out_close;
+	if (pf->event_fd && (pf_fd = pf->event_fd(m->pf_priv)) >= 0) {
+		rc = watch(m->epoll_fd, pf_fd);
 		if (rc)
 			goto out_close;
 	}
-	for (uint32_t h = 0; h < VGFB_MAX_HEADS; h++)
-		for (unsigned int p = 0; p < N_PLANE_KINDS; p++)
-			m->damage[h][p].all = true;
 
 	rc = build_ladder(m, exporter);
 	if (rc)
@@ -669,5 +755,5 @@ vgfb__local_sim(struct vgfb *ctx)
 	if (ctx->ops != &local_ops)
 		return NULL;
 	m = local_of(ctx);
-	return m->be == &vgfb__backend_sim ? m->be_priv : NULL;
+	return m->pf == &vgfb__platform_sim ? m->pf_priv : NULL;
 }

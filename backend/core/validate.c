@@ -55,47 +55,63 @@ inside_memmap(const struct vgfb_memmap *map, uint64_t start, uint64_t size)
 	return true;
 }
 
+/* Frame numbers of guest RAM: every one inside the memory map. */
 static int
-check_buffer(const struct vgfb_plane_desc *d, const struct vgfb_memmap *map,
-	     uint64_t bytes, char *why, size_t len)
+check_gfns(const struct vgfb_buffer *b, const struct vgfb_memmap *map,
+	   char *why, size_t len)
 {
-	if (d->buffer_size == 0)
-		return refuse(why, len, "guest buffer size is 0");
-	if (bytes > d->buffer_size)
-		return refuse(why, len,
-			      "stride * height = %" PRIu64 " exceeds the guest "
-			      "buffer of %" PRIu64 " bytes", bytes,
-			      d->buffer_size);
-	if (d->n_frames == 0) {
-		if (d->gpa % VGFB_PAGE_SIZE)
-			return refuse(why, len, "buffer base 0x%" PRIx64
-				      " is not page aligned", d->gpa);
-		if (!inside_memmap(map, d->gpa, bytes))
-			return refuse(why, len, "buffer 0x%" PRIx64 "+%" PRIu64
-				      " is outside the guest's memory",
-				      d->gpa, bytes);
-		return 0;
-	}
-	if (!d->frames)
-		return refuse(why, len, "frame list missing");
-	if ((uint64_t)d->n_frames * VGFB_PAGE_SIZE < bytes)
-		return refuse(why, len, "%" PRIu32 " frames cannot hold %"
-			      PRIu64 " bytes", d->n_frames, bytes);
-	if (d->frames_are_grants || d->frames_are_machine)
-		return 0;	/* Xen checks ownership when they are mapped */
-	for (uint32_t i = 0; i < d->n_frames; i++) {
+	for (uint32_t i = 0; i < b->n_frames; i++) {
 		uint64_t gpa;
 
-		if (d->frames[i] > UINT64_MAX / VGFB_PAGE_SIZE)
+		if (b->frames[i] > UINT64_MAX / VGFB_PAGE_SIZE)
 			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
-				      " overflows", i, d->frames[i]);
-		gpa = d->frames[i] * VGFB_PAGE_SIZE;
+				      " overflows", i, b->frames[i]);
+		gpa = b->frames[i] * VGFB_PAGE_SIZE;
 		if (!inside_memmap(map, gpa, VGFB_PAGE_SIZE))
 			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
 				      " is outside the guest's memory", i,
-				      d->frames[i]);
+				      b->frames[i]);
 	}
 	return 0;
+}
+
+/* What each addressing kind must prove about the buffer's bytes. */
+static int
+check_buffer(const struct vgfb_buffer *b, const struct vgfb_memmap *map,
+	     uint64_t bytes, char *why, size_t len)
+{
+	if (b->size == 0)
+		return refuse(why, len, "guest buffer size is 0");
+	if (bytes > b->size)
+		return refuse(why, len,
+			      "stride * height = %" PRIu64 " exceeds the guest "
+			      "buffer of %" PRIu64 " bytes", bytes, b->size);
+	switch (b->kind) {
+	case VGFB_BUFFER_GUEST_RANGE:
+		if (b->gpa % VGFB_PAGE_SIZE)
+			return refuse(why, len, "buffer base 0x%" PRIx64
+				      " is not page aligned", b->gpa);
+		if (!inside_memmap(map, b->gpa, bytes))
+			return refuse(why, len, "buffer 0x%" PRIx64 "+%" PRIu64
+				      " is outside the guest's memory",
+				      b->gpa, bytes);
+		return 0;
+	case VGFB_BUFFER_GFN_LIST:
+	case VGFB_BUFFER_MFN_LIST:
+	case VGFB_BUFFER_GRANT_LIST:
+		break;
+	default:
+		return refuse(why, len, "unknown buffer addressing %u",
+			      (unsigned int)b->kind);
+	}
+	if (!b->frames)
+		return refuse(why, len, "frame list missing");
+	if ((uint64_t)b->n_frames * VGFB_PAGE_SIZE < bytes)
+		return refuse(why, len, "%" PRIu32 " frames cannot hold %"
+			      PRIu64 " bytes", b->n_frames, bytes);
+	/* Machine frames and grants: Xen checks them when they are mapped. */
+	return b->kind == VGFB_BUFFER_GFN_LIST ? check_gfns(b, map, why, len)
+					       : 0;
 }
 
 int
@@ -135,7 +151,7 @@ vgfb__validate_plane(uint32_t plane_type, const struct vgfb_plane_desc *d,
 	 * The buffer must hold the page-rounded size too: the exporter hands
 	 * out whole pages and must not expose what follows the plane.
 	 */
-	rc = check_buffer(d, map, rounded, why, len);
+	rc = check_buffer(&d->buf, map, rounded, why, len);
 	if (rc)
 		return rc;
 

@@ -6,7 +6,7 @@
 #ifndef VGFB_VALIDATE_H
 #define VGFB_VALIDATE_H
 
-#include "private.h"
+#include "platform.h"
 
 /* What validation proved about a plane. */
 struct vgfb_plane_geom {

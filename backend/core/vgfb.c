@@ -52,9 +52,9 @@ open_target(struct vgfb *ctx, const char *target)
 	const char *rest;
 
 	if (strcmp(target, "sim") == 0)
-		return vgfb__local_open(ctx, &vgfb__backend_sim, "");
+		return vgfb__local_open(ctx, &vgfb__platform_sim, "");
 	if (has_prefix(target, "sim:", &rest))
-		return vgfb__local_open(ctx, &vgfb__backend_sim, rest);
+		return vgfb__local_open(ctx, &vgfb__platform_sim, rest);
 	if (has_prefix(target, "unix:", &rest)) {
 		if (!*rest) {
 			log_error(ctx, "target \"unix:\" needs a socket path");
@@ -64,7 +64,7 @@ open_target(struct vgfb *ctx, const char *target)
 	}
 #ifdef HAVE_XEN
 	if (has_prefix(target, "xen:", &rest))
-		return vgfb__local_open(ctx, &vgfb__backend_xen, rest);
+		return vgfb__local_open(ctx, &vgfb__platform_xen, rest);
 #endif
 	if (has_prefix(target, "xen:", &rest) ||
 	    has_prefix(target, "acrn:", &rest)) {

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "private.h"
+#include "exporter.h"
 
 static int
 region_probe(struct vgfb_local *m, void **priv, char *why, size_t why_len)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <linux/udmabuf.h>
 
-#include "private.h"
+#include "exporter.h"
 
 #define UDMABUF_DEV "/dev/udmabuf"
 

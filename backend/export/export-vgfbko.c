@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "private.h"
-#include "../kernel/uapi/vgfb_kmod.h"
+#include "exporter.h"
+#include "../../kernel/uapi/vgfb_kmod.h"
 
 #define VGFBKO_DEV "/dev/vgfb"
 
@@ -99,21 +99,19 @@ vgfbko_supports(void *priv, enum vgfb_backing_kind kind)
 		return x->features & VGFB_FEATURE_USER;
 	case VGFB_BACKING_XEN_GRANTS:
 		return x->features & VGFB_FEATURE_XEN_GRANTS;
-	case VGFB_BACKING_XEN_FOREIGN:
+	case VGFB_BACKING_XEN_GFNS:
+	case VGFB_BACKING_XEN_MFNS:
 		return x->features & VGFB_FEATURE_XEN_FOREIGN;
 	default:
 		return false;
 	}
 }
 
-/* Below DOMID_FIRST_RESERVED: DOMID_SELF and the like are not domains. */
-#define VGFBKO_DOMID_LIMIT 0x7FF0u
-
 static int
 vgfbko_check_xen(const struct vgfbko_exporter *x, const struct vgfb_backing *b)
 {
 	if (!b->xen.frames || b->xen.count == 0 ||
-	    b->xen.domid >= VGFBKO_DOMID_LIMIT)
+	    b->xen.domid >= VGFB_DOMID_LIMIT)
 		return -EINVAL;
 	if (b->size != (uint64_t)b->xen.count * VGFB_PAGE_SIZE)
 		return -EINVAL;
@@ -158,7 +156,8 @@ vgfbko_export_foreign(struct vgfbko_exporter *x, const struct vgfb_backing *b)
 		.frames = (uint64_t)(uintptr_t)b->xen.frames,
 		.count = b->xen.count,
 		.domid = b->xen.domid,
-		.flags = b->xen.machine ? VGFB_CREATE_XEN_MACHINE_FRAMES : 0,
+		.flags = b->kind == VGFB_BACKING_XEN_MFNS ?
+			 VGFB_CREATE_XEN_MACHINE_FRAMES : 0,
 	};
 	int rc;
 
@@ -179,8 +178,7 @@ vgfbko_export(void *priv, const struct vgfb_backing *b)
 
 	if (!vgfbko_supports(x, b->kind))
 		return -ENOTSUP;
-	if (b->kind == VGFB_BACKING_XEN_GRANTS ||
-	    b->kind == VGFB_BACKING_XEN_FOREIGN) {
+	if (vgfb__backing_is_xen(b->kind)) {
 		rc = vgfbko_check_xen(x, b);
 		if (rc < 0)
 			return rc;

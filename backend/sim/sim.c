@@ -35,6 +35,7 @@ struct sim_head {
 
 struct vgfb_sim {
 	struct vgfb_local *m;
+	struct vgfb_source *src;	/* the sim is its own one source */
 	int ram_fd;
 	uint8_t *ram;
 	uint64_t ram_size;
@@ -145,7 +146,8 @@ emit(struct vgfb_sim *sim, uint32_t type, uint32_t head, uint32_t plane,
 
 	if (rect)
 		ev.rect = *rect;
-	vgfb__emit(sim->m, &ev);
+	if (sim->src)		/* not before it is registered */
+		vgfb__source_emit(sim->src, &ev);
 }
 
 /* ---- the display ---- */
@@ -310,7 +312,7 @@ vgfb__sim_destroy_guest(struct vgfb_sim *sim)
 	if (sim->gone)
 		return -ENODEV;
 	/* Consumers first: the mediator drops every id before RAM goes. */
-	emit(sim, VGFB_EVENT_GUEST_GONE, 0, 0, NULL);
+	vgfb__local_guest_gone(sim->m);
 	sim->gone = true;
 	munmap(sim->ram, sim->ram_size);
 	sim->ram = NULL;
@@ -383,8 +385,9 @@ sim_get_plane(void *priv, uint32_t head, uint32_t plane_type,
 	desc->width = r->width;
 	desc->height = r->height;
 	desc->stride = r->stride;
-	desc->gpa = r->base;
-	desc->buffer_size = r->buffer_size;
+	desc->buf.kind = VGFB_BUFFER_GUEST_RANGE;
+	desc->buf.gpa = r->base;
+	desc->buf.size = r->buffer_size;
 	desc->x_pos = r->x_pos;
 	desc->y_pos = r->y_pos;
 	desc->x_hot = r->x_hot;
@@ -404,7 +407,7 @@ sim_get_memmap(void *priv, struct vgfb_memmap *map)
 }
 
 static int
-sim_get_backing(void *priv, const struct vgfb_plane_desc *desc, uint64_t size,
+sim_get_backing(void *priv, const struct vgfb_buffer *buf, uint64_t size,
 		struct vgfb_backing *out)
 {
 	struct vgfb_sim *sim = priv;
@@ -412,9 +415,9 @@ sim_get_backing(void *priv, const struct vgfb_plane_desc *desc, uint64_t size,
 
 	if (sim->gone)
 		return -ENODEV;
-	if (desc->n_frames)
+	if (buf->kind != VGFB_BUFFER_GUEST_RANGE)
 		return -EINVAL;	/* the sim's planes are contiguous */
-	if (gpa_to_offset(sim, desc->gpa, size, &off))
+	if (gpa_to_offset(sim, buf->gpa, size, &off))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->kind = VGFB_BACKING_MEMFD;
@@ -603,12 +606,35 @@ sim_close(void *priv)
 	free(sim);
 }
 
-const struct vgfb_backend_ops vgfb__backend_sim = {
+/* The source half: the platform owns everything, closing it is a no-op. */
+static void
+sim_source_close(void *priv)
+{
+	struct vgfb_sim *sim = priv;
+
+	sim->src = NULL;
+}
+
+static const struct vgfb_source_ops sim_source = {
 	.name = "sim",
-	.open = sim_open,
-	.close = sim_close,
 	.head_count = sim_head_count,
 	.get_plane = sim_get_plane,
+	.close = sim_source_close,
+};
+
+static int
+sim_add_sources(void *priv)
+{
+	struct vgfb_sim *sim = priv;
+
+	return vgfb__local_add_source(sim->m, &sim_source, sim, &sim->src);
+}
+
+const struct vgfb_platform_ops vgfb__platform_sim = {
+	.name = "sim",
+	.open = sim_open,
+	.add_sources = sim_add_sources,
+	.close = sim_close,
 	.get_memmap = sim_get_memmap,
 	.get_backing = sim_get_backing,
 };

@@ -12,7 +12,7 @@
 #ifndef VGFB_SIM_H
 #define VGFB_SIM_H
 
-#include "private.h"
+#include "platform.h"
 
 #define VGFB_SIM_HIGH_BASE (4ull << 30)
 

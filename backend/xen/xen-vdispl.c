@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@
 #include "xen.h"
 
 /* A display buffer the guest created: its grant references, in order. */
-struct vdispl_dbuf {
-	struct vdispl_dbuf *next;
+struct dbuf_grants {
+	struct dbuf_grants *next;
 	uint64_t cookie;
 	uint64_t serial;	/* never reused: the cache key of its planes */
 	uint32_t n_grefs;
@@ -60,23 +61,29 @@ struct vdispl_conn {
 
 struct xen_vdispl {
 	struct vgfb_xen *x;
-	struct xen_device dev;
-	uint32_t first_head;
+	struct vgfb_xen_device dev;	/* dev.connected: rings mapped */
+	struct vgfb_source *src;
 	uint32_t n_conn;	/* fixed by the toolstack's configuration */
 	struct vdispl_limits lim;
-	bool connected;
 	struct vdispl_cfg cfg;
 	struct vdispl_state *state;
 	struct vdispl_conn conn[VDISPL_MAX_CONNECTORS];
-	struct vdispl_dbuf *dbufs;
+	struct dbuf_grants *dbufs;
 	uint64_t next_serial;
 	char *last_read;	/* the value cfg_read() handed out last */
 };
 
+static struct xen_vdispl *
+vdispl_of(struct vgfb_xen_device *d)
+{
+	return (struct xen_vdispl *)((char *)d -
+				     offsetof(struct xen_vdispl, dev));
+}
+
 static struct vgfb *
 ctx_of(struct xen_vdispl *v)
 {
-	return xen_ctx(v->x);
+	return vgfb__xen_ctx(v->x);
 }
 
 static void
@@ -84,12 +91,12 @@ emit(struct xen_vdispl *v, uint32_t conn, uint32_t type)
 {
 	struct vgfb_event ev = {
 		.type = type,
-		.head = v->first_head + conn,
+		.head = conn,
 		.drm_plane_type = DRM_PLANE_TYPE_PRIMARY,
 		.frame_seq = v->conn[conn].frame_seq,
 	};
 
-	vgfb__emit(v->x->m, &ev);
+	vgfb__source_emit(v->src, &ev);
 }
 
 /* vdispl_xs_read_fn over the frontend's directory */
@@ -99,26 +106,26 @@ cfg_read(void *data, const char *node)
 	struct xen_vdispl *v = data;
 
 	free(v->last_read);
-	v->last_read = xen_read(v->x, v->dev.fe, node);
+	v->last_read = vgfb__xen_read(v->x, v->dev.fe, node);
 	return v->last_read;
 }
 
 /* ---- display buffers ---- */
 
-static struct vdispl_dbuf *
+static struct dbuf_grants *
 find_dbuf(struct xen_vdispl *v, uint64_t cookie)
 {
-	for (struct vdispl_dbuf *d = v->dbufs; d; d = d->next)
+	for (struct dbuf_grants *d = v->dbufs; d; d = d->next)
 		if (d->cookie == cookie)
 			return d;
 	return NULL;
 }
 
 static void
-free_dbuf(struct xen_vdispl *v, struct vdispl_dbuf *d)
+free_dbuf(struct xen_vdispl *v, struct dbuf_grants *d)
 {
 	/* The mediator lets go of the grants; consumers keep their fds. */
-	vgfb__local_forget_buffer(v->x->m, d->serial);
+	vgfb__source_forget_buffer(v->src, d->serial);
 	free(d->grefs);
 	free(d);
 }
@@ -126,9 +133,9 @@ free_dbuf(struct xen_vdispl *v, struct vdispl_dbuf *d)
 static void
 destroy_dbuf(struct xen_vdispl *v, uint64_t cookie)
 {
-	for (struct vdispl_dbuf **p = &v->dbufs; *p; p = &(*p)->next) {
+	for (struct dbuf_grants **p = &v->dbufs; *p; p = &(*p)->next) {
 		if ((*p)->cookie == cookie) {
-			struct vdispl_dbuf *d = *p;
+			struct dbuf_grants *d = *p;
 
 			*p = d->next;
 			free_dbuf(v, d);
@@ -149,16 +156,17 @@ walk_directory(struct xen_vdispl *v, uint32_t first_dir, uint32_t n,
 				   why, why_len);
 	while (rc == 0 || rc == 1) {
 		uint32_t ref = w.next;
-		void *page = xen_map_grants(v->x, PROT_READ, 1, &ref);
+		void *page;
 
-		if (!page) {
-			rc = -EINVAL;
+		rc = vgfb__xen_map_grants(v->x, PROT_READ, 1, &ref, &page);
+		if (rc) {
 			snprintf(why, why_len, "directory page gref %u cannot be "
-				 "mapped: %s", ref, strerror(errno));
+				 "mapped: %s", ref, strerror(-rc));
+			rc = -EINVAL;
 			break;
 		}
 		rc = vgfb__vdispl_dir_page(&w, page, why, why_len);
-		xen_unmap_grants(v->x, page, 1);
+		vgfb__xen_unmap_grants(v->x, page, 1);
 		if (rc == 0)
 			break;
 	}
@@ -171,7 +179,7 @@ create_dbuf(struct xen_vdispl *v, const struct vdispl_action *act, char *why,
 	    size_t why_len)
 {
 	uint32_t n = act->dbuf.n_pages;
-	struct vdispl_dbuf *d;
+	struct dbuf_grants *d;
 	uint32_t *refs;
 	void *map;
 	int rc;
@@ -192,16 +200,15 @@ create_dbuf(struct xen_vdispl *v, const struct vdispl_action *act, char *why,
 	 * plane, as vfb proves frame ownership: an export must not be the
 	 * first to find out.
 	 */
-	map = xen_map_grants(v->x, PROT_READ, n, refs);
-	if (!map) {
-		rc = -EINVAL;
+	rc = vgfb__xen_map_grants(v->x, PROT_READ, n, refs, &map);
+	if (rc) {
 		snprintf(why, why_len, "DBUF_CREATE 0x%llx: its %u grants "
 			 "cannot be mapped: %s",
-			 (unsigned long long)act->dbuf.cookie, n,
-			 strerror(errno));
+			 (unsigned long long)act->dbuf.cookie, n, strerror(-rc));
+		rc = -EINVAL;
 		goto out_free;
 	}
-	xen_unmap_grants(v->x, map, n);
+	vgfb__xen_unmap_grants(v->x, map, n);
 	for (uint32_t i = 0; i < n; i++)
 		d->grefs[i] = refs[i];
 	d->cookie = act->dbuf.cookie;
@@ -304,19 +311,19 @@ static void
 unbind_conn(struct xen_vdispl *v, struct vdispl_conn *c)
 {
 	if (c->req_bound)
-		xenevtchn_unbind(v->x->xce, c->req_port);
+		vgfb__xen_unbind_port(&v->dev, c->req_port);
 	if (c->evt_bound)
-		xenevtchn_unbind(v->x->xce, c->evt_port);
+		vgfb__xen_unbind_port(&v->dev, c->evt_port);
 	if (c->req_page)
-		xen_unmap_grants(v->x, c->req_page, 1);
+		vgfb__xen_unmap_grants(v->x, c->req_page, 1);
 	if (c->evt_page)
-		xen_unmap_grants(v->x, c->evt_page, 1);
+		vgfb__xen_unmap_grants(v->x, c->evt_page, 1);
 	memset(c, 0, sizeof(*c));
 }
 
-/* notify: tell consumers (not while the context is being torn down) */
+/* notify: tell consumers (not while the source is being closed) */
 static void
-disconnect(struct xen_vdispl *v, bool notify)
+drop_connection(struct xen_vdispl *v, bool notify)
 {
 	for (uint32_t i = 0; i < v->n_conn; i++) {
 		bool was_on = v->conn[i].on;
@@ -328,26 +335,19 @@ disconnect(struct xen_vdispl *v, bool notify)
 			emit(v, i, VGFB_EVENT_PLANE_DISABLED);
 	}
 	while (v->dbufs) {
-		struct vdispl_dbuf *d = v->dbufs;
+		struct dbuf_grants *d = v->dbufs;
 
 		v->dbufs = d->next;
 		free_dbuf(v, d);
 	}
 	vgfb__vdispl_state_free(v->state);
 	v->state = NULL;
-	v->connected = false;
 }
 
-static int
-bind_port(struct xen_vdispl *v, uint32_t remote, evtchn_port_t *port)
+static void
+vdispl_disconnect(struct vgfb_xen_device *d)
 {
-	xenevtchn_port_or_error_t p;
-
-	p = xenevtchn_bind_interdomain(v->x->xce, v->x->domid, remote);
-	if (p < 0)
-		return -errno;
-	*port = (evtchn_port_t)p;
-	return 0;
+	drop_connection(vdispl_of(d), true);
 }
 
 static int
@@ -360,20 +360,21 @@ connect_conn(struct xen_vdispl *v, uint32_t i)
 
 	memset(c, 0, sizeof(*c));
 	c->frame_seq = seq;
-	c->req_page = xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
-				     &cc->req_ring_ref);
-	c->evt_page = xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
-				     &cc->evt_ring_ref);
-	if (!c->req_page || !c->evt_page) {
+	rc = vgfb__xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
+				  &cc->req_ring_ref, &c->req_page);
+	if (rc == 0)
+		rc = vgfb__xen_map_grants(v->x, PROT_READ | PROT_WRITE, 1,
+					  &cc->evt_ring_ref, &c->evt_page);
+	if (rc) {
 		log_error(ctx_of(v), "vdispl: domain %u connector %u: ring "
 			  "grants %u/%u cannot be mapped: %s", v->x->domid, i,
-			  cc->req_ring_ref, cc->evt_ring_ref, strerror(errno));
+			  cc->req_ring_ref, cc->evt_ring_ref, strerror(-rc));
 		return -EINVAL;
 	}
-	rc = bind_port(v, cc->req_evtchn, &c->req_port);
+	rc = vgfb__xen_bind_port(&v->dev, cc->req_evtchn, &c->req_port);
 	c->req_bound = rc == 0;
 	if (rc == 0)
-		rc = bind_port(v, cc->evt_evtchn, &c->evt_port);
+		rc = vgfb__xen_bind_port(&v->dev, cc->evt_evtchn, &c->evt_port);
 	c->evt_bound = c->req_bound && rc == 0;
 	if (rc) {
 		log_error(ctx_of(v), "vdispl: domain %u connector %u: cannot "
@@ -387,8 +388,9 @@ connect_conn(struct xen_vdispl *v, uint32_t i)
 }
 
 static int
-connect(struct xen_vdispl *v)
+vdispl_connect(struct vgfb_xen_device *d)
 {
+	struct xen_vdispl *v = vdispl_of(d);
 	char why[256] = "";
 	int rc;
 
@@ -415,33 +417,13 @@ connect(struct xen_vdispl *v)
 	for (uint32_t i = 0; rc == 0 && i < v->n_conn; i++)
 		rc = connect_conn(v, i);
 	if (rc) {
-		disconnect(v, false);
+		drop_connection(v, false);
 		return rc;
 	}
-	v->connected = true;
 	log_info(ctx_of(v), "vdispl: domain %u connected: %u connector(s), "
 		 "first %ux%u", v->x->domid, v->n_conn, v->cfg.conn[0].width,
 		 v->cfg.conn[0].height);
 	return 0;
-}
-
-static int
-connect_cb(void *dev)
-{
-	return connect(dev);
-}
-
-static void
-disconnect_cb(void *dev)
-{
-	disconnect(dev, true);
-}
-
-void
-xen_vdispl_watch_fired(struct xen_vdispl *v)
-{
-	xen_frontend_changed(v->x, v->dev.fe, v->dev.be, v->connected, connect_cb,
-			     disconnect_cb, v);
 }
 
 /* A transport the guest broke: drop the connection, keep the device. */
@@ -451,8 +433,7 @@ refuse_frontend(struct xen_vdispl *v, uint32_t conn, const char *what,
 {
 	log_error(ctx_of(v), "vdispl: domain %u connector %u broke the %s: %s; "
 		  "disconnecting", v->x->domid, conn, what, why);
-	disconnect(v, true);
-	xen_set_state(v->x, v->dev.be, XB_CLOSED);
+	vgfb__xen_refuse_frontend(&v->dev);
 }
 
 static void
@@ -460,7 +441,7 @@ send_flip_events(struct xen_vdispl *v)
 {
 	char why[256];
 
-	for (uint32_t i = 0; v->connected && i < v->n_conn; i++) {
+	for (uint32_t i = 0; v->dev.connected && i < v->n_conn; i++) {
 		struct vdispl_conn *c = &v->conn[i];
 		int rc;
 
@@ -475,7 +456,7 @@ send_flip_events(struct xen_vdispl *v)
 			return;
 		}
 		c->flip_pending = 0;
-		xenevtchn_notify(v->x->xce, c->evt_port);
+		vgfb__xen_notify(&v->dev, c->evt_port);
 	}
 }
 
@@ -509,57 +490,66 @@ again:
 	if (rc < 0)
 		return rc;
 	if (vgfb__vdispl_ring_push(&c->ring))
-		xenevtchn_notify(v->x->xce, c->req_port);
+		vgfb__xen_notify(&v->dev, c->req_port);
 	if (vgfb__vdispl_ring_final_check(&c->ring))
 		goto again;
 	return 0;
 }
 
-bool
-xen_vdispl_port_fired(struct xen_vdispl *v, evtchn_port_t port)
+static void
+port_fired(struct xen_vdispl *v, evtchn_port_t port)
 {
 	char why[256];
 
-	if (!v->connected)
-		return false;
-	for (uint32_t i = 0; i < v->n_conn; i++) {
+	for (uint32_t i = 0; v->dev.connected && i < v->n_conn; i++) {
 		struct vdispl_conn *c = &v->conn[i];
 
 		if (c->evt_bound && port == c->evt_port) {
 			send_flip_events(v);	/* the frontend made room */
-			return true;
+			return;
 		}
 		if (!c->req_bound || port != c->req_port)
 			continue;
 		if (serve_ring(v, i, why, sizeof(why)) < 0) {
 			refuse_frontend(v, i, "request ring", why);
-			return true;
+			return;
 		}
 		/* Responses first, then the flips they completed. */
 		send_flip_events(v);
-		return true;
+		return;
 	}
-	return false;
 }
 
-uint32_t
-xen_vdispl_head_count(const struct xen_vdispl *v)
+static void
+vdispl_dispatch(void *src, enum vgfb_source_event what, uint32_t channel)
 {
-	return v ? v->n_conn : 0;
+	struct xen_vdispl *v = src;
+
+	if (what == VGFB_SOURCE_CONFIG_CHANGED)
+		vgfb__xen_frontend_changed(&v->dev);
+	else
+		port_fired(v, (evtchn_port_t)channel);
 }
 
-int
-xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head, uint32_t plane_type,
-		     struct vgfb_plane_desc *d)
+static uint32_t
+vdispl_head_count(void *src)
 {
+	return ((struct xen_vdispl *)src)->n_conn;
+}
+
+static int
+vdispl_get_plane(void *src, uint32_t head, uint32_t plane_type,
+		 struct vgfb_plane_desc *d)
+{
+	struct xen_vdispl *v = src;
 	const struct vdispl_conn *c;
-	const struct vdispl_dbuf *dbuf;
+	const struct dbuf_grants *dbuf;
 	uint32_t first;
 
-	if (head < v->first_head || head - v->first_head >= v->n_conn)
+	if (head >= v->n_conn)
 		return -ENODEV;
-	c = &v->conn[head - v->first_head];
-	if (!v->connected || !c->on || plane_type != DRM_PLANE_TYPE_PRIMARY)
+	c = &v->conn[head];
+	if (!v->dev.connected || !c->on || plane_type != DRM_PLANE_TYPE_PRIMARY)
 		return -ENODEV;	/* displif has no cursor plane */
 	dbuf = find_dbuf(v, c->fb.dbuf_cookie);
 	if (!dbuf)
@@ -579,25 +569,26 @@ xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head, uint32_t plane_type,
 	d->width = c->fb.width;
 	d->height = c->fb.height;
 	d->stride = c->fb.stride;
-	d->n_frames = dbuf->n_grefs - first;
-	d->frames = dbuf->grefs + first;
-	d->buffer_size = (uint64_t)d->n_frames * VGFB_PAGE_SIZE;
-	d->frames_are_grants = true;
-	d->buffer_serial = dbuf->serial;
+	d->buf.kind = VGFB_BUFFER_GRANT_LIST;
+	d->buf.n_frames = dbuf->n_grefs - first;
+	d->buf.frames = dbuf->grefs + first;
+	d->buf.size = (uint64_t)d->buf.n_frames * VGFB_PAGE_SIZE;
+	d->buf.serial = dbuf->serial;
 	d->x_hot = d->y_hot = 0xFFFFFFFFu;
 	d->frame_seq = c->frame_seq;
 	return 0;
 }
+
+struct vdispl_new_nodes {
+	const char *nodes[2 + 4 * VDISPL_MAX_CONNECTORS + 1];
+	char names[VDISPL_MAX_CONNECTORS][3][24];
+};
 
 /*
  * vdispl=create: what `vdispl = [ "backend=0,be-alloc=0,connectors=..." ]`
  * makes libxl write, for guests whose xl.cfg has none (libxl would wait
  * for a backend that cannot exist before the domain does).
  */
-struct vdispl_new_nodes {
-	const char *nodes[2 + 4 * VDISPL_MAX_CONNECTORS + 1];
-	char names[VDISPL_MAX_CONNECTORS][3][24];
-};
 
 /*
  * vdispl=create: what `vdispl = [ "backend=0,be-alloc=0,connectors=..." ]`
@@ -628,9 +619,32 @@ new_device_nodes(const struct vgfb_xen *x, struct vdispl_new_nodes *nn)
 	return nn->nodes;
 }
 
+static void
+vdispl_close(void *src)
+{
+	struct xen_vdispl *v = src;
+
+	drop_connection(v, false);
+	vgfb__xen_device_close(&v->dev);
+	free(v->last_read);
+	free(v);
+}
+
+static const struct vgfb_xen_device_ops vdispl_device = {
+	.connect = vdispl_connect,
+	.disconnect = vdispl_disconnect,
+};
+
+static const struct vgfb_source_ops vdispl_source = {
+	.name = "vdispl",
+	.head_count = vdispl_head_count,
+	.get_plane = vdispl_get_plane,
+	.dispatch = vdispl_dispatch,
+	.close = vdispl_close,
+};
+
 int
-xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
-	       struct xen_vdispl **out)
+vgfb__xen_vdispl_open(struct vgfb_xen *x)
 {
 	struct vdispl_new_nodes nn;
 	struct xen_vdispl *v;
@@ -641,12 +655,12 @@ xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 	if (!v)
 		return -ENOMEM;
 	v->x = x;
-	v->first_head = first_head;
 	vgfb__vdispl_limits_default(&v->lim);
 	if (x->videoram_limit && x->videoram_limit < v->lim.max_buffer_bytes)
 		v->lim.max_buffer_bytes = (uint32_t)x->videoram_limit;
-	rc = xen_device_open(x, "vdispl", x->vdispl_mode,
-			     new_device_nodes(x, &nn), &v->dev);
+	rc = vgfb__xen_device_open(x, "vdispl", x->vdispl_mode,
+				   new_device_nodes(x, &nn), &vdispl_device,
+				   &v->dev);
 	if (rc) {
 		free(v);
 		return rc;
@@ -655,27 +669,23 @@ xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
 	rc = vgfb__vdispl_parse_cfg(cfg_read, v, &v->lim, false, &v->cfg, why,
 				    sizeof(why));
 	if (rc) {
-		log_error(xen_ctx(x), "vdispl: domain %u configuration refused: "
+		log_error(ctx_of(v), "vdispl: domain %u configuration refused: "
 			  "%s", x->domid, why);
-		xen_device_abandon(&v->dev);
+		vgfb__xen_device_abandon(&v->dev);
 		free(v->last_read);
 		free(v);
 		return rc;
 	}
 	v->n_conn = v->cfg.n_connectors;
-	xen_write(x, v->dev.be, "versions", VDISPL_BACKEND_VERSIONS);
-	xen_set_state(x, v->dev.be, XB_INIT_WAIT);
-	*out = v;
+	rc = vgfb__xen_write(x, v->dev.be, "versions", VDISPL_BACKEND_VERSIONS);
+	if (rc == 0)
+		rc = vgfb__xen_set_state(&v->dev, XenbusStateInitWait);
+	if (rc == 0)
+		rc = vgfb__local_add_source(x->m, &vdispl_source, v, &v->src);
+	if (rc) {
+		vdispl_close(v);
+		return rc;
+	}
+	v->dev.owner = v->src;
 	return 0;
-}
-
-void
-xen_vdispl_free(struct xen_vdispl *v)
-{
-	if (!v)
-		return;
-	disconnect(v, false);
-	xen_device_close(&v->dev);
-	free(v->last_read);
-	free(v);
 }

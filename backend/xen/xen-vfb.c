@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,8 @@
 
 struct xen_vfb {
 	struct vgfb_xen *x;
-	struct xen_device dev;
-	bool connected;
+	struct vgfb_xen_device dev;	/* dev.connected: rings mapped */
+	struct vgfb_source *src;
 	void *page;
 	evtchn_port_t port;
 	bool bound;
@@ -38,10 +39,16 @@ struct xen_vfb {
 	uint64_t frame_seq;
 };
 
+static struct xen_vfb *
+vfb_of(struct vgfb_xen_device *d)
+{
+	return (struct xen_vfb *)((char *)d - offsetof(struct xen_vfb, dev));
+}
+
 static struct vgfb *
 ctx_of(struct xen_vfb *v)
 {
-	return xen_ctx(v->x);
+	return vgfb__xen_ctx(v->x);
 }
 
 static void
@@ -55,26 +62,30 @@ emit(struct xen_vfb *v, uint32_t type, const struct vgfb_rect *rect)
 
 	if (rect)
 		ev.rect = *rect;
-	vgfb__emit(v->x->m, &ev);
+	vgfb__source_emit(v->src, &ev);
 }
 
-/* notify: tell consumers (not while the context is being torn down) */
+/* Undo what vfb_connect() set up. */
 static void
-disconnect(struct xen_vfb *v, bool notify)
+release_connection(struct xen_vfb *v)
 {
-	bool was = v->connected;
-
 	if (v->bound)
-		xenevtchn_unbind(v->x->xce, v->port);
+		vgfb__xen_unbind_port(&v->dev, v->port);
 	v->bound = false;
 	if (v->page)
-		xen_unmap_frames(v->x, v->page, 1);
+		vgfb__xen_unmap_frames(v->x, v->page, 1);
 	v->page = NULL;
 	free(v->frames);
 	v->frames = NULL;
-	v->connected = false;
-	if (was && notify)
-		emit(v, VGFB_EVENT_PLANE_DISABLED, NULL);
+}
+
+static void
+vfb_disconnect(struct vgfb_xen_device *d)
+{
+	struct xen_vfb *v = vfb_of(d);
+
+	release_connection(v);
+	emit(v, VGFB_EVENT_PLANE_DISABLED, NULL);
 }
 
 /* Copy the frame list out of the guest's directory pages, once. */
@@ -92,44 +103,47 @@ load_frames(struct xen_vfb *v)
 			  n_dirs, VFB_PD_ENTRIES);
 		return rc;
 	}
-	map = xen_map_frames(v->x, PROT_READ, n_dirs, dirs);
-	if (!map)
-		return -EFAULT;
+	rc = vgfb__xen_map_frames(v->x, PROT_READ, n_dirs, dirs, &map);
+	if (rc)
+		return rc;
 	free(v->frames);
 	v->frames = calloc(v->g.fb_pages, sizeof(*v->frames));
 	rc = v->frames ? vgfb__vfb_read_dir(map, v->abi, v->g.fb_pages,
 					    v->frames)
 		       : -ENOMEM;
-	xen_unmap_frames(v->x, map, n_dirs);
+	vgfb__xen_unmap_frames(v->x, map, n_dirs);
 	if (rc)
 		return rc;
 	/* Prove the guest owns every frame before anyone exports them. */
-	map = xen_map_frames(v->x, PROT_READ, v->g.fb_pages, v->frames);
-	if (!map)
-		return -EFAULT;
-	xen_unmap_frames(v->x, map, v->g.fb_pages);
+	rc = vgfb__xen_map_frames(v->x, PROT_READ, v->g.fb_pages, v->frames,
+				  &map);
+	if (rc)
+		return rc;
+	vgfb__xen_unmap_frames(v->x, map, v->g.fb_pages);
 	return 0;
 }
 
 static int
-connect(struct xen_vfb *v)
+vfb_connect(struct vgfb_xen_device *d)
 {
+	struct xen_vfb *v = vfb_of(d);
 	uint64_t page_ref, remote_port, feature_update = 0;
 	struct vfb_header h;
-	xenevtchn_port_or_error_t port;
 	char *protocol;
 	char why[256];
+	void *page;
 	int rc;
 
-	if (xen_read_uint(v->x, v->dev.fe, "page-ref", UINT64_MAX >> 12, &page_ref) ||
-	    xen_read_uint(v->x, v->dev.fe, "event-channel", UINT32_MAX,
-			  &remote_port)) {
+	if (vgfb__xen_read_uint(v->x, d->fe, "page-ref", UINT64_MAX >> 12,
+				&page_ref) ||
+	    vgfb__xen_read_uint(v->x, d->fe, "event-channel", UINT32_MAX,
+				&remote_port)) {
 		log_error(ctx_of(v), "vfb: frontend %s lacks a valid page-ref "
 			  "or event-channel", v->dev.fe);
 		return -EPROTO;
 	}
-	xen_read_uint(v->x, v->dev.fe, "feature-update", 1, &feature_update);
-	protocol = xen_read(v->x, v->dev.fe, "protocol");
+	vgfb__xen_read_uint(v->x, d->fe, "feature-update", 1, &feature_update);
+	protocol = vgfb__xen_read(v->x, d->fe, "protocol");
 	rc = vgfb__vfb_abi_from_protocol(protocol, &v->abi);
 	if (rc)
 		log_error(ctx_of(v), "vfb: unknown protocol \"%s\"", protocol);
@@ -137,9 +151,11 @@ connect(struct xen_vfb *v)
 	if (rc)
 		return rc;
 
-	v->page = xen_map_frames(v->x, PROT_READ | PROT_WRITE, 1, &page_ref);
-	if (!v->page)
-		return -EFAULT;
+	rc = vgfb__xen_map_frames(v->x, PROT_READ | PROT_WRITE, 1, &page_ref,
+				  &page);
+	if (rc)
+		return rc;
+	v->page = page;
 	vgfb__vfb_read_header(v->page, &h);
 	rc = vgfb__vfb_configure(h.width, h.height, h.depth, h.mem_length, 0,
 				 (int32_t)h.line_length, v->x->videoram_limit,
@@ -147,27 +163,24 @@ connect(struct xen_vfb *v)
 	if (rc) {
 		log_error(ctx_of(v), "vfb: domain %u framebuffer refused: %s",
 			  v->x->domid, why);
-		goto out_disconnect;
+		goto out_release;
 	}
 	rc = load_frames(v);
 	if (rc) {
 		log_error(ctx_of(v), "vfb: domain %u page directory refused",
 			  v->x->domid);
-		goto out_disconnect;
+		goto out_release;
 	}
-	port = xenevtchn_bind_interdomain(v->x->xce, v->x->domid,
-					  (evtchn_port_t)remote_port);
-	if (port < 0) {
-		rc = -errno;
-		log_error(ctx_of(v), "vfb: cannot bind event channel %llu: %s",
-			  (unsigned long long)remote_port, strerror(-rc));
-		goto out_disconnect;
-	}
-	v->port = (evtchn_port_t)port;
+	rc = vgfb__xen_bind_port(d, (uint32_t)remote_port, &v->port);
+	if (rc)
+		goto out_release;
 	v->bound = true;
-	if (feature_update)
-		xen_write(v->x, v->dev.be, "request-update", "1");
-	v->connected = true;
+	/* Without it the guest never sends UPDATE: damage would be lost. */
+	if (feature_update) {
+		rc = vgfb__xen_write(v->x, d->be, "request-update", "1");
+		if (rc)
+			goto out_release;
+	}
 	v->frame_seq++;
 	log_info(ctx_of(v), "vfb: domain %u connected: %ux%u depth %u, %u "
 		 "pages", v->x->domid, v->g.width, v->g.height, v->g.depth,
@@ -175,28 +188,9 @@ connect(struct xen_vfb *v)
 	emit(v, VGFB_EVENT_PLANE_CHANGED, NULL);
 	return 0;
 
-out_disconnect:
-	disconnect(v, true);
+out_release:
+	release_connection(v);
 	return rc;
-}
-
-static int
-connect_cb(void *dev)
-{
-	return connect(dev);
-}
-
-static void
-disconnect_cb(void *dev)
-{
-	disconnect(dev, true);
-}
-
-void
-xen_vfb_watch_fired(struct xen_vfb *v)
-{
-	xen_frontend_changed(v->x, v->dev.fe, v->dev.be, v->connected, connect_cb,
-			     disconnect_cb, v);
 }
 
 static void
@@ -236,34 +230,48 @@ on_ring_event(void *data, const struct vfb_event *ev)
 	}
 }
 
-bool
-xen_vfb_port_fired(struct xen_vfb *v, evtchn_port_t port)
+static void
+take_ring_events(struct xen_vfb *v)
 {
 	char why[256];
 	int rc;
 
-	if (!v->connected || !v->bound || port != v->port)
-		return false;
 	rc = vgfb__vfb_take_events(v->page, on_ring_event, v, why,
 				   sizeof(why));
 	if (rc < 0) {
 		log_error(ctx_of(v), "vfb: domain %u broke the ring protocol: "
 			  "%s; disconnecting", v->x->domid, why);
-		disconnect(v, true);
-		xen_set_state(v->x, v->dev.be, XB_CLOSED);
-		return true;
+		vgfb__xen_refuse_frontend(&v->dev);
+		return;
 	}
-	xenevtchn_notify(v->x->xce, v->port);
-	return true;
+	vgfb__xen_notify(&v->dev, v->port);
 }
 
-int
-xen_vfb_get_plane(struct xen_vfb *v, uint32_t plane_type,
-		  struct vgfb_plane_desc *d)
+static void
+vfb_dispatch(void *src, enum vgfb_source_event what, uint32_t channel)
 {
+	struct xen_vfb *v = src;
+
+	if (what == VGFB_SOURCE_CONFIG_CHANGED)
+		vgfb__xen_frontend_changed(&v->dev);
+	else if (v->dev.connected && v->bound && channel == v->port)
+		take_ring_events(v);
+}
+
+static uint32_t
+vfb_head_count(void *src)
+{
+	return 1;
+}
+
+static int
+vfb_get_plane(void *src, uint32_t head, uint32_t plane_type,
+	      struct vgfb_plane_desc *d)
+{
+	struct xen_vfb *v = src;
 	uint32_t first;
 
-	if (!v->connected || plane_type != DRM_PLANE_TYPE_PRIMARY)
+	if (!v->dev.connected || plane_type != DRM_PLANE_TYPE_PRIMARY)
 		return -ENODEV;	/* vfb has no cursor plane */
 	first = v->g.offset / VGFB_PAGE_SIZE;
 	memset(d, 0, sizeof(*d));
@@ -272,17 +280,40 @@ xen_vfb_get_plane(struct xen_vfb *v, uint32_t plane_type,
 	d->width = v->g.width;
 	d->height = v->g.height;
 	d->stride = v->g.stride;
-	d->n_frames = v->g.fb_pages - first;
-	d->frames = v->frames + first;
-	d->buffer_size = (uint64_t)d->n_frames * VGFB_PAGE_SIZE;
-	d->frames_are_machine = v->x->pv;
+	d->buf.kind = vgfb__xen_frame_kind(v->x);
+	d->buf.n_frames = v->g.fb_pages - first;
+	d->buf.frames = v->frames + first;
+	d->buf.size = (uint64_t)d->buf.n_frames * VGFB_PAGE_SIZE;
 	d->x_hot = d->y_hot = 0xFFFFFFFFu;
 	d->frame_seq = v->frame_seq;
 	return 0;
 }
 
+static void
+vfb_close(void *src)
+{
+	struct xen_vfb *v = src;
+
+	release_connection(v);
+	vgfb__xen_device_close(&v->dev);
+	free(v);
+}
+
+static const struct vgfb_xen_device_ops vfb_device = {
+	.connect = vfb_connect,
+	.disconnect = vfb_disconnect,
+};
+
+static const struct vgfb_source_ops vfb_source = {
+	.name = "vfb",
+	.head_count = vfb_head_count,
+	.get_plane = vfb_get_plane,
+	.dispatch = vfb_dispatch,
+	.close = vfb_close,
+};
+
 int
-xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
+vgfb__xen_vfb_open(struct vgfb_xen *x)
 {
 	struct xen_vfb *v;
 	int rc;
@@ -291,23 +322,21 @@ xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out)
 	if (!v)
 		return -ENOMEM;
 	v->x = x;
-	rc = xen_device_open(x, "vfb", x->vfb_mode, NULL, &v->dev);
+	rc = vgfb__xen_device_open(x, "vfb", x->vfb_mode, NULL, &vfb_device,
+				   &v->dev);
 	if (rc) {
 		free(v);
 		return rc;
 	}
-	xen_write(x, v->dev.be, "feature-resize", "1");
-	xen_set_state(x, v->dev.be, XB_INIT_WAIT);
-	*out = v;
+	rc = vgfb__xen_write(x, v->dev.be, "feature-resize", "1");
+	if (rc == 0)
+		rc = vgfb__xen_set_state(&v->dev, XenbusStateInitWait);
+	if (rc == 0)
+		rc = vgfb__local_add_source(x->m, &vfb_source, v, &v->src);
+	if (rc) {
+		vfb_close(v);
+		return rc;
+	}
+	v->dev.owner = v->src;
 	return 0;
-}
-
-void
-xen_vfb_free(struct xen_vfb *v)
-{
-	if (!v)
-		return;
-	disconnect(v, false);
-	xen_device_close(&v->dev);
-	free(v);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Xen hypervisor backend: a guest's frames through foreign memory
- * mapping, its xenstore devices, event channels, and its death
- * (@releaseDomain).  Plane sources live in xen-vfb.c (xen-fbfront) and
- * xen-vdispl.c (xen-drm-front).
+ * The Xen platform: a guest's frames through foreign memory mapping and
+ * its grants, its death (@releaseDomain), and one event fd whose xenstore
+ * watches and event channel ports are routed to the source that asked for
+ * them.  The sources: xen-vfb.c (xen-fbfront) and xen-vdispl.c
+ * (xen-drm-front); their devices' xenbus life: xenbus.c.
  *
  * Target: "xen:DOMID" or "xen:NAME", then options:
  *   videoram=MiB           cap on the framebuffer (vfb) or one display
@@ -36,319 +37,140 @@
 
 #define MAX_VIDEORAM_MIB 256u
 
-struct vgfb *
-xen_ctx(struct vgfb_xen *x)
-{
-	return vgfb__local_ctx(x->m);
-}
-
-char *
-xen_read(struct vgfb_xen *x, const char *dir, const char *node)
-{
-	char path[256];
-	unsigned int len;
-	char *v;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
-		return NULL;
-	v = xs_read(x->xs, XBT_NULL, path, &len);
-	if (v && strlen(v) != len) {	/* embedded NUL: not a value of ours */
-		free(v);
-		return NULL;
-	}
-	return v;
-}
+/* ---- guest memory ---- */
 
 int
-xen_read_uint(struct vgfb_xen *x, const char *dir, const char *node,
-	      uint64_t max, uint64_t *out)
-{
-	char *v = xen_read(x, dir, node), *end;
-	unsigned long long n;
-	int rc = 0;
-
-	if (!v)
-		return -ENOENT;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || end == v || *end || v[0] == '-' || n > max)
-		rc = -EINVAL;
-	else
-		*out = n;
-	free(v);
-	return rc;
-}
-
-int
-xen_write(struct vgfb_xen *x, const char *dir, const char *node,
-	  const char *fmt, ...)
-{
-	char path[256], value[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
-	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	return xs_write(x->xs, XBT_NULL, path, value, strlen(value)) ? 0
-								     : -errno;
-}
-
-void *
-xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
-	       const uint64_t *frames)
+vgfb__xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
+		     const uint64_t *frames, void **addr)
 {
 	xen_pfn_t *pfns;
 	int *err;
-	void *addr = NULL;
+	int rc = 0;
 
+	*addr = NULL;
 	pfns = calloc(n, sizeof(*pfns));
 	err = calloc(n, sizeof(*err));
 	if (!pfns || !err) {
-		errno = ENOMEM;
+		rc = -ENOMEM;
 		goto out;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		pfns[i] = (xen_pfn_t)frames[i];
-	addr = xenforeignmemory_map(x->fmem, x->domid, prot, n, pfns, err);
-	if (!addr)
+	*addr = xenforeignmemory_map(x->fmem, x->domid, prot, n, pfns, err);
+	if (!*addr) {
+		rc = errno ? -errno : -EFAULT;
 		goto out;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (err[i]) {
-			log_error(xen_ctx(x), "xen: domain %u frame %u "
+			rc = err[i] < 0 ? err[i] : -EFAULT;
+			log_error(vgfb__xen_ctx(x), "xen: domain %u frame %u "
 				  "(0x%llx) cannot be mapped: %s", x->domid, i,
 				  (unsigned long long)frames[i],
-				  strerror(-err[i]));
-			xenforeignmemory_unmap(x->fmem, addr, n);
-			addr = NULL;
-			errno = -err[i];
+				  strerror(-rc));
+			xenforeignmemory_unmap(x->fmem, *addr, n);
+			*addr = NULL;
 			break;
 		}
 	}
 out:
 	free(pfns);
 	free(err);
-	return addr;
+	return rc;
 }
 
 void
-xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n)
+vgfb__xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n)
 {
 	if (addr)
 		xenforeignmemory_unmap(x->fmem, addr, n);
 }
 
-void *
-xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n, const uint32_t *refs)
+int
+vgfb__xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n,
+		     const uint32_t *refs, void **addr)
 {
 	/* libxengnttab takes the array as non-const; it does not write it */
-	return xengnttab_map_domain_grant_refs(x->xgt, n, x->domid,
-					       (uint32_t *)refs, prot);
+	*addr = xengnttab_map_domain_grant_refs(x->xgt, n, x->domid,
+						(uint32_t *)refs, prot);
+	if (*addr)
+		return 0;
+	/* Not logged: the caller says why in terms of its protocol. */
+	return errno ? -errno : -EFAULT;
 }
 
 void
-xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n)
+vgfb__xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n)
 {
 	if (addr)
 		xengnttab_unmap(x->xgt, addr, n);
 }
 
-static bool
-write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
-	   const char *node, const char *value)
-{
-	char path[256];
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, node) >= (int)sizeof(path))
-		return false;
-	return xs_write(xs, t, path, value, strlen(value));
-}
-
-/*
- * Add a PV device to the guest the way libxl's libxl__device_generic_add()
- * does, for guests whose xl.cfg has none: frontend and backend directories,
- * their cross-references, state Initialising, the permissions (frontend
- * owned by the guest and readable by dom0, backend the other way round),
- * all in one transaction: a frontend that saw the nodes before their
- * permissions would give up for good.  fe_nodes: NULL, or "name", "value"
- * pairs ending with NULL, written into the frontend directory.
- */
-static int
-create_device(struct vgfb_xen *x, const char *fe, const char *be,
-	      const char *const *fe_nodes)
-{
-	struct xs_permissions fe_perms[2] = {
-		{ .id = x->domid, .perms = XS_PERM_NONE },
-		{ .id = 0, .perms = XS_PERM_READ },
-	};
-	struct xs_permissions be_perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = x->domid, .perms = XS_PERM_READ },
-	};
-	struct xs_handle *xs = x->xs;
-	xs_transaction_t t;
-	char id[16];
-	bool ok;
-
-	snprintf(id, sizeof(id), "%u", x->domid);
-again:
-	t = xs_transaction_start(xs);
-	if (t == XBT_NULL)
-		return -errno;
-	ok = xs_mkdir(xs, t, fe) && xs_set_permissions(xs, t, fe, fe_perms, 2) &&
-	     xs_mkdir(xs, t, be) && xs_set_permissions(xs, t, be, be_perms, 2) &&
-	     write_node(xs, t, fe, "backend", be) &&
-	     write_node(xs, t, fe, "backend-id", "0") &&
-	     write_node(xs, t, fe, "state", "1") &&
-	     write_node(xs, t, be, "frontend", fe) &&
-	     write_node(xs, t, be, "frontend-id", id) &&
-	     write_node(xs, t, be, "online", "1") &&
-	     write_node(xs, t, be, "state", "1");
-	for (size_t i = 0; ok && fe_nodes && fe_nodes[i]; i += 2)
-		ok = write_node(xs, t, fe, fe_nodes[i], fe_nodes[i + 1]);
-	if (!xs_transaction_end(xs, t, !ok)) {
-		if (errno == EAGAIN)
-			goto again;
-		return -errno;
-	}
-	return ok ? 0 : -EIO;
-}
-
-static void
-remove_device(struct xen_device *d)
-{
-	xs_rm(d->x->xs, XBT_NULL, d->be);
-	xs_rm(d->x->xs, XBT_NULL, d->fe);
-	d->created = false;
-}
-
-static bool
-watch_state(struct xen_device *d, bool on)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/state", d->fe);
-	return on ? xs_watch(d->x->xs, path, d->type)
-		  : xs_unwatch(d->x->xs, path, d->type);
-}
+/* ---- event channels, routed to the device that bound them ---- */
 
 int
-xen_device_open(struct vgfb_xen *x, const char *type,
-		enum xen_device_mode mode, const char *const *fe_nodes,
-		struct xen_device *d)
+vgfb__xen_bind_port(struct vgfb_xen_device *d, uint32_t remote_port,
+		    evtchn_port_t *port)
 {
-	char *frontend;
-	int rc;
+	struct vgfb_xen *x = d->x;
+	xenevtchn_port_or_error_t p;
 
-	memset(d, 0, sizeof(*d));
-	d->x = x;
-	d->type = type;
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/0", type,
-		 x->domid);
-	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/0",
-		 x->domid, type);
-	frontend = xen_read(x, d->be, "frontend");
-	if (!frontend && mode == XEN_DEVICE_CREATE) {
-		rc = create_device(x, d->fe, d->be, fe_nodes);
-		if (rc) {
-			log_error(xen_ctx(x), "%s: cannot add a %s device to "
-				  "domain %u: %s", type, type, x->domid,
-				  strerror(-rc));
-			return rc;
-		}
-		d->created = true;
-		frontend = strdup(d->fe);
+	if (x->n_ports == VGFB_XEN_MAX_PORTS)
+		return -E2BIG;
+	p = xenevtchn_bind_interdomain(x->xce, x->domid, remote_port);
+	if (p < 0) {
+		int rc = errno ? -errno : -EINVAL;
+
+		log_error(vgfb__xen_ctx(x), "%s: cannot bind event channel %u "
+			  "of domain %u: %s", d->type, remote_port, x->domid,
+			  strerror(-rc));
+		return rc;
 	}
-	if (!frontend) {
-		if (mode == XEN_DEVICE_EXISTING)
-			log_error(xen_ctx(x), "%s: domain %u has no %s device "
-				  "(add %s= to its xl.cfg, or use the target "
-				  "option %s=create)", type, x->domid, type,
-				  type, type);
-		rc = -ENODEV;
-		goto out_remove;
-	}
-	rc = strcmp(frontend, d->fe) ? -EPROTO : 0;
-	if (rc)
-		log_error(xen_ctx(x), "%s: backend names frontend %s, expected "
-			  "%s", type, frontend, d->fe);
-	free(frontend);
-	if (rc)
-		goto out_remove;
-	if (!watch_state(d, true)) {
-		rc = -errno;
-		goto out_remove;
-	}
-	d->watching = true;
+	x->ports[x->n_ports++] = (struct vgfb_xen_port){
+		.port = (evtchn_port_t)p, .dev = d,
+	};
+	*port = (evtchn_port_t)p;
 	return 0;
-
-out_remove:
-	xen_device_abandon(d);
-	return rc;
 }
 
 void
-xen_device_abandon(struct xen_device *d)
+vgfb__xen_unbind_port(struct vgfb_xen_device *d, evtchn_port_t port)
 {
-	if (d->watching)
-		watch_state(d, false);
-	d->watching = false;
-	if (d->created)
-		remove_device(d);
-}
+	struct vgfb_xen *x = d->x;
 
-void
-xen_device_close(struct xen_device *d)
-{
-	if (!d->x->gone)
-		xen_set_state(d->x, d->be, XB_CLOSED);
-	xen_device_abandon(d);
-}
-
-void
-xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s)
-{
-	if (xen_write(x, be, "state", "%d", s))
-		log_error(xen_ctx(x), "xen: cannot write %s/state", be);
-}
-
-void
-xen_frontend_changed(struct vgfb_xen *x, const char *fe, const char *be,
-		     bool connected, int (*connect)(void *dev),
-		     void (*disconnect)(void *dev), void *dev)
-{
-	uint64_t fe_state = XB_UNKNOWN, be_state = XB_UNKNOWN;
-
-	if (xen_read_uint(x, fe, "state", XB_CLOSED, &fe_state))
-		fe_state = XB_UNKNOWN;
-	xen_read_uint(x, be, "state", XB_CLOSED, &be_state);
-
-	switch (fe_state) {
-	case XB_INITIALISED:
-	case XB_CONNECTED:
-		if (connected || be_state == XB_CLOSED)
-			break;
-		xen_set_state(x, be, connect(dev) == 0 ? XB_CONNECTED
-						       : XB_CLOSED);
-		break;
-	case XB_INITIALISING:
-		/* A new frontend instance (the guest reloaded its driver). */
-		if (connected)
-			disconnect(dev);
-		if (be_state != XB_INIT_WAIT)
-			xen_set_state(x, be, XB_INIT_WAIT);
-		break;
-	case XB_CLOSING:
-	case XB_CLOSED:
-	case XB_UNKNOWN:
-	default:
-		if (connected) {
-			disconnect(dev);
-			xen_set_state(x, be, XB_CLOSED);
+	for (uint32_t i = 0; i < x->n_ports; i++) {
+		if (x->ports[i].port == port && x->ports[i].dev == d) {
+			x->ports[i] = x->ports[--x->n_ports];
+			xenevtchn_unbind(x->xce, port);
+			return;
 		}
-		break;
 	}
+}
+
+void
+vgfb__xen_notify(struct vgfb_xen_device *d, evtchn_port_t port)
+{
+	if (xenevtchn_notify(d->x->xce, port) < 0)
+		log_debug(vgfb__xen_ctx(d->x), "%s: notify on port %u failed: "
+			  "%s", d->type, port, strerror(errno));
+}
+
+static struct vgfb_xen_device *
+device_of_port(struct vgfb_xen *x, evtchn_port_t port)
+{
+	for (uint32_t i = 0; i < x->n_ports; i++)
+		if (x->ports[i].port == port)
+			return x->ports[i].dev;
+	return NULL;
+}
+
+static struct vgfb_xen_device *
+device_of_token(struct vgfb_xen *x, const char *token)
+{
+	for (size_t i = 0; i < VGFB_XEN_MAX_DEVICES; i++)
+		if (x->devices[i] && strcmp(x->devices[i]->type, token) == 0)
+			return x->devices[i];
+	return NULL;
 }
 
 /* ---- the guest's life ---- */
@@ -372,8 +194,8 @@ check_alive(struct vgfb_xen *x)
 	if (domain_info(x, &info) == 0 && !info.dying && !info.shutdown)
 		return;
 	x->gone = true;
-	log_info(xen_ctx(x), "xen: domain %u is gone", x->domid);
-	vgfb__emit(x->m, &(struct vgfb_event){ .type = VGFB_EVENT_GUEST_GONE });
+	log_info(vgfb__xen_ctx(x), "xen: domain %u is gone", x->domid);
+	vgfb__local_guest_gone(x->m);
 }
 
 /* ---- target parsing ---- */
@@ -391,10 +213,10 @@ lookup_name(struct vgfb_xen *x, const char *name, uint32_t *domid)
 		char *end;
 
 		snprintf(dir, sizeof(dir), "/local/domain/%s", doms[i]);
-		v = xen_read(x, dir, "name");
+		v = vgfb__xen_read(x, dir, "name");
 		if (v && strcmp(v, name) == 0) {
 			id = strtoul(doms[i], &end, 10);
-			if (*end == '\0' && id < 0x7ff0) {
+			if (*end == '\0' && id < VGFB_DOMID_LIMIT) {
 				*domid = (uint32_t)id;
 				rc = 0;
 			}
@@ -419,7 +241,7 @@ parse_connectors(struct vgfb_xen *x, const char *value)
 		char *c;
 
 		if (len == 0 || len >= sizeof(x->new_connectors[0]) ||
-		    x->n_new_connectors >= 8)
+		    x->n_new_connectors >= VGFB_XEN_MAX_CONNECTORS)
 			return -EINVAL;
 		c = x->new_connectors[x->n_new_connectors++];
 		memcpy(c, p, len);
@@ -432,16 +254,16 @@ parse_connectors(struct vgfb_xen *x, const char *value)
 }
 
 static int
-device_mode(const char *value, bool can_create, enum xen_device_mode *mode)
+device_mode(const char *value, enum vgfb_xen_device_mode *mode)
 {
 	if (strcmp(value, "auto") == 0)
-		*mode = XEN_DEVICE_AUTO;
+		*mode = VGFB_XEN_DEVICE_AUTO;
 	else if (strcmp(value, "existing") == 0)
-		*mode = XEN_DEVICE_EXISTING;
+		*mode = VGFB_XEN_DEVICE_EXISTING;
 	else if (strcmp(value, "off") == 0)
-		*mode = XEN_DEVICE_OFF;
-	else if (can_create && strcmp(value, "create") == 0)
-		*mode = XEN_DEVICE_CREATE;
+		*mode = VGFB_XEN_DEVICE_OFF;
+	else if (strcmp(value, "create") == 0)
+		*mode = VGFB_XEN_DEVICE_CREATE;
 	else
 		return -EINVAL;
 	return 0;
@@ -463,9 +285,9 @@ xen_option(void *data, const char *key, const char *value)
 		return 0;
 	}
 	if (strcmp(key, "vfb") == 0)
-		return device_mode(value, true, &x->vfb_mode);
+		return device_mode(value, &x->vfb_mode);
 	if (strcmp(key, "vdispl") == 0)
-		return device_mode(value, true, &x->vdispl_mode);
+		return device_mode(value, &x->vdispl_mode);
 	if (strcmp(key, "connectors") == 0)
 		return parse_connectors(x, value);
 	return -EINVAL;
@@ -488,20 +310,20 @@ parse_target(struct vgfb_xen *x, const char *args)
 	errno = 0;
 	id = strtoul(who, &end, 10);
 	if (*end == '\0' && !errno) {
-		if (id == 0 || id >= 0x7ff0)	/* DOMID_FIRST_RESERVED */
+		if (id == 0 || id >= VGFB_DOMID_LIMIT)
 			return -EINVAL;
 		x->domid = (uint32_t)id;
 	} else {
 		rc = lookup_name(x, who, &x->domid);
 		if (rc) {
-			log_error(xen_ctx(x), "xen: no domain named \"%s\"", who);
+			log_error(vgfb__xen_ctx(x), "xen: no domain named \"%s\"", who);
 			return rc;
 		}
 	}
 	return comma ? vgfb__parse_options(comma + 1, xen_option, x) : 0;
 }
 
-/* ---- backend ops ---- */
+/* ---- the platform ---- */
 
 static void xen_close(void *priv);
 
@@ -511,31 +333,6 @@ watch_fd(struct vgfb_xen *x, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	return epoll_ctl(x->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-/* The plane sources the target asks for; at least one must be there. */
-static int
-open_sources(struct vgfb_xen *x)
-{
-	int rc;
-
-	if (x->vfb_mode != XEN_DEVICE_OFF) {
-		rc = xen_vfb_new(x, &x->vfb);
-		if (rc && (rc != -ENODEV || x->vfb_mode != XEN_DEVICE_AUTO))
-			return rc;
-	}
-	if (x->vdispl_mode != XEN_DEVICE_OFF) {
-		rc = xen_vdispl_new(x, x->vfb ? 1 : 0, &x->vdispl);
-		if (rc && (rc != -ENODEV || x->vdispl_mode != XEN_DEVICE_AUTO))
-			return rc;
-	}
-	if (!x->vfb && !x->vdispl) {
-		log_error(xen_ctx(x), "xen: domain %u has no display device to "
-			  "serve (no vfb or vdispl device; vfb=create adds one)",
-			  x->domid);
-		return -ENODEV;
-	}
-	return 0;
 }
 
 static int
@@ -610,12 +407,6 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		rc = -errno;
 		goto out_close;
 	}
-	rc = open_sources(x);
-	if (rc)
-		goto out_close;
-	log_info(vgfb__local_ctx(m), "xen: serving domain %u (%s guest): %s%s",
-		 x->domid, x->pv ? "PV" : "PVH/HVM", x->vfb ? "vfb " : "",
-		 x->vdispl ? "vdispl" : "");
 	*priv = x;
 	return 0;
 
@@ -631,8 +422,6 @@ xen_close(void *priv)
 
 	if (!x)
 		return;
-	xen_vdispl_free(x->vdispl);
-	xen_vfb_free(x->vfb);
 	if (x->epoll_fd >= 0)
 		close(x->epoll_fd);
 	if (x->xgt)
@@ -649,27 +438,40 @@ xen_close(void *priv)
 	free(x);
 }
 
-static uint32_t
-xen_head_count(void *priv)
-{
-	struct vgfb_xen *x = priv;
-
-	return (x->vfb ? 1 : 0) + xen_vdispl_head_count(x->vdispl);
-}
-
+/*
+ * The sources the target asks for, in head order: the vfb screen, then
+ * one head per vdispl connector.  At least one must be there.
+ */
 static int
-xen_get_plane(void *priv, uint32_t head, uint32_t plane_type,
-	      struct vgfb_plane_desc *desc)
+xen_add_sources(void *priv)
 {
 	struct vgfb_xen *x = priv;
+	bool vfb = false, vdispl = false;
+	int rc;
 
-	if (x->gone)
+	if (x->vfb_mode != VGFB_XEN_DEVICE_OFF) {
+		rc = vgfb__xen_vfb_open(x);
+		if (rc && (rc != -ENODEV || x->vfb_mode != VGFB_XEN_DEVICE_AUTO))
+			return rc;
+		vfb = rc == 0;
+	}
+	if (x->vdispl_mode != VGFB_XEN_DEVICE_OFF) {
+		rc = vgfb__xen_vdispl_open(x);
+		if (rc &&
+		    (rc != -ENODEV || x->vdispl_mode != VGFB_XEN_DEVICE_AUTO))
+			return rc;
+		vdispl = rc == 0;
+	}
+	if (!vfb && !vdispl) {
+		log_error(vgfb__xen_ctx(x), "xen: domain %u has no display "
+			  "device to serve (no vfb or vdispl device; "
+			  "vfb=create adds one)", x->domid);
 		return -ENODEV;
-	if (x->vfb && head == 0)
-		return xen_vfb_get_plane(x->vfb, plane_type, desc);
-	if (x->vdispl)
-		return xen_vdispl_get_plane(x->vdispl, head, plane_type, desc);
-	return -ENODEV;
+	}
+	log_info(vgfb__xen_ctx(x), "xen: serving domain %u (%s guest): %s%s",
+		 x->domid, x->pv ? "PV" : "PVH/HVM", vfb ? "vfb " : "",
+		 vdispl ? "vdispl" : "");
+	return 0;
 }
 
 static int
@@ -684,23 +486,33 @@ xen_get_memmap(void *priv, struct vgfb_memmap *map)
 }
 
 static int
-xen_get_backing(void *priv, const struct vgfb_plane_desc *desc, uint64_t size,
+xen_get_backing(void *priv, const struct vgfb_buffer *buf, uint64_t size,
 		struct vgfb_backing *out)
 {
 	struct vgfb_xen *x = priv;
 
 	if (x->gone)
 		return -ENODEV;
-	if (!desc->n_frames || (uint64_t)desc->n_frames * VGFB_PAGE_SIZE < size)
+	if (!buf->n_frames || (uint64_t)buf->n_frames * VGFB_PAGE_SIZE < size)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	out->kind = desc->frames_are_grants ? VGFB_BACKING_XEN_GRANTS
-					    : VGFB_BACKING_XEN_FOREIGN;
+	switch (buf->kind) {
+	case VGFB_BUFFER_GFN_LIST:
+		out->kind = VGFB_BACKING_XEN_GFNS;
+		break;
+	case VGFB_BUFFER_MFN_LIST:
+		out->kind = VGFB_BACKING_XEN_MFNS;
+		break;
+	case VGFB_BUFFER_GRANT_LIST:
+		out->kind = VGFB_BACKING_XEN_GRANTS;
+		break;
+	default:
+		return -EINVAL;	/* Xen sources name frames, never ranges */
+	}
 	out->size = size;
 	out->xen.domid = x->domid;
 	out->xen.count = (uint32_t)(size / VGFB_PAGE_SIZE);
-	out->xen.frames = desc->frames;
-	out->xen.machine = desc->frames_are_machine;
+	out->xen.frames = buf->frames;
 	return 0;
 }
 
@@ -710,33 +522,35 @@ xen_map(void *priv, const struct vgfb_backing *b, const void **addr)
 	struct vgfb_xen *x = priv;
 	uint32_t *refs;
 	void *p;
+	int rc;
 
-	if (b->kind == VGFB_BACKING_XEN_FOREIGN) {
-		p = xen_map_frames(x, PROT_READ, b->xen.count, b->xen.frames);
+	if (b->kind == VGFB_BACKING_XEN_GFNS ||
+	    b->kind == VGFB_BACKING_XEN_MFNS) {
+		rc = vgfb__xen_map_frames(x, PROT_READ, b->xen.count,
+					  b->xen.frames, &p);
 	} else if (b->kind == VGFB_BACKING_XEN_GRANTS) {
 		refs = calloc(b->xen.count, sizeof(*refs));
 		if (!refs)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < b->xen.count; i++)
 			refs[i] = (uint32_t)b->xen.frames[i];
-		p = xen_map_grants(x, PROT_READ, b->xen.count, refs);
+		rc = vgfb__xen_map_grants(x, PROT_READ, b->xen.count, refs, &p);
 		free(refs);
 	} else {
 		return -ENOTSUP;
 	}
-	if (!p)
-		return errno ? -errno : -EFAULT;
-	*addr = p;
-	return 0;
+	if (rc == 0)
+		*addr = p;
+	return rc;
 }
 
 static void
 xen_unmap(void *priv, const struct vgfb_backing *b, const void *addr)
 {
 	if (b->kind == VGFB_BACKING_XEN_GRANTS)
-		xen_unmap_grants(priv, (void *)addr, b->xen.count);
+		vgfb__xen_unmap_grants(priv, (void *)addr, b->xen.count);
 	else
-		xen_unmap_frames(priv, (void *)addr, b->xen.count);
+		vgfb__xen_unmap_frames(priv, (void *)addr, b->xen.count);
 }
 
 static int
@@ -753,21 +567,25 @@ readable(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
+/*
+ * Everything the guest said since the last call: its death, then each
+ * watch and port to the source whose device asked for it.
+ */
 static int
 xen_dispatch(void *priv)
 {
 	struct vgfb_xen *x = priv;
+	struct vgfb_xen_device *d;
 	char **w;
 
 	while ((w = xs_check_watch(x->xs))) {
 		if (strcmp(w[XS_WATCH_TOKEN], "release") == 0)
 			check_alive(x);
-		else if (strcmp(w[XS_WATCH_TOKEN], "vfb") == 0 && !x->gone &&
-			 x->vfb)
-			xen_vfb_watch_fired(x->vfb);
-		else if (strcmp(w[XS_WATCH_TOKEN], "vdispl") == 0 &&
-			 !x->gone && x->vdispl)
-			xen_vdispl_watch_fired(x->vdispl);
+		else if (!x->gone &&
+			 (d = device_of_token(x, w[XS_WATCH_TOKEN])) &&
+			 d->owner)
+			vgfb__source_dispatch(d->owner,
+					      VGFB_SOURCE_CONFIG_CHANGED, 0);
 		free(w);
 	}
 	while (readable(xenevtchn_fd(x->xce))) {
@@ -775,21 +593,20 @@ xen_dispatch(void *priv)
 
 		if (port < 0)
 			break;
-		if (!x->gone &&
-		    !(x->vfb && xen_vfb_port_fired(x->vfb, (evtchn_port_t)port)) &&
-		    x->vdispl)
-			xen_vdispl_port_fired(x->vdispl, (evtchn_port_t)port);
+		d = device_of_port(x, (evtchn_port_t)port);
+		if (!x->gone && d && d->owner)
+			vgfb__source_dispatch(d->owner, VGFB_SOURCE_DOORBELL,
+					      (uint32_t)port);
 		xenevtchn_unmask(x->xce, (evtchn_port_t)port);
 	}
 	return 0;
 }
 
-const struct vgfb_backend_ops vgfb__backend_xen = {
+const struct vgfb_platform_ops vgfb__platform_xen = {
 	.name = "xen",
 	.open = xen_open,
+	.add_sources = xen_add_sources,
 	.close = xen_close,
-	.head_count = xen_head_count,
-	.get_plane = xen_get_plane,
 	.get_memmap = xen_get_memmap,
 	.get_backing = xen_get_backing,
 	.map = xen_map,

@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Xen hypervisor backend ("xen:DOMID" or "xen:NAME" targets): the
- * glue to libxenctrl, libxenforeignmemory, libxenevtchn and libxenstore
- * (xen.c), and the plane sources speaking the guest's own display
- * protocols (xen-vfb.c for xen-fbfront, xen-vdispl.c for xen-drm-front).
+ * The Xen platform ("xen:DOMID" or "xen:NAME" targets) and what its plane
+ * sources share:
+ *
+ *   xen.c         the platform: the Xen libraries, the guest's memory
+ *                 (foreign frames, grants), its death (@releaseDomain),
+ *                 and the routing of xenstore watches and event channel
+ *                 ports to the source that asked for them
+ *   xenbus.c      xenstore access and one PV device's life: find or add
+ *                 it, watch its frontend, the backend's half of the
+ *                 xenbus handshake
+ *   xen-vfb.c     the source for xen-fbfront (io/fbif.h): one head
+ *   xen-vdispl.c  the source for xen-drm-front (io/displif.h): one head a
+ *                 connector
+ *
+ * Every function here returns 0 or a negative errno unless it says
+ * otherwise, and logs what went wrong.
  */
 #ifndef VGFB_XEN_H
 #define VGFB_XEN_H
@@ -14,24 +26,34 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 #include <xentoollog.h>
+#include <xen/io/xenbus.h>
 
-#include "private.h"
-
-struct xen_vfb;
-struct xen_vdispl;
+#include "platform.h"
 
 /* What to do about one kind of display device of the guest. */
-enum xen_device_mode {
-	XEN_DEVICE_AUTO,	/* serve it when the guest has it */
-	XEN_DEVICE_EXISTING,	/* serve it; an error when it is absent */
-	XEN_DEVICE_CREATE,	/* add it when absent (vfb only) */
-	XEN_DEVICE_OFF,		/* leave it alone */
+enum vgfb_xen_device_mode {
+	VGFB_XEN_DEVICE_AUTO,		/* serve it when the guest has it */
+	VGFB_XEN_DEVICE_EXISTING,	/* serve it; an error when absent */
+	VGFB_XEN_DEVICE_CREATE,		/* add it when absent */
+	VGFB_XEN_DEVICE_OFF,		/* leave it alone */
+};
+
+#define VGFB_XEN_MAX_CONNECTORS 8
+#define VGFB_XEN_MAX_DEVICES 2		/* vfb, vdispl */
+#define VGFB_XEN_MAX_PORTS (1 + 2 * VGFB_XEN_MAX_CONNECTORS)
+
+struct vgfb_xen_device;
+
+/* An event channel port bound for a device, and who gets its events. */
+struct vgfb_xen_port {
+	evtchn_port_t port;
+	struct vgfb_xen_device *dev;
 };
 
 struct vgfb_xen {
 	struct vgfb_local *m;
 	uint32_t domid;
-	bool pv;		/* frames are machine frames */
+	bool pv;		/* its buffers are machine frames */
 	bool gone;
 	struct xentoollog_logger *xtl;	/* keeps the Xen libraries quiet */
 	xc_interface *xc;
@@ -41,121 +63,120 @@ struct vgfb_xen {
 	struct xs_handle *xs;
 	int epoll_fd;
 	struct vgfb_mem_range ram;	/* PVH/HVM: [0, max_gpfn] */
+	/* target options */
 	uint64_t videoram_limit;	/* bytes, 0 = protocol maximum */
-	enum xen_device_mode vfb_mode;
-	enum xen_device_mode vdispl_mode;
-	/* vdispl=create: the connectors' resolutions, "WxH" each */
-	uint32_t n_new_connectors;
-	char new_connectors[8][24];
-	struct xen_vfb *vfb;		/* head 0 when present */
-	struct xen_vdispl *vdispl;	/* heads after vfb's, one per connector */
+	enum vgfb_xen_device_mode vfb_mode;
+	enum vgfb_xen_device_mode vdispl_mode;
+	uint32_t n_new_connectors;	/* vdispl=create: "WxH" each */
+	char new_connectors[VGFB_XEN_MAX_CONNECTORS][24];
+	/* event routing */
+	struct vgfb_xen_device *devices[VGFB_XEN_MAX_DEVICES];
+	struct vgfb_xen_port ports[VGFB_XEN_MAX_PORTS];
+	uint32_t n_ports;
 };
 
-struct vgfb *xen_ctx(struct vgfb_xen *x);
+static inline struct vgfb *
+vgfb__xen_ctx(struct vgfb_xen *x)
+{
+	return vgfb__local_ctx(x->m);
+}
 
-/* xenstore: strings are malloc'd; NULL when the node is absent. */
-char *xen_read(struct vgfb_xen *x, const char *dir, const char *node);
-int xen_read_uint(struct vgfb_xen *x, const char *dir, const char *node,
-		  uint64_t max, uint64_t *out);
-int xen_write(struct vgfb_xen *x, const char *dir, const char *node,
-	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* How a guest's framebuffer frames are addressed: decided here, once. */
+static inline enum vgfb_buffer_kind
+vgfb__xen_frame_kind(const struct vgfb_xen *x)
+{
+	return x->pv ? VGFB_BUFFER_MFN_LIST : VGFB_BUFFER_GFN_LIST;
+}
 
-/*
- * Map n of the guest's frames (GFNs, or MFNs for a PV guest).  NULL with
- * errno set unless every frame mapped: a frame the guest does not own is
- * refused by Xen and fails the whole mapping.
- */
-void *xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
-		     const uint64_t *frames);
-void xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n);
+/* ---- guest memory (xen.c) ---- */
 
 /*
- * Map n grant references of the guest (one mapping, all or nothing); NULL
- * with errno set.  Unmap with xen_unmap_grants().
+ * Map n of the guest's frames (GFNs, or MFNs for a PV guest), all or
+ * nothing: a frame the guest does not own is refused by Xen.
  */
-void *xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n,
-		     const uint32_t *refs);
-void xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n);
+int vgfb__xen_map_frames(struct vgfb_xen *x, int prot, uint32_t n,
+			 const uint64_t *frames, void **addr);
+void vgfb__xen_unmap_frames(struct vgfb_xen *x, void *addr, uint32_t n);
+/* Map n grant references of the guest in one mapping, all or nothing. */
+int vgfb__xen_map_grants(struct vgfb_xen *x, int prot, uint32_t n,
+			 const uint32_t *refs, void **addr);
+void vgfb__xen_unmap_grants(struct vgfb_xen *x, void *addr, uint32_t n);
 
-/* Both device kinds' xenbus states, as in xen/include/public/io/xenbus.h. */
-enum xenbus_state {
-	XB_UNKNOWN = 0,
-	XB_INITIALISING = 1,
-	XB_INIT_WAIT = 2,
-	XB_INITIALISED = 3,
-	XB_CONNECTED = 4,
-	XB_CLOSING = 5,
-	XB_CLOSED = 6,
+/* ---- event channels (xen.c): bound for a device, routed to its source */
+
+int vgfb__xen_bind_port(struct vgfb_xen_device *d, uint32_t remote_port,
+			evtchn_port_t *port);
+void vgfb__xen_unbind_port(struct vgfb_xen_device *d, evtchn_port_t port);
+void vgfb__xen_notify(struct vgfb_xen_device *d, evtchn_port_t port);
+
+/* ---- xenstore (xenbus.c) ---- */
+
+/* A malloc'd value; NULL when absent or not a plain string. */
+char *vgfb__xen_read(struct vgfb_xen *x, const char *dir, const char *node);
+/* A decimal value up to max: -ENOENT when absent, -EINVAL when not one. */
+int vgfb__xen_read_uint(struct vgfb_xen *x, const char *dir,
+			const char *node, uint64_t max, uint64_t *out);
+/* Write dir/node; a failure is logged here, so callers may go on. */
+int vgfb__xen_write(struct vgfb_xen *x, const char *dir, const char *node,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- one PV device a source is the backend of (xenbus.c) ---- */
+
+struct vgfb_xen_device_ops {
+	/* Map and bind what the frontend published; 0: go Connected. */
+	int (*connect)(struct vgfb_xen_device *d);
+	/* Drop the connection and tell consumers. */
+	void (*disconnect)(struct vgfb_xen_device *d);
 };
 
-
-/*
- * One PV device of the guest (devid 0) that a plane source is the backend
- * of: its two xenstore directories, and whether we added it ourselves.
- */
-struct xen_device {
+struct vgfb_xen_device {
 	struct vgfb_xen *x;
+	const struct vgfb_xen_device_ops *ops;
 	const char *type;	/* "vfb", "vdispl": xenstore type, watch token */
+	struct vgfb_source *owner;	/* its source, once registered */
 	char be[96];
 	char fe[96];
 	bool created;		/* we added the device: we remove it */
 	bool watching;
+	bool connected;
 };
 
 /*
- * Find the guest's device of this type and check that its backend names
- * the frontend we expect; with mode XEN_DEVICE_CREATE add it when it is
- * absent (fe_nodes as for xen_create_device()).  Then watch the
- * frontend's state (token: the type).  -ENODEV when the device is absent
- * (logged when mode is XEN_DEVICE_EXISTING); on any failure nothing is
- * left behind.  After success, xen_device_close() (or, before any state
- * was written, xen_device_abandon()) undoes it.
+ * Find the guest's device of this type (devid 0) and check that its
+ * backend names the frontend we expect; with VGFB_XEN_DEVICE_CREATE add
+ * it when absent (fe_nodes: NULL, or "name", "value" pairs ending with
+ * NULL, written into the frontend directory).  Then watch the frontend's
+ * state.  -ENODEV when the device is absent (logged when mode is
+ * EXISTING); on failure nothing is left behind.  Undo with
+ * vgfb__xen_device_close() or, before any state was written,
+ * vgfb__xen_device_abandon().
  */
-int xen_device_open(struct vgfb_xen *x, const char *type,
-		    enum xen_device_mode mode, const char *const *fe_nodes,
-		    struct xen_device *d);
+int vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
+			  enum vgfb_xen_device_mode mode,
+			  const char *const *fe_nodes,
+			  const struct vgfb_xen_device_ops *ops,
+			  struct vgfb_xen_device *d);
 /* Stop watching and remove the device if we added it; no state written. */
-void xen_device_abandon(struct xen_device *d);
+void vgfb__xen_device_abandon(struct vgfb_xen_device *d);
 /* Go Closed (unless the guest is gone), then abandon the device. */
-void xen_device_close(struct xen_device *d);
+void vgfb__xen_device_close(struct vgfb_xen_device *d);
 
-/* Write a backend directory's state node (errors are logged). */
-void xen_set_state(struct vgfb_xen *x, const char *be, enum xenbus_state s);
+/* Write the backend's state node. */
+int vgfb__xen_set_state(struct vgfb_xen_device *d, enum xenbus_state s);
 
 /*
  * The backend's half of the xenbus handshake, the same for every device
- * kind: called when the frontend's state node changed.  connect() maps
- * and binds what the frontend published (0: go Connected; on failure it
- * has undone itself and the backend goes Closed); disconnect() drops a
- * connection and tells consumers.
+ * kind: called when the frontend's state node changed; calls the
+ * device's connect or disconnect and writes the backend's next state.
  */
-void xen_frontend_changed(struct vgfb_xen *x, const char *fe, const char *be,
-			  bool connected, int (*connect)(void *dev),
-			  void (*disconnect)(void *dev), void *dev);
+void vgfb__xen_frontend_changed(struct vgfb_xen_device *d);
 
-/*
- * The vfb source (xen-vfb.c).  xen_vfb_new: -ENODEV when the guest has no
- * vfb device and x->vfb_mode does not ask to create one.
- */
-int xen_vfb_new(struct vgfb_xen *x, struct xen_vfb **out);
-void xen_vfb_free(struct xen_vfb *v);
-void xen_vfb_watch_fired(struct xen_vfb *v);
-bool xen_vfb_port_fired(struct xen_vfb *v, evtchn_port_t port);
-int xen_vfb_get_plane(struct xen_vfb *v, uint32_t plane_type,
-		      struct vgfb_plane_desc *d);
+/* A frontend broke its protocol: drop the connection, go Closed. */
+void vgfb__xen_refuse_frontend(struct vgfb_xen_device *d);
 
-/*
- * The vdispl source (xen-vdispl.c): one head per connector, from
- * first_head on.  xen_vdispl_new: -ENODEV when the guest has no vdispl
- * device.
- */
-int xen_vdispl_new(struct vgfb_xen *x, uint32_t first_head,
-		   struct xen_vdispl **out);
-void xen_vdispl_free(struct xen_vdispl *v);
-uint32_t xen_vdispl_head_count(const struct xen_vdispl *v);
-void xen_vdispl_watch_fired(struct xen_vdispl *v);
-bool xen_vdispl_port_fired(struct xen_vdispl *v, evtchn_port_t port);
-int xen_vdispl_get_plane(struct xen_vdispl *v, uint32_t head,
-			 uint32_t plane_type, struct vgfb_plane_desc *d);
+/* ---- the sources: create, register with the core, or -ENODEV ---- */
+
+int vgfb__xen_vfb_open(struct vgfb_xen *x);
+int vgfb__xen_vdispl_open(struct vgfb_xen *x);
 
 #endif

@@ -34,9 +34,10 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <xf86drmMode.h>	/* DRM_PLANE_TYPE_* */
 
+#include "damage.h"
 #include "event-queue.h"
-#include "private.h"
 #include "proto.h"
 #include "server.h"
 
@@ -59,12 +60,6 @@ struct source {
 	enum source_kind kind;
 };
 
-struct damage_acc {
-	bool all;
-	uint32_t n;
-	struct vgfb_rect r[VGFB_MAX_DAMAGE];
-};
-
 struct client {
 	struct source src;	/* first: epoll data points here */
 	struct vgfbd *d;
@@ -80,7 +75,7 @@ struct client {
 	size_t out_len;
 	int out_fd;
 	uint64_t out_since_ms;	/* 0: not blocked */
-	struct damage_acc dmg[VGFB_PROTO_MAX_HEADS][N_PLANES];
+	struct vgfb_damage dmg[VGFB_PROTO_MAX_HEADS][N_PLANES];
 };
 
 struct vgfbd {
@@ -431,45 +426,6 @@ ctx_readable(struct vgfbd *d)
 	d->ctx_fd = -1;
 }
 
-/* ---- damage bookkeeping: one context, many clients ---- */
-
-static void
-damage_add(struct damage_acc *a, const struct vgfb_plane_ext *ext)
-{
-	if (a->all)
-		return;
-	if (ext->flags & VGFB_PLANE_EXT_DAMAGE_ALL ||
-	    ext->n_damage > VGFB_MAX_DAMAGE) {
-		a->all = true;
-		a->n = 0;
-		return;
-	}
-	for (uint32_t k = 0; k < ext->n_damage; k++) {
-		const struct vgfb_rect *r = &ext->damage[k];
-
-		if (!r->width || !r->height)
-			continue;
-		if (a->n == VGFB_MAX_DAMAGE) {
-			a->all = true;
-			a->n = 0;
-			return;
-		}
-		a->r[a->n++] = *r;
-	}
-}
-
-static void
-damage_take(struct damage_acc *a, struct vgfb_plane_ext *ext)
-{
-	ext->flags = a->all ? VGFB_PLANE_EXT_DAMAGE_ALL : 0;
-	ext->n_damage = a->all ? 0 : a->n;
-	memset(ext->damage, 0, sizeof(ext->damage));
-	if (!a->all)
-		memcpy(ext->damage, a->r, a->n * sizeof(a->r[0]));
-	a->all = false;
-	a->n = 0;
-}
-
 /* ---- requests ---- */
 
 static void
@@ -516,7 +472,7 @@ handle_query(struct client *c, const struct vgfb_wire_query_req *req)
 	}
 	for (struct client *o = d->clients; o; o = o->next)
 		if (!o->dead)
-			damage_add(&o->dmg[req->head][p], &ext);
+			vgfb__damage_add_ext(&o->dmg[req->head][p], &ext);
 
 	/* field by field: no stray bytes from the context reach the wire */
 	r->info.argsz = sizeof(r->info);
@@ -538,7 +494,7 @@ handle_query(struct client *c, const struct vgfb_wire_query_req *req)
 		r->ext.argsz = sizeof(r->ext);
 		r->ext.head = req->head;
 		r->ext.frame_seq = ext.frame_seq;
-		damage_take(&c->dmg[req->head][p], &r->ext);
+		vgfb__damage_take(&c->dmg[req->head][p], &r->ext);
 	}
 	client_reply(c, &m, -1);
 }
@@ -776,7 +732,7 @@ client_new(struct vgfbd *d, int fd)
 	/* a new client has seen nothing yet: everything is damaged */
 	for (unsigned int h = 0; h < VGFB_PROTO_MAX_HEADS; h++)
 		for (unsigned int p = 0; p < N_PLANES; p++)
-			c->dmg[h][p].all = true;
+			vgfb__damage_all(&c->dmg[h][p]);
 	if (d->o.client_sndbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &d->o.client_sndbuf,
 			   sizeof(d->o.client_sndbuf));

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The exporter ladder: what turns a validated backing (platform.h) into an
+ * fd.  The mediator tries the dma-buf rungs top first (vgfb.ko, udmabuf)
+ * and keeps the region rung (a CPU-mappable memfd) as the floor.
+ */
+#ifndef VGFB_EXPORTER_H
+#define VGFB_EXPORTER_H
+
+#include "platform.h"
+
+struct vgfb_exporter_ops {
+	const char *name;	/* "vgfb", "udmabuf", "region" */
+	bool is_dmabuf;
+	/* 0 when usable here; else -errno and a reason in why. */
+	int (*probe)(struct vgfb_local *m, void **priv, char *why,
+		     size_t why_len);
+	void (*release)(void *priv);
+	bool (*supports)(void *priv, enum vgfb_backing_kind kind);
+	/* A new O_CLOEXEC fd exporting exactly b->size bytes of b. */
+	int (*export)(void *priv, const struct vgfb_backing *b);
+};
+
+extern const struct vgfb_exporter_ops vgfb__exporter_vgfbko;
+extern const struct vgfb_exporter_ops vgfb__exporter_udmabuf;
+extern const struct vgfb_exporter_ops vgfb__exporter_region;
+
+#endif
