@@ -537,21 +537,12 @@ seqpacket_pair(int sv[2])
 static void
 raw_send(int sock, const void *buf, size_t len, const int *fds, unsigned int n)
 {
-	char ctl[CMSG_SPACE(sizeof(int) * 64)];
+	union vgfb_proto_fd_ctl ctl;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
 
-	if (n) {
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	}
+	ck_assert_uint_le(n, VGFB_PROTO_PACK_MAX_FDS);
+	vgfb__proto_pack_fds(&mh, &ctl, fds, n);
 	ck_assert_int_eq(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
 }
 

@@ -28,8 +28,10 @@ vgfb_pattern_rgba(uint64_t frame, uint32_t x, uint32_t y, uint8_t rgba[4])
 	rgba[3] = 0xff;
 }
 
+/* The pixels a call touches, and their size. */
 struct span {
 	uint32_t x0, y0, x1, y1;	/* half-open */
+	unsigned int cpp;
 };
 
 static int
@@ -40,6 +42,7 @@ check_geometry(uint32_t drm_format, uint32_t width, uint32_t height,
 
 	if (!cpp || (uint64_t)width * cpp > stride)
 		return -EINVAL;
+	s->cpp = cpp;
 	s->x0 = 0;
 	s->y0 = 0;
 	s->x1 = width;
@@ -61,13 +64,10 @@ vgfb_pattern_draw(void *fb, uint32_t drm_format, uint32_t width,
 		  uint32_t height, uint32_t stride, uint64_t frame,
 		  const struct vgfb_rect *clip)
 {
-	unsigned int cpp = vgfb_format_cpp(drm_format);
 	struct span s;
-	int rc;
 
-	rc = check_geometry(drm_format, width, height, stride, clip, &s);
-	if (rc)
-		return rc;
+	if (check_geometry(drm_format, width, height, stride, clip, &s))
+		return -EINVAL;
 	for (uint32_t y = s.y0; y < s.y1; y++) {
 		uint8_t *row = (uint8_t *)fb + (size_t)y * stride;
 
@@ -75,7 +75,7 @@ vgfb_pattern_draw(void *fb, uint32_t drm_format, uint32_t width,
 			uint8_t rgba[4];
 
 			vgfb_pattern_rgba(frame, x, y, rgba);
-			vgfb_pixel_pack(drm_format, rgba, row + (size_t)x * cpp);
+			vgfb_pixel_pack(drm_format, rgba, row + (size_t)x * s.cpp);
 		}
 	}
 	return 0;

@@ -418,13 +418,28 @@ vgfb__proto_type_name(uint16_t type)
 	}
 }
 
+void
+vgfb__proto_pack_fds(struct msghdr *mh, union vgfb_proto_fd_ctl *ctl,
+		     const int *fds, unsigned int n)
+{
+	struct cmsghdr *c;
+
+	if (n == 0 || n > VGFB_PROTO_PACK_MAX_FDS)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+}
+
 int
 vgfb__proto_send(int sock, const void *buf, size_t len, int fd, int flags)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union vgfb_proto_fd_ctl ctl;
 	struct iovec iov = {
 		.iov_base = (void *)buf,
 		.iov_len = len,
@@ -435,18 +450,8 @@ vgfb__proto_send(int sock, const void *buf, size_t len, int fd, int flags)
 	};
 	ssize_t rc;
 
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	if (fd >= 0)
+		vgfb__proto_pack_fds(&mh, &ctl, &fd, 1);
 	do {
 		rc = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
 	} while (rc < 0 && errno == EINTR);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <linux/vfio.h>
 #include <vgfb/vgfb.h>
 
@@ -174,6 +175,22 @@ const char *vgfb__proto_type_name(uint16_t type);
  */
 int vgfb__proto_send(int sock, const void *buf, size_t len, int fd,
 		     int flags);
+
+/* Room for the fds one packet may carry, aligned for a cmsghdr. */
+#define VGFB_PROTO_PACK_MAX_FDS 64
+union vgfb_proto_fd_ctl {
+	char buf[CMSG_SPACE(sizeof(int) * VGFB_PROTO_PACK_MAX_FDS)];
+	struct cmsghdr align;
+};
+
+/*
+ * Attach fds[0..n-1] (n <= VGFB_PROTO_PACK_MAX_FDS) to mh as one
+ * SCM_RIGHTS message kept in ctl; n == 0 attaches nothing.  The one
+ * place fds are packed (vgfb__proto_send, and tests that send raw
+ * packets).
+ */
+void vgfb__proto_pack_fds(struct msghdr *mh, union vgfb_proto_fd_ctl *ctl,
+			  const int *fds, unsigned int n);
 
 /*
  * Receive one packet into buf (cap >= VGFB_PROTO_MAX_MSG), with at most

@@ -169,6 +169,18 @@ check_head(struct vgfb_sim *sim, uint32_t head)
 	return head < sim->n_heads ? 0 : -EINVAL;
 }
 
+/* The head, when its primary plane shows a buffer (-ENODEV when off). */
+static int
+showing_head(struct vgfb_sim *sim, uint32_t head, struct sim_head **out)
+{
+	int rc = check_head(sim, head);
+
+	if (rc)
+		return rc;
+	*out = &sim->heads[head];
+	return (*out)->primary.enable && (*out)->fb_bytes ? 0 : -ENODEV;
+}
+
 int
 vgfb__sim_set_mode(struct vgfb_sim *sim, uint32_t head, uint32_t width,
 		   uint32_t height, uint32_t drm_format)
@@ -236,12 +248,9 @@ vgfb__sim_flip(struct vgfb_sim *sim, uint32_t head)
 	struct sim_head *h;
 	int rc;
 
-	rc = check_head(sim, head);
+	rc = showing_head(sim, head, &h);
 	if (rc)
 		return rc;
-	h = &sim->heads[head];
-	if (!h->primary.enable || !h->fb_bytes)
-		return -ENODEV;
 	h->frame_seq++;
 	vgfb_pattern_draw(sim->ram + h->fb_offset[!h->front],
 			  h->primary.drm_format, h->primary.width,
@@ -261,12 +270,9 @@ vgfb__sim_update(struct vgfb_sim *sim, uint32_t head,
 	struct sim_head *h;
 	int rc;
 
-	rc = check_head(sim, head);
+	rc = showing_head(sim, head, &h);
 	if (rc)
 		return rc;
-	h = &sim->heads[head];
-	if (!h->primary.enable || !h->fb_bytes)
-		return -ENODEV;
 	if (rect->x >= h->primary.width || rect->y >= h->primary.height ||
 	    rect->width == 0 || rect->height == 0)
 		return -EINVAL;

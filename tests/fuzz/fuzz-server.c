@@ -122,10 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool with_fd = data[1] & 0x80;
 		struct iovec iov;
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
+		union vgfb_proto_fd_ctl ctl;
 		int fd = -1;
 		ssize_t rc;
 
@@ -136,17 +133,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		iov.iov_base = (void *)data;
 		iov.iov_len = len;
 		if (with_fd) {
-			struct cmsghdr *c;
-
 			fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = sizeof(ctl.buf);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+			if (fd >= 0)
+				vgfb__proto_pack_fds(&mh, &ctl, &fd, 1);
 		}
 		rc = sendmsg(sv[1], &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (fd >= 0)
