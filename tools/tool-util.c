@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <stdio.h>
 #include <time.h>
@@ -25,6 +27,89 @@ tool_parse_mode(const char *s, enum plane_mode *mode)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+void
+tool_options_init(struct tool_options *o, const char *progname)
+{
+	*o = (struct tool_options){
+		.progname = progname,
+		.target = DEFAULT_TARGET,
+		.mode = MODE_AUTO,
+	};
+}
+
+int
+tool_parse_uint(const struct tool_options *o, const char *what,
+		const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || *out > max) {
+		fprintf(stderr, "%s: bad %s %s\n", o->progname, what, arg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tool_take_option(struct tool_options *o, int c, const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 't':
+		o->target = arg;
+		return 1;
+	case 'm':
+		if (tool_parse_mode(arg, &o->mode) == 0)
+			return 1;
+		fprintf(stderr, "%s: bad mode %s\n", o->progname, arg);
+		return -1;
+	case 'W':
+		if (tool_parse_uint(o, "wait", arg, 3600000, &v))
+			return -1;
+		o->wait_ms = (int)v;
+		return 1;
+	case 'v':
+		o->verbose++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+tool_start(const struct tool_options *o, struct vgfb **out)
+{
+	struct vgfb *ctx;
+	int rc;
+
+	rc = tool_open(o->progname, o->target, o->verbose, &ctx);
+	if (rc)
+		return rc;
+	rc = vgfb_set_head(ctx, o->head);
+	if (rc) {
+		fprintf(stderr, "%s: head %" PRIu32 ": %s\n", o->progname,
+			o->head, strerror(-rc));
+		goto out_close;
+	}
+	if (o->wait_ms) {
+		rc = tool_wait_for_plane(ctx, o->wait_ms);
+		if (rc) {
+			fprintf(stderr, "%s: waiting for the plane: %s\n",
+				o->progname, strerror(-rc));
+			goto out_close;
+		}
+	}
+	*out = ctx;
+	return 0;
+
+out_close:
+	vgfb_close(ctx);
+	return rc;
 }
 
 int

@@ -18,6 +18,41 @@ enum plane_mode {
 
 int tool_parse_mode(const char *s, enum plane_mode *mode);
 
+/* The options vgfb-query and vgfb-dump share: -t -m -W -v. */
+struct tool_options {
+	const char *progname;
+	const char *target;
+	enum plane_mode mode;
+	int wait_ms;		/* --wait: for the primary plane, 0: not */
+	int verbose;
+	uint32_t head;		/* vgfb-dump's --head */
+};
+
+#define TOOL_SHARED_SHORT_OPTS "t:m:W:v"
+#define TOOL_SHARED_LONG_OPTS \
+	{ "target", required_argument, NULL, 't' }, \
+	{ "mode", required_argument, NULL, 'm' }, \
+	{ "wait", required_argument, NULL, 'W' }, \
+	{ "verbose", no_argument, NULL, 'v' }
+
+void tool_options_init(struct tool_options *o, const char *progname);
+
+/* A decimal in [0, max] into *out: 0, or -1 and a message on stderr. */
+int tool_parse_uint(const struct tool_options *o, const char *what,
+		    const char *arg, unsigned long max, unsigned long *out);
+
+/*
+ * Take getopt's option c if it is a shared one: 1 taken, 0 not a shared
+ * one, -1 a bad value (said on stderr; exit with 2).
+ */
+int tool_take_option(struct tool_options *o, int c, const char *arg);
+
+/*
+ * Open the target with the tool's verbosity, select the head and wait for
+ * its primary plane as asked; every error is said on stderr.
+ */
+int tool_start(const struct tool_options *o, struct vgfb **out);
+
 /* vgfb_open() with the tool's verbosity; prints the error itself. */
 int tool_open(const char *progname, const char *target, int verbose,
 	      struct vgfb **out);

@@ -155,54 +155,47 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
+		TOOL_SHARED_LONG_OPTS,
 		{ "head", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "cursor", no_argument, NULL, 'c' },
-		{ "mode", required_argument, NULL, 'm' },
 		{ "check-pattern", no_argument, NULL, 'p' },
 		{ "pattern-frame", required_argument, NULL, 'F' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *target = DEFAULT_TARGET, *output = "vgfb-dump.png";
+	const char *output = "vgfb-dump.png";
 	bool with_cursor = false, pattern = false;
-	enum plane_mode mode = MODE_AUTO;
+	struct tool_options o;
 	struct plane screen, cursor;
-	int verbose = 0, c, rc, status = 1;
-	unsigned long head = 0;
+	int c, rc, status = 1;
 	long long pattern_frame = -1;
-	long wait_ms = 0;
+	unsigned long v;
 	struct vgfb *ctx;
 	uint8_t *rgb = NULL;
 	uint32_t flag;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "t:H:o:cm:pF:W:vh", opts, NULL)) != -1) {
+	tool_options_init(&o, "vgfb-dump");
+	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "H:o:cpF:h",
+				opts, NULL)) != -1) {
+		switch (tool_take_option(&o, c, optarg)) {
+		case 1:
+			continue;
+		case -1:
+			return 2;
+		}
 		switch (c) {
-		case 't':
-			target = optarg;
-			break;
 		case 'H':
-			head = strtoul(optarg, &end, 10);
-			if (*end || head > UINT32_MAX) {
-				fprintf(stderr, "vgfb-dump: bad head %s\n", optarg);
+			if (tool_parse_uint(&o, "head", optarg, UINT32_MAX, &v))
 				return 2;
-			}
+			o.head = (uint32_t)v;
 			break;
 		case 'o':
 			output = optarg;
 			break;
 		case 'c':
 			with_cursor = true;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &mode)) {
-				fprintf(stderr, "vgfb-dump: bad mode %s\n", optarg);
-				return 2;
-			}
 			break;
 		case 'p':
 			pattern = true;
@@ -214,16 +207,6 @@ main(int argc, char **argv)
 				return 2;
 			}
 			pattern = true;
-			break;
-		case 'W':
-			wait_ms = strtol(optarg, &end, 10);
-			if (*end || wait_ms < 0 || wait_ms > 3600000) {
-				fprintf(stderr, "vgfb-dump: bad wait %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v':
-			verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -237,22 +220,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (tool_open("vgfb-dump", target, verbose, &ctx))
+	if (tool_start(&o, &ctx))
 		return 1;
-	rc = vgfb_set_head(ctx, (uint32_t)head);
-	if (rc) {
-		fprintf(stderr, "vgfb-dump: head %lu: %s\n", head, strerror(-rc));
-		goto out_close;
-	}
-	if (wait_ms) {
-		rc = tool_wait_for_plane(ctx, (int)wait_ms);
-		if (rc) {
-			fprintf(stderr, "vgfb-dump: waiting for the plane: %s\n",
-				strerror(-rc));
-			goto out_close;
-		}
-	}
-	flag = tool_query_flag(ctx, mode);
+	flag = tool_query_flag(ctx, o.mode);
 	rc = get_plane(ctx, flag, 1, &screen);
 	if (rc) {
 		fprintf(stderr, "vgfb-dump: primary plane: %s\n",
@@ -282,8 +252,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "vgfb-dump: %s: %s\n", output, strerror(-rc));
 		status = 1;
 	} else {
-		printf("wrote %s: head %lu, %" PRIu32 "x%" PRIu32 " %s, frame %"
-		       PRIu64 ", via %s%s\n", output, head, screen.info.width,
+		printf("wrote %s: head %" PRIu32 ", %" PRIu32 "x%" PRIu32 " %s, frame %"
+		       PRIu64 ", via %s%s\n", output, o.head, screen.info.width,
 		       screen.info.height,
 		       vgfb_format_name(screen.info.drm_format),
 		       screen.ext.frame_seq,

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -255,36 +256,31 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "mode", required_argument, NULL, 'm' },
+		TOOL_SHARED_LONG_OPTS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *target = DEFAULT_TARGET;
-	enum plane_mode mode = MODE_AUTO;
+	struct tool_options o;
 	bool json = false, follow = false;
 	long count = 0;
-	int timeout_ms = -1, wait_ms = 0, verbose = 0, c, rc;
+	int timeout_ms = -1, c, rc;
+	unsigned long v;
 	struct vgfb *ctx;
-	char *end;
 
-	while ((c = getopt_long(argc, argv, "t:m:jwn:T:W:vh", opts, NULL)) != -1) {
+	tool_options_init(&o, "vgfb-query");
+	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "jwn:T:h",
+				opts, NULL)) != -1) {
+		switch (tool_take_option(&o, c, optarg)) {
+		case 1:
+			continue;
+		case -1:
+			return 2;
+		}
 		switch (c) {
-		case 't':
-			target = optarg;
-			break;
-		case 'm':
-			if (tool_parse_mode(optarg, &mode)) {
-				fprintf(stderr, "vgfb-query: bad mode %s\n", optarg);
-				return 2;
-			}
-			break;
 		case 'j':
 			json = true;
 			break;
@@ -292,28 +288,18 @@ main(int argc, char **argv)
 			follow = true;
 			break;
 		case 'n':
-			count = strtol(optarg, &end, 10);
-			if (*end || count <= 0) {
-				fprintf(stderr, "vgfb-query: bad count %s\n", optarg);
+			if (tool_parse_uint(&o, "count", optarg, LONG_MAX, &v))
+				return 2;
+			if (v == 0) {
+				fprintf(stderr, "vgfb-query: bad count 0\n");
 				return 2;
 			}
+			count = (long)v;
 			break;
 		case 'T':
-			timeout_ms = (int)strtol(optarg, &end, 10);
-			if (*end || timeout_ms < 0) {
-				fprintf(stderr, "vgfb-query: bad timeout %s\n", optarg);
+			if (tool_parse_uint(&o, "timeout", optarg, INT_MAX, &v))
 				return 2;
-			}
-			break;
-		case 'W':
-			wait_ms = (int)strtol(optarg, &end, 10);
-			if (*end || wait_ms < 0 || wait_ms > 3600000) {
-				fprintf(stderr, "vgfb-query: bad wait %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'v':
-			verbose++;
+			timeout_ms = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -330,18 +316,9 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	if (tool_open("vgfb-query", target, verbose, &ctx))
+	if (tool_start(&o, &ctx))
 		return 1;
-	if (wait_ms) {
-		rc = tool_wait_for_plane(ctx, wait_ms);
-		if (rc) {
-			fprintf(stderr, "vgfb-query: waiting for the plane: %s\n",
-				strerror(-rc));
-			vgfb_close(ctx);
-			return 1;
-		}
-	}
-	rc = print_all(ctx, target, tool_query_flag(ctx, mode), json);
+	rc = print_all(ctx, o.target, tool_query_flag(ctx, o.mode), json);
 	if (rc == 0 && follow) {
 		fflush(stdout);
 		rc = watch(ctx, json, count, timeout_ms);
