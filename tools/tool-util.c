@@ -54,7 +54,7 @@ tool_parse_uint(const struct tool_options *o, const char *what,
 	return 0;
 }
 
-int
+bool
 tool_take_option(struct tool_options *o, int c, const char *arg)
 {
 	unsigned long v;
@@ -62,22 +62,23 @@ tool_take_option(struct tool_options *o, int c, const char *arg)
 	switch (c) {
 	case 't':
 		o->target = arg;
-		return 1;
+		return true;
 	case 'm':
-		if (tool_parse_mode(arg, &o->mode) == 0)
-			return 1;
-		fprintf(stderr, "%s: bad mode %s\n", o->progname, arg);
-		return -1;
+		if (tool_parse_mode(arg, &o->mode)) {
+			fprintf(stderr, "%s: bad mode %s\n", o->progname, arg);
+			exit(2);
+		}
+		return true;
 	case 'W':
 		if (tool_parse_uint(o, "wait", arg, 3600000, &v))
-			return -1;
+			exit(2);
 		o->wait_ms = (int)v;
-		return 1;
+		return true;
 	case 'v':
 		o->verbose++;
-		return 1;
+		return true;
 	default:
-		return 0;
+		return false;
 	}
 }
 

@@ -42,10 +42,11 @@ int tool_parse_uint(const struct tool_options *o, const char *what,
 		    const char *arg, unsigned long max, unsigned long *out);
 
 /*
- * Take getopt's option c if it is a shared one: 1 taken, 0 not a shared
- * one, -1 a bad value (said on stderr; exit with 2).
+ * Take getopt's option c if it is a shared one (true), else false.  A bad
+ * value is said on stderr and ends the program with status 2, as any bad
+ * option does.
  */
-int tool_take_option(struct tool_options *o, int c, const char *arg);
+bool tool_take_option(struct tool_options *o, int c, const char *arg);
 
 /*
  * Open the target with the tool's verbosity, select the head and wait for

@@ -179,12 +179,8 @@ main(int argc, char **argv)
 	tool_options_init(&o, "vgfb-dump");
 	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "H:o:cpF:h",
 				opts, NULL)) != -1) {
-		switch (tool_take_option(&o, c, optarg)) {
-		case 1:
+		if (tool_take_option(&o, c, optarg))
 			continue;
-		case -1:
-			return 2;
-		}
 		switch (c) {
 		case 'H':
 			if (tool_parse_uint(&o, "head", optarg, UINT32_MAX, &v))

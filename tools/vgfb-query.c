@@ -274,12 +274,8 @@ main(int argc, char **argv)
 	tool_options_init(&o, "vgfb-query");
 	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "jwn:T:h",
 				opts, NULL)) != -1) {
-		switch (tool_take_option(&o, c, optarg)) {
-		case 1:
+		if (tool_take_option(&o, c, optarg))
 			continue;
-		case -1:
-			return 2;
-		}
 		switch (c) {
 		case 'j':
 			json = true;
