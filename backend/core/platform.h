@@ -5,7 +5,7 @@
  *   platform  what a hypervisor provides: the guest's memory map, turning
  *             a buffer into a backing the exporters take, CPU mappings,
  *             one pollable event fd and its dispatch, and the guest's
- *             death.  One per context: sim, xen (later acrn).
+ *             death.  One per context: sim, xen; ACRN is next.
  *   source    what a screen protocol provides: its heads and their
  *             planes, and the handling of its own events.  A platform
  *             registers any number of them; the core numbers the heads
