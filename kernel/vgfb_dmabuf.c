@@ -2,7 +2,10 @@
 /*
  * A vgfb buffer: an array of pages and the dma-buf that exports it.  The
  * pages are either pinned user pages or, under Xen, pages behind which
- * vgfb_xen.c has mapped a domain's grant references.
+ * vgfb_xen.c has mapped a domain's grant references.  This file also holds
+ * what it enforces: the limits (module parameters), the counters of what
+ * all buffers hold, and the per-opener count.  vgfb_main.c calls it
+ * (vgfb_drv.h); it calls vgfb_xen.c (vgfb_xen.h) and nothing else of vgfb.
  *
  * The buffer owns its page references (or its grant mappings).  They are
  * taken once, when the buffer is made, and dropped once, in the dma-buf's
@@ -18,8 +21,10 @@
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/iosys-map.h>
+#include <linux/kref.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -29,8 +34,45 @@
 
 #include "vgfb_compat.h"
 #include "vgfb_drv.h"
+#include "vgfb_xen.h"
 
 #define VGFB_CREATE_FLAGS	VGFB_CREATE_READONLY
+
+/* Xen: DOMID_FIRST_RESERVED; anything at or above it is not a domain. */
+#define VGFB_XEN_DOMID_LIMIT	0x7FF0U
+
+/* Hard ceilings for the module parameters, checked at load time. */
+#define VGFB_PAGES_CEILING	BIT(22)	/* 16 GiB in one buffer */
+#define VGFB_BUFFERS_CEILING	BIT(16)
+
+/* Limits: module parameters, read-only once the module is loaded. */
+static unsigned int vgfb_max_pages = 65536;
+module_param_named(max_pages, vgfb_max_pages, uint, 0444);
+MODULE_PARM_DESC(max_pages,
+		 "Pages in one buffer (default 65536 = 256 MiB of 4 KiB pages)");
+
+static unsigned int vgfb_max_buffers = 64;
+module_param_named(max_buffers, vgfb_max_buffers, uint, 0444);
+MODULE_PARM_DESC(max_buffers,
+		 "Live buffers made through one open file of /dev/vgfb (default 64)");
+
+static unsigned long vgfb_max_total_pages = 262144;
+module_param_named(max_total_pages, vgfb_max_total_pages, ulong, 0444);
+MODULE_PARM_DESC(max_total_pages,
+		 "Pages pinned by all buffers together (default 262144 = 1 GiB)");
+
+/* What all live buffers hold right now. */
+static atomic_long_t vgfb_pages_in_use = ATOMIC_LONG_INIT(0);
+static atomic_long_t vgfb_buffers_in_use = ATOMIC_LONG_INIT(0);
+
+/*
+ * One open file of /dev/vgfb.  Every buffer made through it holds a
+ * reference, so the per-opener count outlives the file when dma-bufs do.
+ */
+struct vgfb_file {
+	struct kref kref;
+	atomic_t nbuffers;
+};
 
 struct vgfb_buffer {
 	struct vgfb_file *owner;	/* holds a reference */
@@ -56,6 +98,54 @@ struct vgfb_attachment {
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
 };
+
+int vgfb_check_limits(void)
+{
+	if (!vgfb_max_pages || vgfb_max_pages > VGFB_PAGES_CEILING ||
+	    !vgfb_max_buffers || vgfb_max_buffers > VGFB_BUFFERS_CEILING ||
+	    !vgfb_max_total_pages) {
+		pr_err("module parameter out of range (max_pages 1..%lu, max_buffers 1..%lu, max_total_pages >= 1)\n",
+		       VGFB_PAGES_CEILING, VGFB_BUFFERS_CEILING);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void vgfb_fill_version(struct vgfb_version *ver)
+{
+	ver->max_pages = vgfb_max_pages;
+	ver->max_buffers = vgfb_max_buffers;
+	ver->max_total_pages = vgfb_max_total_pages;
+	ver->features = VGFB_FEATURE_USER;
+	if (vgfb_xen_grants_available())
+		ver->features |= VGFB_FEATURE_XEN_GRANTS;
+	if (vgfb_xen_pv_ptes())
+		ver->features |= VGFB_FEATURE_XEN_FOREIGN;
+	ver->pages_in_use = atomic_long_read(&vgfb_pages_in_use);
+	ver->buffers_in_use = atomic_long_read(&vgfb_buffers_in_use);
+}
+
+struct vgfb_file *vgfb_file_new(void)
+{
+	struct vgfb_file *vf;
+
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	if (!vf)
+		return NULL;
+	kref_init(&vf->kref);
+	atomic_set(&vf->nbuffers, 0);
+	return vf;
+}
+
+static void vgfb_file_free(struct kref *kref)
+{
+	kfree(container_of(kref, struct vgfb_file, kref));
+}
+
+void vgfb_file_put(struct vgfb_file *vf)
+{
+	kref_put(&vf->kref, vgfb_file_free);
+}
 
 /* Reserve room under every limit before anything is allocated. */
 static int vgfb_account(struct vgfb_file *vf, unsigned long npages)
@@ -549,8 +639,8 @@ out_free_buf:
  * or allocated: flags and reserved fields, count and domid, the page
  * limit, then whether this kernel runs under Xen at all.
  */
-int vgfb_check_xen_create(u32 flags, u32 allowed, const u64 reserved[2],
-			  u32 count, u32 domid)
+static int vgfb_check_xen_create(u32 flags, u32 allowed,
+				 const u64 reserved[2], u32 count, u32 domid)
 {
 	if (flags & ~allowed || reserved[0] || reserved[1])
 		return -EINVAL;
