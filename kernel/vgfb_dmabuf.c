@@ -547,28 +547,30 @@ static const struct dma_buf_ops vgfb_dmabuf_ops = {
 	.vunmap			= vgfb_vunmap,
 };
 
-/*
- * Export @buf and hand the caller a new fd: written to *@fd inside @karg,
- * which is copied back to @uarg.  Consumes @buf whatever happens.
- */
-static long vgfb_buffer_export(struct vgfb_buffer *buf, s32 *fd,
-			       void __user *uarg, const void *karg,
-			       size_t size)
+/* Export @buf; on failure the caller still owns it. */
+static struct dma_buf *vgfb_buffer_export(struct vgfb_buffer *buf)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct dma_buf *dmabuf;
-	int ret;
 
 	exp_info.ops = &vgfb_dmabuf_ops;
 	exp_info.size = buf->npages << PAGE_SHIFT;
 	exp_info.flags = buf->readonly ? O_RDONLY : O_RDWR;
 	exp_info.priv = buf;
-	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf)) {
-		vgfb_buffer_free(buf);
-		return PTR_ERR(dmabuf);
-	}
-	/* From here on, dma_buf_put() frees buf through release(). */
+	/* Once this succeeds, dma_buf_put() frees buf through release(). */
+	return dma_buf_export(&exp_info);
+}
+
+/*
+ * The last step of every create ioctl, where udmabuf calls dma_buf_fd():
+ * give @dmabuf a new O_CLOEXEC fd, store it in *@fd inside @karg and copy
+ * @karg back to @uarg.  The fd is installed only once that copy succeeded,
+ * so a caller whose argument cannot be written back gets -EFAULT and no
+ * fd.  Consumes @dmabuf whatever happens.
+ */
+static long vgfb_buffer_fd(struct dma_buf *dmabuf, s32 *fd,
+			   void __user *uarg, const void *karg, size_t size)
+{
+	int ret;
 
 	ret = get_unused_fd_flags(O_CLOEXEC);
 	if (ret < 0)
@@ -588,51 +590,67 @@ out_put_dmabuf:
 	return ret;
 }
 
+/*
+ * The three create ioctls go the same way: copy the argument in and check
+ * all of it, copy in the array it points to, make the buffer (which
+ * reserves room under the limits), fill it, export it, and give out the fd
+ * last (vgfb_buffer_fd()).  Each failure unwinds through one ladder.
+ */
+
 /* ---- VGFB_IOC_CREATE_USER ---- */
+
+static int vgfb_check_user_create(const struct vgfb_create_user *arg)
+{
+	u64 end;
+
+	if (arg->flags & ~VGFB_CREATE_FLAGS || arg->reserved[0] ||
+	    arg->reserved[1])
+		return -EINVAL;
+	if (!arg->size || !PAGE_ALIGNED(arg->addr) || !PAGE_ALIGNED(arg->size))
+		return -EINVAL;
+	if (check_add_overflow(arg->addr, arg->size, &end))
+		return -EINVAL;
+	if (end > TASK_SIZE)
+		return -EFAULT;
+	if (arg->size >> PAGE_SHIFT > vgfb_max_pages)
+		return -E2BIG;
+	return 0;
+}
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg)
 {
 	struct vgfb_create_user arg;
 	struct vgfb_buffer *buf;
-	unsigned long npages;
-	u64 end;
+	struct dma_buf *dmabuf;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	ret = vgfb_check_user_create(&arg);
+	if (ret)
+		return ret;
 
-	/* Everything is checked before anything is allocated. */
-	if (arg.flags & ~VGFB_CREATE_FLAGS || arg.reserved[0] ||
-	    arg.reserved[1])
-		return -EINVAL;
-	if (!arg.size || !PAGE_ALIGNED(arg.addr) || !PAGE_ALIGNED(arg.size))
-		return -EINVAL;
-	if (check_add_overflow(arg.addr, arg.size, &end))
-		return -EINVAL;
-	if (end > TASK_SIZE)
-		return -EFAULT;
-	if (arg.size >> PAGE_SHIFT > vgfb_max_pages)
-		return -E2BIG;
-	npages = arg.size >> PAGE_SHIFT;
-
-	buf = vgfb_buffer_new(vf, npages, arg.flags & VGFB_CREATE_READONLY);
+	buf = vgfb_buffer_new(vf, arg.size >> PAGE_SHIFT,
+			      arg.flags & VGFB_CREATE_READONLY);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-
 	ret = vgfb_pin_user(buf, arg.addr);
 	if (ret)
 		goto out_free_buf;
 
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
+	}
 	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
 
 out_free_buf:
 	vgfb_buffer_free(buf);
 	return ret;
 }
-
-/* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
 
 /*
  * The checks both Xen forms make, in this order, before anything is read
@@ -653,18 +671,78 @@ static int vgfb_check_xen_create(u32 flags, u32 allowed,
 	return 0;
 }
 
+/* ---- VGFB_IOC_CREATE_XEN_FOREIGN ---- */
+
+/*
+ * A domain's own frames, in an x86 PV domain only: Xen writes every PTE of
+ * an mmap on behalf of the owner (vgfb_xen_foreign_mmap()), which checks
+ * ownership then.  Nothing else can reach such a frame from a module: no
+ * struct page can be put in front of it without the p2m setters, which
+ * are not exported (docs/kernel-module.md).
+ */
+long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
+				   struct vgfb_create_xen_foreign __user *uarg)
+{
+	struct vgfb_create_xen_foreign arg;
+	struct vgfb_buffer *buf;
+	struct dma_buf *dmabuf;
+	u64 *frames;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS |
+				    VGFB_CREATE_XEN_MACHINE_FRAMES,
+				    arg.reserved, arg.count, arg.domid);
+	if (ret)
+		return ret;
+	if (!vgfb_xen_pv_ptes())
+		return -EOPNOTSUPP;
+
+	frames = vmemdup_user(u64_to_user_ptr(arg.frames),
+			      (size_t)arg.count * sizeof(*frames));
+	if (IS_ERR(frames))
+		return PTR_ERR(frames);
+
+	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto out_free_frames;
+	}
+	/* The buffer owns the frame list from here on. */
+	buf->foreign = frames;
+	frames = NULL;
+	buf->foreign_machine = arg.flags & VGFB_CREATE_XEN_MACHINE_FRAMES;
+	buf->domid = arg.domid;
+
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
+	}
+	arg.fd = -1;
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
+
+out_free_buf:
+	vgfb_buffer_free(buf);
+out_free_frames:
+	kvfree(frames);
+	return ret;
+}
+
+/* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
+
 long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 				  struct vgfb_create_xen_grants __user *uarg)
 {
 	struct vgfb_create_xen_grants arg;
 	struct vgfb_buffer *buf;
+	struct dma_buf *dmabuf;
 	u32 *refs;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-
-	/* Everything is checked before anything is allocated. */
 	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS, arg.reserved,
 				    arg.count, arg.domid);
 	if (ret)
@@ -682,63 +760,21 @@ long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 	}
 	ret = vgfb_xen_grant_map(buf->pages, buf->npages, refs, arg.domid,
 				 buf->readonly, &buf->grants);
-	kvfree(refs);
-	if (ret) {
-		vgfb_buffer_free(buf);
-		return ret;
+	if (ret)
+		goto out_free_buf;
+
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
 	}
-
+	kvfree(refs);
 	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
 
+out_free_buf:
+	vgfb_buffer_free(buf);
 out_free_refs:
 	kvfree(refs);
 	return ret;
-}
-
-/* ---- VGFB_IOC_CREATE_XEN_FOREIGN ---- */
-
-/*
- * A domain's own frames, in an x86 PV domain only: Xen writes every PTE of
- * an mmap on behalf of the owner (vgfb_xen_foreign_mmap()), which checks
- * ownership then.  Nothing else can reach such a frame from a module: no
- * struct page can be put in front of it without the p2m setters, which
- * are not exported (docs/kernel-module.md).
- */
-long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
-				   struct vgfb_create_xen_foreign __user *uarg)
-{
-	struct vgfb_create_xen_foreign arg;
-	struct vgfb_buffer *buf;
-	u64 *frames;
-	int ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-
-	/* Everything is checked before anything is allocated. */
-	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS |
-				    VGFB_CREATE_XEN_MACHINE_FRAMES,
-				    arg.reserved, arg.count, arg.domid);
-	if (ret)
-		return ret;
-	if (!vgfb_xen_pv_ptes())
-		return -EOPNOTSUPP;
-
-	frames = vmemdup_user(u64_to_user_ptr(arg.frames),
-			      (size_t)arg.count * sizeof(*frames));
-	if (IS_ERR(frames))
-		return PTR_ERR(frames);
-
-	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
-	if (IS_ERR(buf)) {
-		kvfree(frames);
-		return PTR_ERR(buf);
-	}
-	buf->foreign = frames;
-	buf->foreign_machine = arg.flags & VGFB_CREATE_XEN_MACHINE_FRAMES;
-	buf->domid = arg.domid;
-
-	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
 }
