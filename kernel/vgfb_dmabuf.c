@@ -2,7 +2,10 @@
 /*
  * A vgfb buffer: an array of pages and the dma-buf that exports it.  The
  * pages are either pinned user pages or, under Xen, pages behind which
- * vgfb_xen.c has mapped a domain's grant references.
+ * vgfb_xen.c has mapped a domain's grant references.  This file also holds
+ * what it enforces: the limits (module parameters), the counters of what
+ * all buffers hold, and the per-opener count.  vgfb_main.c calls it
+ * (vgfb_drv.h); it calls vgfb_xen.c (vgfb_xen.h) and nothing else of vgfb.
  *
  * The buffer owns its page references (or its grant mappings).  They are
  * taken once, when the buffer is made, and dropped once, in the dma-buf's
@@ -18,8 +21,10 @@
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/iosys-map.h>
+#include <linux/kref.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -29,8 +34,45 @@
 
 #include "vgfb_compat.h"
 #include "vgfb_drv.h"
+#include "vgfb_xen.h"
 
 #define VGFB_CREATE_FLAGS	VGFB_CREATE_READONLY
+
+/* Xen: DOMID_FIRST_RESERVED; anything at or above it is not a domain. */
+#define VGFB_XEN_DOMID_LIMIT	0x7FF0U
+
+/* Hard ceilings for the module parameters, checked at load time. */
+#define VGFB_PAGES_CEILING	BIT(22)	/* 16 GiB in one buffer */
+#define VGFB_BUFFERS_CEILING	BIT(16)
+
+/* Limits: module parameters, read-only once the module is loaded. */
+static unsigned int vgfb_max_pages = 65536;
+module_param_named(max_pages, vgfb_max_pages, uint, 0444);
+MODULE_PARM_DESC(max_pages,
+		 "Pages in one buffer (default 65536 = 256 MiB of 4 KiB pages)");
+
+static unsigned int vgfb_max_buffers = 64;
+module_param_named(max_buffers, vgfb_max_buffers, uint, 0444);
+MODULE_PARM_DESC(max_buffers,
+		 "Live buffers made through one open file of /dev/vgfb (default 64)");
+
+static unsigned long vgfb_max_total_pages = 262144;
+module_param_named(max_total_pages, vgfb_max_total_pages, ulong, 0444);
+MODULE_PARM_DESC(max_total_pages,
+		 "Pages pinned by all buffers together (default 262144 = 1 GiB)");
+
+/* What all live buffers hold right now. */
+static atomic_long_t vgfb_pages_in_use = ATOMIC_LONG_INIT(0);
+static atomic_long_t vgfb_buffers_in_use = ATOMIC_LONG_INIT(0);
+
+/*
+ * One open file of /dev/vgfb.  Every buffer made through it holds a
+ * reference, so the per-opener count outlives the file when dma-bufs do.
+ */
+struct vgfb_file {
+	struct kref kref;
+	atomic_t nbuffers;
+};
 
 struct vgfb_buffer {
 	struct vgfb_file *owner;	/* holds a reference */
@@ -56,6 +98,54 @@ struct vgfb_attachment {
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
 };
+
+int vgfb_check_limits(void)
+{
+	if (!vgfb_max_pages || vgfb_max_pages > VGFB_PAGES_CEILING ||
+	    !vgfb_max_buffers || vgfb_max_buffers > VGFB_BUFFERS_CEILING ||
+	    !vgfb_max_total_pages) {
+		pr_err("module parameter out of range (max_pages 1..%lu, max_buffers 1..%lu, max_total_pages >= 1)\n",
+		       VGFB_PAGES_CEILING, VGFB_BUFFERS_CEILING);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void vgfb_fill_version(struct vgfb_version *ver)
+{
+	ver->max_pages = vgfb_max_pages;
+	ver->max_buffers = vgfb_max_buffers;
+	ver->max_total_pages = vgfb_max_total_pages;
+	ver->features = VGFB_FEATURE_USER;
+	if (vgfb_xen_grants_available())
+		ver->features |= VGFB_FEATURE_XEN_GRANTS;
+	if (vgfb_xen_pv_ptes())
+		ver->features |= VGFB_FEATURE_XEN_FOREIGN;
+	ver->pages_in_use = atomic_long_read(&vgfb_pages_in_use);
+	ver->buffers_in_use = atomic_long_read(&vgfb_buffers_in_use);
+}
+
+struct vgfb_file *vgfb_file_new(void)
+{
+	struct vgfb_file *vf;
+
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	if (!vf)
+		return NULL;
+	kref_init(&vf->kref);
+	atomic_set(&vf->nbuffers, 0);
+	return vf;
+}
+
+static void vgfb_file_free(struct kref *kref)
+{
+	kfree(container_of(kref, struct vgfb_file, kref));
+}
+
+void vgfb_file_put(struct vgfb_file *vf)
+{
+	kref_put(&vf->kref, vgfb_file_free);
+}
 
 /* Reserve room under every limit before anything is allocated. */
 static int vgfb_account(struct vgfb_file *vf, unsigned long npages)
@@ -457,28 +547,30 @@ static const struct dma_buf_ops vgfb_dmabuf_ops = {
 	.vunmap			= vgfb_vunmap,
 };
 
-/*
- * Export @buf and hand the caller a new fd: written to *@fd inside @karg,
- * which is copied back to @uarg.  Consumes @buf whatever happens.
- */
-static long vgfb_buffer_export(struct vgfb_buffer *buf, s32 *fd,
-			       void __user *uarg, const void *karg,
-			       size_t size)
+/* Export @buf; on failure the caller still owns it. */
+static struct dma_buf *vgfb_buffer_export(struct vgfb_buffer *buf)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct dma_buf *dmabuf;
-	int ret;
 
 	exp_info.ops = &vgfb_dmabuf_ops;
 	exp_info.size = buf->npages << PAGE_SHIFT;
 	exp_info.flags = buf->readonly ? O_RDONLY : O_RDWR;
 	exp_info.priv = buf;
-	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf)) {
-		vgfb_buffer_free(buf);
-		return PTR_ERR(dmabuf);
-	}
-	/* From here on, dma_buf_put() frees buf through release(). */
+	/* Once this succeeds, dma_buf_put() frees buf through release(). */
+	return dma_buf_export(&exp_info);
+}
+
+/*
+ * The last step of every create ioctl, where udmabuf calls dma_buf_fd():
+ * give @dmabuf a new O_CLOEXEC fd, store it in *@fd inside @karg and copy
+ * @karg back to @uarg.  The fd is installed only once that copy succeeded,
+ * so a caller whose argument cannot be written back gets -EFAULT and no
+ * fd.  Consumes @dmabuf whatever happens.
+ */
+static long vgfb_buffer_fd(struct dma_buf *dmabuf, s32 *fd,
+			   void __user *uarg, const void *karg, size_t size)
+{
+	int ret;
 
 	ret = get_unused_fd_flags(O_CLOEXEC);
 	if (ret < 0)
@@ -498,59 +590,75 @@ out_put_dmabuf:
 	return ret;
 }
 
+/*
+ * The three create ioctls go the same way: copy the argument in and check
+ * all of it, copy in the array it points to, make the buffer (which
+ * reserves room under the limits), fill it, export it, and give out the fd
+ * last (vgfb_buffer_fd()).  Each failure unwinds through one ladder.
+ */
+
 /* ---- VGFB_IOC_CREATE_USER ---- */
+
+static int vgfb_check_user_create(const struct vgfb_create_user *arg)
+{
+	u64 end;
+
+	if (arg->flags & ~VGFB_CREATE_FLAGS || arg->reserved[0] ||
+	    arg->reserved[1])
+		return -EINVAL;
+	if (!arg->size || !PAGE_ALIGNED(arg->addr) || !PAGE_ALIGNED(arg->size))
+		return -EINVAL;
+	if (check_add_overflow(arg->addr, arg->size, &end))
+		return -EINVAL;
+	if (end > TASK_SIZE)
+		return -EFAULT;
+	if (arg->size >> PAGE_SHIFT > vgfb_max_pages)
+		return -E2BIG;
+	return 0;
+}
 
 long vgfb_ioctl_create_user(struct vgfb_file *vf,
 			    struct vgfb_create_user __user *uarg)
 {
 	struct vgfb_create_user arg;
 	struct vgfb_buffer *buf;
-	unsigned long npages;
-	u64 end;
+	struct dma_buf *dmabuf;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	ret = vgfb_check_user_create(&arg);
+	if (ret)
+		return ret;
 
-	/* Everything is checked before anything is allocated. */
-	if (arg.flags & ~VGFB_CREATE_FLAGS || arg.reserved[0] ||
-	    arg.reserved[1])
-		return -EINVAL;
-	if (!arg.size || !PAGE_ALIGNED(arg.addr) || !PAGE_ALIGNED(arg.size))
-		return -EINVAL;
-	if (check_add_overflow(arg.addr, arg.size, &end))
-		return -EINVAL;
-	if (end > TASK_SIZE)
-		return -EFAULT;
-	if (arg.size >> PAGE_SHIFT > vgfb_max_pages)
-		return -E2BIG;
-	npages = arg.size >> PAGE_SHIFT;
-
-	buf = vgfb_buffer_new(vf, npages, arg.flags & VGFB_CREATE_READONLY);
+	buf = vgfb_buffer_new(vf, arg.size >> PAGE_SHIFT,
+			      arg.flags & VGFB_CREATE_READONLY);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-
 	ret = vgfb_pin_user(buf, arg.addr);
 	if (ret)
 		goto out_free_buf;
 
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
+	}
 	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
 
 out_free_buf:
 	vgfb_buffer_free(buf);
 	return ret;
 }
 
-/* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
-
 /*
  * The checks both Xen forms make, in this order, before anything is read
  * or allocated: flags and reserved fields, count and domid, the page
  * limit, then whether this kernel runs under Xen at all.
  */
-int vgfb_check_xen_create(u32 flags, u32 allowed, const u64 reserved[2],
-			  u32 count, u32 domid)
+static int vgfb_check_xen_create(u32 flags, u32 allowed,
+				 const u64 reserved[2], u32 count, u32 domid)
 {
 	if (flags & ~allowed || reserved[0] || reserved[1])
 		return -EINVAL;
@@ -563,18 +671,78 @@ int vgfb_check_xen_create(u32 flags, u32 allowed, const u64 reserved[2],
 	return 0;
 }
 
+/* ---- VGFB_IOC_CREATE_XEN_FOREIGN ---- */
+
+/*
+ * A domain's own frames, in an x86 PV domain only: Xen writes every PTE of
+ * an mmap on behalf of the owner (vgfb_xen_foreign_mmap()), which checks
+ * ownership then.  Nothing else can reach such a frame from a module: no
+ * struct page can be put in front of it without the p2m setters, which
+ * are not exported (docs/kernel-module.md).
+ */
+long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
+				   struct vgfb_create_xen_foreign __user *uarg)
+{
+	struct vgfb_create_xen_foreign arg;
+	struct vgfb_buffer *buf;
+	struct dma_buf *dmabuf;
+	u64 *frames;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS |
+				    VGFB_CREATE_XEN_MACHINE_FRAMES,
+				    arg.reserved, arg.count, arg.domid);
+	if (ret)
+		return ret;
+	if (!vgfb_xen_pv_ptes())
+		return -EOPNOTSUPP;
+
+	frames = vmemdup_user(u64_to_user_ptr(arg.frames),
+			      (size_t)arg.count * sizeof(*frames));
+	if (IS_ERR(frames))
+		return PTR_ERR(frames);
+
+	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
+	if (IS_ERR(buf)) {
+		ret = PTR_ERR(buf);
+		goto out_free_frames;
+	}
+	/* The buffer owns the frame list from here on. */
+	buf->foreign = frames;
+	frames = NULL;
+	buf->foreign_machine = arg.flags & VGFB_CREATE_XEN_MACHINE_FRAMES;
+	buf->domid = arg.domid;
+
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
+	}
+	arg.fd = -1;
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
+
+out_free_buf:
+	vgfb_buffer_free(buf);
+out_free_frames:
+	kvfree(frames);
+	return ret;
+}
+
+/* ---- VGFB_IOC_CREATE_XEN_GRANTS ---- */
+
 long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 				  struct vgfb_create_xen_grants __user *uarg)
 {
 	struct vgfb_create_xen_grants arg;
 	struct vgfb_buffer *buf;
+	struct dma_buf *dmabuf;
 	u32 *refs;
 	int ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-
-	/* Everything is checked before anything is allocated. */
 	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS, arg.reserved,
 				    arg.count, arg.domid);
 	if (ret)
@@ -592,63 +760,21 @@ long vgfb_ioctl_create_xen_grants(struct vgfb_file *vf,
 	}
 	ret = vgfb_xen_grant_map(buf->pages, buf->npages, refs, arg.domid,
 				 buf->readonly, &buf->grants);
-	kvfree(refs);
-	if (ret) {
-		vgfb_buffer_free(buf);
-		return ret;
+	if (ret)
+		goto out_free_buf;
+
+	dmabuf = vgfb_buffer_export(buf);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_buf;
 	}
-
+	kvfree(refs);
 	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
+	return vgfb_buffer_fd(dmabuf, &arg.fd, uarg, &arg, sizeof(arg));
 
+out_free_buf:
+	vgfb_buffer_free(buf);
 out_free_refs:
 	kvfree(refs);
 	return ret;
-}
-
-/* ---- VGFB_IOC_CREATE_XEN_FOREIGN ---- */
-
-/*
- * A domain's own frames, in an x86 PV domain only: Xen writes every PTE of
- * an mmap on behalf of the owner (vgfb_xen_foreign_mmap()), which checks
- * ownership then.  Nothing else can reach such a frame from a module: no
- * struct page can be put in front of it without the p2m setters, which
- * are not exported (docs/kernel-module.md).
- */
-long vgfb_ioctl_create_xen_foreign(struct vgfb_file *vf,
-				   struct vgfb_create_xen_foreign __user *uarg)
-{
-	struct vgfb_create_xen_foreign arg;
-	struct vgfb_buffer *buf;
-	u64 *frames;
-	int ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-
-	/* Everything is checked before anything is allocated. */
-	ret = vgfb_check_xen_create(arg.flags, VGFB_CREATE_FLAGS |
-				    VGFB_CREATE_XEN_MACHINE_FRAMES,
-				    arg.reserved, arg.count, arg.domid);
-	if (ret)
-		return ret;
-	if (!vgfb_xen_pv_ptes())
-		return -EOPNOTSUPP;
-
-	frames = vmemdup_user(u64_to_user_ptr(arg.frames),
-			      (size_t)arg.count * sizeof(*frames));
-	if (IS_ERR(frames))
-		return PTR_ERR(frames);
-
-	buf = vgfb_buffer_new(vf, arg.count, arg.flags & VGFB_CREATE_READONLY);
-	if (IS_ERR(buf)) {
-		kvfree(frames);
-		return PTR_ERR(buf);
-	}
-	buf->foreign = frames;
-	buf->foreign_machine = arg.flags & VGFB_CREATE_XEN_MACHINE_FRAMES;
-	buf->domid = arg.domid;
-
-	arg.fd = -1;
-	return vgfb_buffer_export(buf, &arg.fd, uarg, &arg, sizeof(arg));
 }

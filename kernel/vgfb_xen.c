@@ -32,8 +32,7 @@
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 
-#include "vgfb_compat.h"
-#include "vgfb_drv.h"
+#include "vgfb_xen.h"
 
 struct vgfb_grant_map {
 	domid_t domid;
