@@ -169,7 +169,7 @@ START_TEST(client_answers_like_in_process)
 
 	test_daemon_start(&d, sim2_args);
 	daemon_fds = d.base_fds;
-	fds_before = test_count_fds();
+	fds_before = tier_count_fds(0);
 	local = test_open("sim:heads=2");
 	remote = open_client(&d);
 
@@ -225,7 +225,7 @@ START_TEST(client_answers_like_in_process)
 
 	vgfb_close(remote);
 	vgfb_close(local);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 	ck_assert_int_eq(test_daemon_wait_fds(&d, daemon_fds, 2000),
 			 daemon_fds);
 	test_daemon_stop(&d);
@@ -907,7 +907,7 @@ START_TEST(daemon_death_reaches_the_client)
 	int fds_before;
 
 	test_daemon_start(&d, sim2_args);
-	fds_before = test_count_fds();
+	fds_before = tier_count_fds(0);
 	c = open_client(&d);
 	vgfb_set_log_func(c, quiet_log, NULL);
 	ck_assert_int_eq(vgfb_subscribe(c, VGFB_EVENT_MASK_ALL), 0);
@@ -929,7 +929,7 @@ START_TEST(daemon_death_reaches_the_client)
 	info.drm_plane_type = PRIMARY;
 	ck_assert_int_eq(vgfb_query_plane(c, &info), -ENOTCONN);
 	vgfb_close(c);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 }
 END_TEST
 
@@ -1590,7 +1590,7 @@ fake_case(fake_script script, int (*body)(struct vgfb *ctx), int want_open,
 {
 	char dir[] = "/tmp/vgfb-fake.XXXXXX", path[64];
 	struct vgfb *ctx = NULL;
-	int status, rc, fds_before = test_count_fds();
+	int status, rc, fds_before = tier_count_fds(0);
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -1617,7 +1617,7 @@ fake_case(fake_script script, int (*body)(struct vgfb *ctx), int want_open,
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
 			      want_status, "fake daemon status 0x%x", status);
 	}
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 	unlink(path);
 	rmdir(dir);
 }
@@ -1685,7 +1685,7 @@ START_TEST(client_open_errors)
 {
 	struct vgfb *ctx = NULL;
 	char longpath[200];
-	int fds_before = test_count_fds();
+	int fds_before = tier_count_fds(0);
 
 	ck_assert_int_eq(vgfb_open("unix:/nonexistent/vgfb/socket", &ctx),
 			 -ENOENT);
@@ -1694,7 +1694,7 @@ START_TEST(client_open_errors)
 	longpath[sizeof(longpath) - 1] = '\0';
 	ck_assert_int_eq(vgfb_open(longpath, &ctx), -ENAMETOOLONG);
 	ck_assert_ptr_null(ctx);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 }
 END_TEST
 

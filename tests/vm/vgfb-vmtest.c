@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,32 +42,12 @@
 #include <drm_mode.h>
 
 #include "../../kernel/uapi/vgfb_kmod.h"
+#include "../tier-lib.h"
 
 #define PAGE 4096UL
 #define MiB (1024UL * 1024UL)
 
-static int n_pass, n_fail, n_skip;
 static const char *module_path;
-static const char *name_prefix = "";
-
-static void __attribute__((format(printf, 3, 4)))
-result(const char *name, const char *status, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (!strcmp(status, "PASS"))
-		n_pass++;
-	else if (!strcmp(status, "FAIL"))
-		n_fail++;
-	else
-		n_skip++;
-	printf("VGFB_RESULT %s%s %s %s\n", name_prefix, name, status, detail);
-	fflush(stdout);
-}
 
 /* A test body fills why[] and returns 0 (pass), 77 (skip) or 1 (fail). */
 #define CHECK(cond, ...)						\
@@ -97,7 +76,7 @@ run(const char *name, test_fn fn)
 	why = mmap(NULL, why_len, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (why == MAP_FAILED) {
-		result(name, "FAIL", "mmap: %s", strerror(errno));
+		tier_result(name, "FAIL", "mmap: %s", strerror(errno));
 		return;
 	}
 	why[0] = '\0';
@@ -105,16 +84,16 @@ run(const char *name, test_fn fn)
 	if (pid == 0)
 		_exit(fn(why, why_len));
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		result(name, "FAIL", "fork/wait: %s", strerror(errno));
+		tier_result(name, "FAIL", "fork/wait: %s", strerror(errno));
 	else if (WIFSIGNALED(status))
-		result(name, "FAIL", "killed by signal %d (%s) %s",
+		tier_result(name, "FAIL", "killed by signal %d (%s) %s",
 		       WTERMSIG(status), strsignal(WTERMSIG(status)), why);
 	else if (WEXITSTATUS(status) == 0)
-		result(name, "PASS", "%s", why);
+		tier_result(name, "PASS", "%s", why);
 	else if (WEXITSTATUS(status) == 77)
-		result(name, "SKIP", "%s", why);
+		tier_result(name, "SKIP", "%s", why);
 	else
-		result(name, "FAIL", "%s", why);
+		tier_result(name, "FAIL", "%s", why);
 	munmap(why, why_len);
 }
 
@@ -150,12 +129,6 @@ verify(const void *p, size_t size, uint64_t seed)
 	return -1;
 }
 
-static int
-vgfb_dev(void)
-{
-	return open("/dev/vgfb", O_RDWR | O_CLOEXEC);
-}
-
 /* 0 or -errno; fd in *out. */
 static int
 create_user(int dev, void *addr, size_t size, uint32_t flags, int *out)
@@ -172,49 +145,15 @@ create_user(int dev, void *addr, size_t size, uint32_t flags, int *out)
 	return 0;
 }
 
-static int
-get_version(int dev, struct vgfb_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	return ioctl(dev, VGFB_IOC_VERSION, v) < 0 ? -errno : 0;
-}
-
+/* Pages and buffers vgfb.ko holds, all openers together; -1 on error. */
 static long
 in_use_pages(void)
 {
-	struct vgfb_version v;
-	int dev = vgfb_dev();
-	int rc;
+	uint64_t pages, buffers;
 
-	if (dev < 0)
+	if (tier_kmod_usage(-1, &pages, &buffers))
 		return -1;
-	rc = get_version(dev, &v);
-	close(dev);
-	return rc ? -1 : (long)v.pages_in_use + (long)v.buffers_in_use;
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the DIR itself */
-}
-
-static int
-sync_dmabuf(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
+	return (long)pages + (long)buffers;
 }
 
 /* mmap a dma-buf read-only, verify under SYNC_START/END; 0 or -1. */
@@ -226,11 +165,11 @@ check_dmabuf(int fd, size_t size, uint64_t seed)
 
 	if (p == MAP_FAILED)
 		return -2;
-	if (sync_dmabuf(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))
+	if (tier_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))
 		bad = -3;
 	else
 		bad = verify(p, size, seed);
-	sync_dmabuf(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	tier_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(p, size);
 	return bad;
 }
@@ -325,9 +264,9 @@ t_device(char *why, size_t why_len)
 	CHECK(S_ISCHR(st.st_mode), "/dev/vgfb is not a character device");
 	CHECK((st.st_mode & 0777) == 0600, "mode %o, want 0600",
 	      st.st_mode & 0777);
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
-	rc = get_version(dev, &v);
+	rc = tier_kmod_version(dev, &v);
 	close(dev);
 	CHECK(rc == 0, "VGFB_IOC_VERSION: %s", strerror(-rc));
 	CHECK(v.major == VGFB_KMOD_VERSION_MAJOR, "major %u", v.major);
@@ -356,7 +295,7 @@ t_memfd_rw(char *why, size_t why_len)
 	long bad;
 	int rc, fl, fdfl;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	mfd = memfd_with(size, MFD_ALLOW_SEALING, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
@@ -375,10 +314,10 @@ t_memfd_rw(char *why, size_t why_len)
 	/* Writes through the dma-buf land in the memfd: same pages. */
 	dm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
 	CHECK(dm != MAP_FAILED, "mmap rw: %s", strerror(errno));
-	CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
 	      "SYNC_START: %s", strerror(errno));
 	fill(dm, size, 2);
-	CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
 	      "SYNC_END: %s", strerror(errno));
 	munmap(dm, size);
 	bad = verify(map, size, 2);
@@ -409,7 +348,7 @@ one_mapping(char *why, size_t why_len, const char *what, void *map,
 	long bad;
 	int rc;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	fill(map, size, 3);
 	rc = create_user(dev, map, size, 0, &buf);
@@ -478,7 +417,7 @@ t_readonly(char *why, size_t why_len)
 	int dev, mfd, buf = -1;
 	int rc, fl;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	mfd = memfd_with(size, 0, &rw, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
@@ -536,9 +475,9 @@ t_hostile(char *why, size_t why_len)
 	long used_before;
 	int rc, n = 0;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
-	CHECK(get_version(dev, &v) == 0, "version");
+	CHECK(tier_kmod_version(dev, &v) == 0, "version");
 	mfd = memfd_with(size, 0, &good, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
 	prot_none = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -563,7 +502,7 @@ t_hostile(char *why, size_t why_len)
 				 MAP_SHARED, rfd, 0);
 
 	used_before = in_use_pages();
-	fds_before = count_fds();
+	fds_before = tier_count_fds(0);
 	refresh_vmstat();
 	read_vmstat("nr_foll_pin_acquired", &acq0);
 	read_vmstat("nr_foll_pin_released", &rel0);
@@ -755,8 +694,8 @@ t_hostile(char *why, size_t why_len)
 	      "failed calls left pages pinned: %ld acquired, %ld released",
 	      acq1 - acq0, rel1 - rel0);
 	CHECK(acq1 > acq0, "the half read-only case pinned nothing");
-	CHECK(count_fds() == fds_before, "failed calls left fds behind (%d -> %d)",
-	      fds_before, count_fds());
+	CHECK(tier_count_fds(0) == fds_before, "failed calls left fds behind (%d -> %d)",
+	      fds_before, tier_count_fds(0));
 
 	munmap(pfnmap, size);
 	close(buf);
@@ -794,7 +733,7 @@ t_devmem(char *why, size_t why_len)
 		close(mem);
 		return 77;
 	}
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	rc = create_user(dev, p, PAGE, VGFB_CREATE_READONLY, &buf);
 	if (rc == 0)
@@ -817,10 +756,10 @@ t_limit_per_opener(char *why, size_t why_len)
 	void *map;
 	unsigned int i, made = 0;
 
-	dev = vgfb_dev();
-	dev2 = vgfb_dev();
+	dev = tier_kmod_open();
+	dev2 = tier_kmod_open();
 	CHECK(dev >= 0 && dev2 >= 0, "open: %s", strerror(errno));
-	CHECK(get_version(dev, &v) == 0, "version");
+	CHECK(tier_kmod_version(dev, &v) == 0, "version");
 	mfd = memfd_with(PAGE, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
 	bufs = calloc(v.max_buffers, sizeof(*bufs));
@@ -866,7 +805,7 @@ t_life_unmapped(char *why, size_t why_len)
 	void *map;
 	long bad;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -943,7 +882,7 @@ t_life_creator_exits(char *why, size_t why_len)
 	if (pid == 0) {
 		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		int dev = vgfb_dev(), b = -1;
+		int dev = tier_kmod_open(), b = -1;
 
 		if (p == MAP_FAILED || dev < 0)
 			_exit(2);
@@ -979,7 +918,7 @@ t_life_mapping_only(char *why, size_t why_len)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	fill(p, size, 7);
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	rc = create_user(dev, p, size, 0, &buf);
 	close(dev);
@@ -1112,7 +1051,7 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 		snprintf(why, why_len, "no cirrus DRM device");
 		return 77;
 	}
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open /dev/vgfb");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -1134,9 +1073,9 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 		      "vgem import: %s", strerror(errno));
 		vgem_handle = p2.handle;
 		/* CPU access with two device mappings: both are synced. */
-		CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
+		CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
 		      "SYNC_START with importers: %s", strerror(errno));
-		CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
+		CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
 		      "SYNC_END with importers: %s", strerror(errno));
 	}
 
@@ -1252,7 +1191,7 @@ t_race_munmap(char *why, size_t why_len)
 	pthread_t thread;
 	int dev, buf = -1, rc, last = 0;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	r.range = mmap(NULL, r.size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1324,14 +1263,14 @@ t_cycles(char *why, size_t why_len)
 	int dev, mfd, rc, fds0;
 	void *map;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
 	fill(map, size, 10);
 	for (int i = 0; i < 500; i++)	/* warm the slab caches */
 		CHECK(cycle_once(dev, map, size) == 0, "warm-up");
-	fds0 = count_fds();
+	fds0 = tier_count_fds(0);
 	refresh_vmstat();
 	CHECK(read_vmstat("nr_foll_pin_acquired", &acq0) == 0 &&
 	      read_vmstat("nr_foll_pin_released", &rel0) == 0,
@@ -1350,7 +1289,7 @@ t_cycles(char *why, size_t why_len)
 	CHECK(acq1 - acq0 >= (long)(cycles * (size / PAGE)),
 	      "only %ld pins for %d cycles", acq1 - acq0, cycles);
 	CHECK(in_use_pages() == 0, "buffers left");
-	CHECK(count_fds() == fds0, "fds grew %d -> %d", fds0, count_fds());
+	CHECK(tier_count_fds(0) == fds0, "fds grew %d -> %d", fds0, tier_count_fds(0));
 	/*
 	 * Other kernel activity moves SUnreclaim by tens of kB (measured: 0
 	 * to 70 kB per 2000 warm cycles); a leak of one small object per
@@ -1394,7 +1333,7 @@ t_unload(char *why, size_t why_len)
 	int dev, mfd, buf = -1, rc;
 	void *map;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -1421,7 +1360,7 @@ t_unload(char *why, size_t why_len)
 	rc = load_module("max_pages=4 max_buffers=2 max_total_pages=6");
 	CHECK(rc == 0, "load with small limits: %s", strerror(-rc));
 	{
-		int d1 = vgfb_dev(), d2 = vgfb_dev(), b[4] = { -1, -1, -1, -1 };
+		int d1 = tier_kmod_open(), d2 = tier_kmod_open(), b[4] = { -1, -1, -1, -1 };
 
 		CHECK(d1 >= 0 && d2 >= 0, "open: %s", strerror(errno));
 		CHECK(create_user(d1, map, 5 * PAGE, 0, &b[0]) == -E2BIG,
@@ -1464,7 +1403,7 @@ main(int argc, char **argv)
 	}
 	module_path = argv[1];
 	if (argc == 3)
-		name_prefix = argv[2];
+		tier_result_prefix(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -1489,7 +1428,7 @@ main(int argc, char **argv)
 	run("kmod_race_munmap", t_race_munmap);
 	run("kmod_cycles", t_cycles);
 	run("kmod_unload", t_unload);
-	printf("vgfb-vmtest: %d passed, %d failed, %d skipped\n", n_pass,
-	       n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	printf("vgfb-vmtest: %d passed, %d failed, %d skipped\n",
+	       tier_counts.pass, tier_counts.fail, tier_counts.skip);
+	return tier_counts.fail ? 1 : 0;
 }

@@ -57,6 +57,8 @@
 #include <xen/sys/evtchn.h>
 #include <xen/sys/gntalloc.h>
 
+#include "../tier-lib.h"
+
 #define PAGE 4096u
 #define FE_VD "device/vdispl/0"
 #define FE_VFB "device/vfb/0"
@@ -72,15 +74,6 @@ static int xb_fd = -1, ev_fd = -1, ga_fd = -1;
 static uint32_t xb_req_id;
 static unsigned int my_domid;
 static char be_vd[128], be_vfb[128];
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 report(const char *name, const char *outcome, const char *fmt, ...)
@@ -99,23 +92,6 @@ report(const char *name, const char *outcome, const char *fmt, ...)
 }
 
 /* ---- xenstore over /dev/xen/xenbus (no watches: replies only) ---- */
-
-static int
-full_read(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		got += (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * One request: payload is a then (if b) b, as xs_wire.h wants them
@@ -138,8 +114,8 @@ xs_msg(uint32_t type, const char *a, const char *b, char *out, size_t outlen)
 		memcpy(buf + sizeof(h) + alen, b, blen);
 	if (write(xb_fd, buf, sizeof(h) + h.len) != (ssize_t)(sizeof(h) + h.len))
 		return -EIO;
-	if (full_read(xb_fd, &h, sizeof(h)) || h.len > XENSTORE_PAYLOAD_MAX ||
-	    full_read(xb_fd, buf, h.len))
+	if (tier_read_full(xb_fd, &h, sizeof(h)) ||
+	    h.len > XENSTORE_PAYLOAD_MAX || tier_read_full(xb_fd, buf, h.len))
 		return -EIO;
 	buf[h.len] = '\0';
 	if (h.type == XS_ERROR) {
@@ -214,7 +190,7 @@ xs_state(const char *dir)
 static int
 wait_state(const char *dir, unsigned int mask, double secs, int *last)
 {
-	double start = now(), end = start + secs;
+	double start = tier_now(), end = start + secs;
 	int s;
 
 	for (;;) {
@@ -223,9 +199,9 @@ wait_state(const char *dir, unsigned int mask, double secs, int *last)
 			*last = s;
 		if (s >= 0 && s < 32 && (mask & (1u << s)))
 			return s;
-		if (now() > end)
+		if (tier_now() > end)
 			return -ETIMEDOUT;
-		usleep(now() - start < 2 ? 20000 : 250000);
+		usleep(tier_now() - start < 2 ? 20000 : 250000);
 	}
 }
 
@@ -460,7 +436,7 @@ vd_post(struct vd *c, struct xendispl_req *rq)
 static int
 vd_wait(struct vd *c, int32_t *status)
 {
-	double end = now() + T_RSP;
+	double end = tier_now() + T_RSP;
 	struct xendispl_resp rsp;
 	int n = 0, s;
 
@@ -478,7 +454,7 @@ vd_wait(struct vd *c, int32_t *status)
 			if (s != XB_CONNECTED)
 				return -EPIPE;
 		}
-		if (now() > end)
+		if (tier_now() > end)
 			return -ETIMEDOUT;
 		usleep(2000);
 	}
@@ -673,11 +649,11 @@ vd_requests(struct vd *c)
 	rq = flip_req(0x20);
 	st = vd_case(c, "pg_flip_ok", &rq);
 	if (st == 0) {
-		double end = now() + 5;
+		double end = tier_now() + 5;
 		uint32_t prod;
 
 		while ((prod = get32(c->evt->p, EVT_IN_PROD)) == c->evt_cons &&
-		       now() < end)
+		       tier_now() < end)
 			usleep(5000);
 		if (prod != c->evt_cons) {
 			struct xendispl_evt *e;
@@ -712,8 +688,8 @@ vd_requests(struct vd *c)
 		vd_post(c, &rq);
 		w = (char *)vd_slot(c, idx) + offsetof(struct xendispl_req,
 						       op.fb_attach.width);
-		end = now() + T_RSP;
-		while (now() < end) {
+		end = tier_now() + T_RSP;
+		while (tier_now() < end) {
 			if (get32(c->req->p, SR_RSP_PROD) != c->rsp_cons) {
 				rc = vd_wait(c, &status);
 				break;
@@ -1066,7 +1042,7 @@ vfb_open(vfb_tamper_fn tamper, double initwait_secs)
 		return -ENOTCONN;
 	}
 	if (!vfb_seen)
-		t_served = now();
+		t_served = tier_now();
 	vfb_seen = true;
 	vfb_good_header();
 	xs_write(FE_VFB, "page-ref", "%llu",
@@ -1260,9 +1236,9 @@ run_vfb(double first_wait)
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		put32(pg, offsetof(struct xenfb_page, out_prod), prod + 1);
 		evt_notify(vfb_port);
-		end = now() + T_RSP;
+		end = tier_now() + T_RSP;
 		while (get32(pg, offsetof(struct xenfb_page, out_cons)) !=
-		       prod + 1 && now() < end)
+		       prod + 1 && tier_now() < end)
 			usleep(5000);
 		if (xs_state(be_vfb) != XB_CONNECTED)
 			report("vfb_resize_huge", "closed", NULL);
@@ -1341,7 +1317,7 @@ main(int argc, char **argv)
 {
 	double first_wait = argc > 1 ? atof(argv[1]) : 900;
 	char v[32];
-	double t0 = now();
+	double t0 = tier_now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	xb_fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
@@ -1375,7 +1351,7 @@ main(int argc, char **argv)
 	run_vdispl(vfb_seen ? 60 : first_wait);
 
 	/* t0: guest boot (waiting for dom0's backend); t_served: cases */
-	printf("VGFB_HOSTILE_DONE ok in %.1f s, cases %.1f s\n", now() - t0,
-	       vfb_seen ? now() - t_served : 0.0);
+	printf("VGFB_HOSTILE_DONE ok in %.1f s, cases %.1f s\n", tier_now() - t0,
+	       vfb_seen ? tier_now() - t_served : 0.0);
 	return 0;
 }

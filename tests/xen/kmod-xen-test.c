@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +51,7 @@
 #include <linux/dma-buf.h>
 
 #include "../../kernel/uapi/vgfb_kmod.h"
+#include "../tier-lib.h"
 
 #define PAGE 4096u
 
@@ -123,36 +123,6 @@ struct kx_drm_gem_close {
 #define KX_DRM_IOCTL_PRIME_FD_TO_HANDLE \
 	_IOWR('d', 0x2e, struct kx_drm_prime_handle)
 
-static int n_fail;
-
-static void __attribute__((format(printf, 3, 4)))
-result(const char *name, const char *verdict, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (!strcmp(verdict, "FAIL"))
-		n_fail++;
-	printf("VGFB_RESULT kmod_xen_%s %s %s\n", name, verdict, detail);
-	fflush(stdout);
-}
-
-static int
-vgfb_open(void)
-{
-	return open("/dev/vgfb", O_RDWR | O_CLOEXEC);
-}
-
-static int
-vgfb_version(int dev, struct vgfb_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	return ioctl(dev, VGFB_IOC_VERSION, v) ? -errno : 0;
-}
-
 /* A dma-buf of @refs; the fd, or -errno. */
 static int
 create_grants(int dev, uint32_t domid, const uint32_t *refs, uint32_t count,
@@ -170,20 +140,12 @@ create_grants(int dev, uint32_t domid, const uint32_t *refs, uint32_t count,
 	return c.fd;
 }
 
-static int
-sync_buf(int buf, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(buf, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
-}
-
 static long
 in_use_pages(int dev)
 {
-	struct vgfb_version v;
+	uint64_t pages;
 
-	return vgfb_version(dev, &v) ? -1 : (long)v.pages_in_use;
+	return tier_kmod_usage(dev, &pages, NULL) ? -1 : (long)pages;
 }
 
 /* gntdev mapping of @refs of @domid, read-only; NULL on failure. */
@@ -306,14 +268,14 @@ test_self(uint32_t npages)
 	size_t len = (size_t)npages * PAGE;
 	int rc;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	if (dev < 0) {
-		result("self", "FAIL", "open /dev/vgfb: %s", strerror(errno));
+		tier_result("self", "FAIL", "open /dev/vgfb: %s", strerror(errno));
 		return;
 	}
-	rc = vgfb_version(dev, &v);
+	rc = tier_kmod_version(dev, &v);
 	if (rc || !(v.features & VGFB_FEATURE_XEN_GRANTS)) {
-		result("self", "FAIL", "VGFB_FEATURE_XEN_GRANTS not announced under Xen (rc %d, features %#llx)",
+		tier_result("self", "FAIL", "VGFB_FEATURE_XEN_GRANTS not announced under Xen (rc %d, features %#llx)",
 		       rc, (unsigned long long)v.features);
 		goto out;
 	}
@@ -321,7 +283,7 @@ test_self(uint32_t npages)
 
 	afd = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
 	if (afd < 0) {
-		result("self", "SKIP", "/dev/xen/gntalloc: %s (modprobe xen-gntalloc)",
+		tier_result("self", "SKIP", "/dev/xen/gntalloc: %s (modprobe xen-gntalloc)",
 		       strerror(errno));
 		goto out;
 	}
@@ -332,7 +294,7 @@ test_self(uint32_t npages)
 	ga->flags = KX_GNTALLOC_FLAG_WRITABLE;
 	ga->count = npages;
 	if (ioctl(afd, KX_GNTALLOC_ALLOC, ga)) {
-		result("self", "FAIL", "gntalloc %u pages: %s", npages,
+		tier_result("self", "FAIL", "gntalloc %u pages: %s", npages,
 		       strerror(errno));
 		free(ga);
 		goto out;
@@ -342,7 +304,7 @@ test_self(uint32_t npages)
 	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, afd,
 		      (off_t)ga->index);
 	if (shared == MAP_FAILED) {
-		result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
+		tier_result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
 		free(ga);
 		goto out;
 	}
@@ -352,37 +314,37 @@ test_self(uint32_t npages)
 	/* Read-write buffer: both directions. */
 	buf = create_grants(dev, 0, ga->gref_ids, npages, 0);
 	if (buf < 0) {
-		result("self_create", "FAIL", "CREATE_XEN_GRANTS of %u own refs: %s",
+		tier_result("self_create", "FAIL", "CREATE_XEN_GRANTS of %u own refs: %s",
 		       npages, strerror(-buf));
 		free(ga);
 		goto out;
 	}
-	result("self_create", "PASS", "%u refs of d0 -> dma-buf fd %d, pages_in_use %+ld",
+	tier_result("self_create", "PASS", "%u refs of d0 -> dma-buf fd %d, pages_in_use %+ld",
 	       npages, buf, in_use_pages(dev) - used0);
 	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
 	if (mine == MAP_FAILED) {
-		result("self_mmap", "FAIL", "mmap: %s", strerror(errno));
+		tier_result("self_mmap", "FAIL", "mmap: %s", strerror(errno));
 	} else {
-		sync_buf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+		tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 		rc = memcmp(mine, shared, len);
 		for (i = 0; i < npages; i++)
 			mine[(size_t)i * PAGE + 100] = (unsigned char)(0xA0 + i);
-		sync_buf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+		tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 		for (i = 0; i < npages; i++)
 			if (shared[(size_t)i * PAGE + 100] !=
 			    (unsigned char)(0xA0 + i))
 				break;
 		if (rc || i < npages)
-			result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
+			tier_result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
 			       rc ? "differs" : "ok", i, npages);
 		else
-			result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
+			tier_result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
 			       npages);
 
 		/* PV: Xen wrote these PTEs; Linux may not rewrite them. */
 		errno = 0;
 		rc = mprotect(mine, PAGE, PROT_READ);
-		result("self_mprotect", rc && errno == EACCES ? "PASS" :
+		tier_result("self_mprotect", rc && errno == EACCES ? "PASS" :
 		       rc ? "FAIL" : "SKIP",
 		       "mprotect of the mapping: %s (EACCES in a PV domain)",
 		       rc ? strerror(errno) : "allowed (auto-translated?)");
@@ -397,7 +359,7 @@ test_self(uint32_t npages)
 			int st = 0;
 
 			waitpid(pid, &st, 0);
-			result("self_fork", WIFSIGNALED(st) &&
+			tier_result("self_fork", WIFSIGNALED(st) &&
 			       WTERMSIG(st) == SIGSEGV ? "PASS" : "SKIP",
 			       "child touching the mapping: %s (SIGSEGV in a PV domain: VM_DONTCOPY)",
 			       WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) :
@@ -408,17 +370,17 @@ test_self(uint32_t npages)
 	/* Device import: attach + map_dma_buf through the DMA API. */
 	vgem = find_vgem();
 	if (vgem < 0) {
-		result("self_import_vgem", "SKIP", "no vgem card");
+		tier_result("self_import_vgem", "SKIP", "no vgem card");
 	} else {
 		struct kx_drm_prime_handle p = { .fd = buf };
 
 		if (ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
-			result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
+			tier_result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
 			       strerror(errno));
 		} else {
 			struct kx_drm_gem_close gc = { .handle = p.handle };
 
-			result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
+			tier_result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
 			       p.handle);
 			ioctl(vgem, KX_DRM_IOCTL_GEM_CLOSE, &gc);
 		}
@@ -428,7 +390,7 @@ test_self(uint32_t npages)
 	/* Read-only buffer of the same refs: no writable mapping. */
 	ro = create_grants(dev, 0, ga->gref_ids, npages, VGFB_CREATE_READONLY);
 	if (ro < 0) {
-		result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
+		tier_result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
 	} else {
 		void *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			       ro, 0);
@@ -436,11 +398,11 @@ test_self(uint32_t npages)
 
 		if (w != MAP_FAILED || r == MAP_FAILED ||
 		    memcmp(r, shared, len))
-			result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
+			tier_result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
 			       w != MAP_FAILED ? "allowed" : "refused",
 			       r == MAP_FAILED ? strerror(errno) : "ok");
 		else
-			result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
+			tier_result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
 		if (w != MAP_FAILED)
 			munmap(w, len);
 		if (r != MAP_FAILED)
@@ -467,7 +429,7 @@ test_self(uint32_t npages)
 			close(e1);
 		if (e2 >= 0)
 			close(e2);
-		result("self_hostile",
+		tier_result("self_hostile",
 		       e1 < 0 && e2 < 0 && in_use_pages(dev) == before ?
 		       "PASS" : "FAIL",
 		       "bad ref in the middle: %s; domid 0x7FEF: %s; pages_in_use %ld -> %ld",
@@ -493,7 +455,7 @@ out:
 		/* release() ran when the last fd and mapping went. */
 		long left = in_use_pages(dev);
 
-		result("self_released", left == 0 ? "PASS" : "FAIL",
+		tier_result("self_released", left == 0 ? "PASS" : "FAIL",
 		       "pages_in_use %ld after closing everything", left);
 		close(dev);
 	}
@@ -513,20 +475,20 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 	int dev, gfd = -1, buf = -1;
 	char tag[64];
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	if (dev < 0) {
-		result(name, "FAIL", "open /dev/vgfb: %s", strerror(errno));
+		tier_result(name, "FAIL", "open /dev/vgfb: %s", strerror(errno));
 		return;
 	}
 	buf = create_grants(dev, domid, refs, count, VGFB_CREATE_READONLY);
 	if (buf < 0) {
-		result(name, "FAIL", "CREATE_XEN_GRANTS d%u, %u refs: %s", domid,
+		tier_result(name, "FAIL", "CREATE_XEN_GRANTS d%u, %u refs: %s", domid,
 		       count, strerror(-buf));
 		goto out;
 	}
 	mine = mmap(NULL, len, PROT_READ, MAP_SHARED, buf, 0);
 	if (mine == MAP_FAILED) {
-		result(name, "FAIL", "mmap: %s", strerror(errno));
+		tier_result(name, "FAIL", "mmap: %s", strerror(errno));
 		goto out;
 	}
 	snap = malloc(len);
@@ -538,13 +500,13 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 	if (gfd >= 0)
 		live = gntdev_map(gfd, domid, refs, count, &index);
 	if (!live)
-		result(name, "SKIP", "no gntdev mapping to compare with: %s",
+		tier_result(name, "SKIP", "no gntdev mapping to compare with: %s",
 		       strerror(errno));
 	else if (!same_as_live(mine, live, len))
-		result(name, "FAIL", "d%u: %u refs differ between vgfb and gntdev",
+		tier_result(name, "FAIL", "d%u: %u refs differ between vgfb and gntdev",
 		       domid, count);
 	else
-		result(name, "PASS", "d%u: %u refs read through the dma-buf equal gntdev's mapping",
+		tier_result(name, "PASS", "d%u: %u refs read through the dma-buf equal gntdev's mapping",
 		       domid, count);
 	if (live)
 		gntdev_unmap(gfd, live, count, index);
@@ -570,7 +532,7 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 		snap2 = malloc(len);
 		if (snap2)
 			memcpy(snap2, mine, len);
-		result(tag, waited < 600 && snap2 && !memcmp(snap2, snap, len) ?
+		tier_result(tag, waited < 600 && snap2 && !memcmp(snap2, snap, len) ?
 		       "PASS" : "FAIL",
 		       "after %d s: mapping of d%u's %u refs %s", waited, domid,
 		       count, waited >= 600 ? "timed out waiting" :
@@ -590,7 +552,7 @@ out:
 	if (hold_file) {
 		long left = in_use_pages(dev);
 
-		result("hold_released", left == 0 ? "PASS" : "FAIL",
+		tier_result("hold_released", left == 0 ? "PASS" : "FAIL",
 		       "pages_in_use %ld after the dma-buf went", left);
 	}
 	close(dev);
@@ -615,10 +577,10 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	int dev, vgem, i;
 	void *p;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	frames = calloc((size_t)argc, sizeof(*frames));
 	if (dev < 0 || !frames || argc == 0) {
-		result("foreign", "FAIL", "setup: %s", strerror(errno));
+		tier_result("foreign", "FAIL", "setup: %s", strerror(errno));
 		free(frames);
 		return;
 	}
@@ -630,34 +592,34 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	c.domid = domid;
 	c.flags = VGFB_CREATE_READONLY | VGFB_CREATE_XEN_MACHINE_FRAMES;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
-		result("foreign", "FAIL", "d%u: create: %s", domid,
+		tier_result("foreign", "FAIL", "d%u: create: %s", domid,
 		       strerror(errno));
 		goto out;
 	}
-	result("foreign", "PASS", "d%u: %d frames -> fd %d (mmap only)", domid,
+	tier_result("foreign", "PASS", "d%u: %d frames -> fd %d (mmap only)", domid,
 	       argc, c.fd);
 
 	p = mmap(NULL, (size_t)argc * 4096, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (p == MAP_FAILED)
-		result("foreign_unowned_mmap", "PASS",
+		tier_result("foreign_unowned_mmap", "PASS",
 		       "frames d%u does not own: mmap refused (%s)", domid,
 		       strerror(errno));
 	else
-		result("foreign_unowned_mmap", "FAIL",
+		tier_result("foreign_unowned_mmap", "FAIL",
 		       "frames d%u does not own were mapped", domid);
 
 	vgem = find_vgem();
 	if (vgem < 0) {
-		result("foreign_import", "SKIP", "no vgem card");
+		tier_result("foreign_import", "SKIP", "no vgem card");
 	} else {
 		struct kx_drm_prime_handle h = { .fd = c.fd };
 
 		if (!ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
-			result("foreign_import", "FAIL",
+			tier_result("foreign_import", "FAIL",
 			       "vgem imported a foreign buffer (handle %u)",
 			       h.handle);
 		else
-			result("foreign_import", errno == EOPNOTSUPP ? "PASS"
+			tier_result("foreign_import", errno == EOPNOTSUPP ? "PASS"
 							      : "FAIL",
 			       "vgem import refused: %s (want EOPNOTSUPP)",
 			       strerror(errno));
@@ -671,17 +633,17 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	g.flags = VGFB_CREATE_XEN_MACHINE_FRAMES;
 	errno = 0;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_GRANTS, &g) == 0) {
-		result("foreign_flag_on_grants", "FAIL",
+		tier_result("foreign_flag_on_grants", "FAIL",
 		       "CREATE_XEN_GRANTS took the machine-frame flag (fd %d)",
 		       g.fd);
 		close(g.fd);
 	} else {
-		result("foreign_flag_on_grants",
+		tier_result("foreign_flag_on_grants",
 		       errno == EINVAL ? "PASS" : "FAIL",
 		       "CREATE_XEN_GRANTS with the machine-frame flag: %s (want EINVAL)",
 		       strerror(errno));
 	}
-	result("foreign_released", in_use_pages(dev) == before ? "PASS" : "FAIL",
+	tier_result("foreign_released", in_use_pages(dev) == before ? "PASS" : "FAIL",
 	       "pages_in_use %ld -> %ld", before, in_use_pages(dev));
 out:
 	free(frames);
@@ -707,11 +669,11 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	struct stat st;
 	int dev, i, waited = 0;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	frames = calloc((size_t)argc, sizeof(*frames));
 	snap = malloc(len);
 	if (dev < 0 || !frames || !snap || argc == 0) {
-		result("hold_foreign", "FAIL", "setup: %s", strerror(errno));
+		tier_result("hold_foreign", "FAIL", "setup: %s", strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < argc; i++)
@@ -722,18 +684,18 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	c.flags = VGFB_CREATE_READONLY |
 		  (machine ? VGFB_CREATE_XEN_MACHINE_FRAMES : 0);
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
-		result("hold_foreign", "FAIL", "create: %s", strerror(errno));
+		tier_result("hold_foreign", "FAIL", "create: %s", strerror(errno));
 		goto out;
 	}
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (map == MAP_FAILED) {
-		result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
+		tier_result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
 		       domid, argc, strerror(errno));
 		close(c.fd);
 		goto out;
 	}
 	memcpy(snap, map, len);
-	result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
+	tier_result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
 	       domid, argc);
 	printf("VGFB_INFO kmod-xen-test holding d%u's frames; waiting for %s\n",
 	       domid, hold_file);
@@ -742,7 +704,7 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 		sleep(1);
 		waited++;
 	}
-	result("hold_foreign_after_destroy",
+	tier_result("hold_foreign_after_destroy",
 	       waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
 	       "after %d s: mapping of d%u's %d frames %s", waited, domid,
 	       argc, waited >= 600 ? "timed out waiting" :
@@ -752,7 +714,7 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	munmap(map, len);
 	close(c.fd);
 	after = in_use_pages(dev);
-	result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
+	tier_result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
 	       "pages_in_use %ld -> %ld when the buffer went (%d frames)",
 	       held, after, argc);
 out:
@@ -767,6 +729,7 @@ main(int argc, char **argv)
 {
 	uint32_t *refs, count;
 
+	tier_result_prefix("kmod_xen_");
 	if (argc >= 2 && !strcmp(argv[1], "self")) {
 		test_self(argc >= 3 ? (uint32_t)strtoul(argv[2], NULL, 0) : 16);
 	} else if (argc >= 3 && !strcmp(argv[1], "guest")) {
@@ -794,5 +757,5 @@ main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	return n_fail ? 1 : 0;
+	return tier_counts.fail ? 1 : 0;
 }

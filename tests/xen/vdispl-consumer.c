@@ -68,6 +68,7 @@
 #include "format.h"
 #include "pattern.h"
 #include "tool-util.h"
+#include "../tier-lib.h"
 
 /* VFIO's drm_plane_type values are the kernel's enum drm_plane_type */
 #define PLANE_PRIMARY 1
@@ -100,22 +101,13 @@ static void
 result(const struct consumer *c, const char *check, const char *verdict,
        const char *fmt, ...)
 {
+	char name[128];
 	va_list ap;
 
-	printf("VGFB_RESULT %s_%s_%s %s ", c->prefix, check, c->kind, verdict);
+	snprintf(name, sizeof(name), "%s_%s_%s", c->prefix, check, c->kind);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tier_vresult(name, verdict, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -167,10 +159,10 @@ static bool
 wait_log(const struct consumer *c, const char *needle, char *out,
 	 size_t outlen, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tier_now_ms() + timeout_ms;
 
 	while (!log_line(c, needle, out, outlen)) {
-		if (now_ms() >= deadline)
+		if (tier_now_ms() >= deadline)
 			return false;
 		usleep(200000);
 	}
@@ -204,18 +196,6 @@ plane_id(const struct consumer *c, const struct plane *p)
 	return c->dmabuf ? p->info.dmabuf_id : p->info.region_index;
 }
 
-static int
-dmabuf_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_READ };
-	int rc;
-
-	do {
-		rc = ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
-	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
-	return rc < 0 ? -errno : 0;
-}
-
 /*
  * Compare a mapped view with pattern frame `frame`: the mismatch count
  * (0 = exact), or a negative errno.  A dma-buf view is re-synced first,
@@ -225,8 +205,10 @@ static long
 compare(const struct plane *p, uint64_t frame, uint32_t *bx, uint32_t *by)
 {
 	if (p->view.is_dmabuf) {
-		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_END);
-		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_START);
+		tier_dmabuf_sync(p->view.fd,
+				 DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		tier_dmabuf_sync(p->view.fd,
+				 DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	}
 	return vgfb_pattern_compare(p->view.addr, p->info.drm_format,
 				    p->info.width, p->info.height,
@@ -301,7 +283,7 @@ static int
 wait_event(struct consumer *c, uint32_t type, int timeout_ms,
 	   struct vgfb_event *out, uint32_t *seen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tier_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = c->event_fd, .events = POLLIN };
 
 	for (;;) {
@@ -325,7 +307,7 @@ wait_event(struct consumer *c, uint32_t type, int timeout_ms,
 			if (ev.type == VGFB_EVENT_GUEST_GONE)
 				return -ENODEV;
 		}
-		left = deadline - now_ms();
+		left = deadline - tier_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -388,11 +370,11 @@ plane_up(struct consumer *c, struct plane *p)
 		       access("/dev/vgfb", F_OK) == 0 ? "yes" : "no",
 		       rc ? strerror(-rc) : "ok");
 	}
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	for (;;) {
 		rc = query(c, p);
 		if (rc || p->info.drm_format ||
-		    now_ms() - t0 > c->timeout_s * 1000LL)
+		    tier_now_ms() - t0 > c->timeout_s * 1000LL)
 			break;
 		rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
 		if (rc == -ENODEV)
@@ -438,24 +420,6 @@ domain_exists(uint32_t domid, bool *dying)
 	if (rc && dying)
 		*dying = info.dying;
 	xc_interface_close(xc);
-	return rc;
-}
-
-/* vgfb.ko's global counters; -ENODEV when the module is not loaded. */
-static int
-kmod_usage(uint64_t *pages, uint64_t *buffers)
-{
-	struct vgfb_version v;
-	int fd = open("/dev/vgfb", O_RDWR | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -ENODEV;
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, VGFB_IOC_VERSION, &v) < 0)
-		rc = -errno;
-	close(fd);
-	*pages = v.pages_in_use;
-	*buffers = v.buffers_in_use;
 	return rc;
 }
 
@@ -559,19 +523,19 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 	char line[256], names[128];
 	uint64_t seq = p0->ext.frame_seq;
 	uint32_t seen = 0, n = 0, outside = 0, stale = 0, stride;
-	long long t0 = now_ms(), first = -1;
+	long long t0 = tier_now_ms(), first = -1;
 	bool redrew = false;
 	int rc;
 
 	memset(gr, 0, sizeof(*gr));
-	while (now_ms() - t0 < 40000) {
+	while (tier_now_ms() - t0 < 40000) {
 		rc = wait_event(c, VGFB_EVENT_DAMAGE, 1000, &ev, &seen);
 		if (rc == 0) {
 			printf("VGFB_INFO damage %u,%u %ux%u frame_seq %" PRIu64 "\n",
 			       ev.rect.x, ev.rect.y, ev.rect.width,
 			       ev.rect.height, ev.frame_seq);
 			if (first < 0)
-				first = now_ms() - t0;
+				first = tier_now_ms() - t0;
 			n++;
 			if (!rect_inside(&ev.rect, VFB_W, VFB_H))
 				outside++;
@@ -590,7 +554,7 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 					  sizeof(line));
 		if (redrew && n)
 			break;
-		if (redrew && now_ms() - t0 > 15000)
+		if (redrew && tier_now_ms() - t0 > 15000)
 			break;
 	}
 	if (!redrew) {
@@ -624,7 +588,7 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 	}
 	if (n == 0)
 		result(c, "damage_event", "FAIL", "no DAMAGE on head 0 primary within %lld ms of step 1, the guest redrew %u,%u %ux%u; events seen: %s",
-		       now_ms() - t0, gr->x, gr->y, gr->width, gr->height,
+		       tier_now_ms() - t0, gr->x, gr->y, gr->width, gr->height,
 		       seen_names(seen, names, sizeof(names)));
 	else if (outside)
 		result(c, "damage_event", "FAIL", "%u of %u DAMAGE rects empty or outside %ux%u (see VGFB_INFO)",
@@ -704,7 +668,7 @@ vfb_resize(struct consumer *c, const struct plane *p0)
 	struct plane p;
 	char line[256], names[128], d[160];
 	uint32_t seen = 0, stride = 0, bx = 0, by = 0;
-	long long t0 = now_ms(), ms;
+	long long t0 = tier_now_ms(), ms;
 	long bad;
 	bool resized;
 	int rc;
@@ -715,7 +679,7 @@ vfb_resize(struct consumer *c, const struct plane *p0)
 		return;
 	}
 	rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
-	ms = now_ms() - t0;
+	ms = tier_now_ms() - t0;
 	/* the guest prints after drawing frame 6 and msync */
 	resized = wait_log(c, "VGFB_GUEST_FB resized", line, sizeof(line),
 			   30000);
@@ -785,7 +749,7 @@ run_vfb(struct consumer *c)
 	struct plane p0;
 	struct vgfb_rect gr;
 	char d[160], line[256];
-	long long t0 = now_ms();
+	long long t0 = tier_now_ms();
 	long bad;
 	int rc;
 
@@ -793,7 +757,7 @@ run_vfb(struct consumer *c)
 	describe(c, &p0, d, sizeof(d));
 	if (rc || !p0.info.drm_format) {
 		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s",
-		       now_ms() - t0, rc ? strerror(-rc) : "disabled");
+		       tier_now_ms() - t0, rc ? strerror(-rc) : "disabled");
 		return 1;
 	}
 	if (!geometry_is(&p0, DRM_FORMAT_XRGB8888, VFB_W, VFB_H)) {
@@ -802,7 +766,7 @@ run_vfb(struct consumer *c)
 		return 1;
 	}
 	result(c, "query", "PASS", "head 0 primary %s (after %lld ms)", d,
-	       now_ms() - t0);
+	       tier_now_ms() - t0);
 	/* what guest-draw left: frame 0 (hook 30 checks it; here for context) */
 	if (tool_map_plane(c->ctx, c->flag, &p0.info, &p0.view) == 0) {
 		bad = compare_clip(&p0, 0, NULL, NULL, NULL);
@@ -925,11 +889,11 @@ main(int argc, char **argv)
 		return run_vfb(&c);
 
 	/* ---- 1. the plane comes up: PROBE, then the real query ---- */
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	rc = plane_up(&c, &pa);
 	if (rc || !pa.info.drm_format) {
 		result(&c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
-		       now_ms() - t0, rc ? strerror(-rc) : "disabled",
+		       tier_now_ms() - t0, rc ? strerror(-rc) : "disabled",
 		       log_has(&c, "VGFB_GUEST_DRM_ERROR") ? "guest-drm failed (VGFB_GUEST_DRM_ERROR)" :
 		       log_has(&c, "VGFB_GUEST_DRM shown fb=A") ? "showed A" :
 		       log_has(&c, "VGFB_GUEST_DRM card0") ? "has card0, A not shown" :
@@ -943,7 +907,7 @@ main(int argc, char **argv)
 		goto out_destroy;
 	}
 	result(&c, "query", "PASS", "head 0 primary %s (after %lld ms)", d1,
-	       now_ms() - t0);
+	       tier_now_ms() - t0);
 
 	/* ---- 2. A's pixels through its dma-buf ---- */
 	have_a = check_pixels(&c, &pa, 1,
@@ -962,7 +926,7 @@ main(int argc, char **argv)
 	if (write_step(&c, VDISPL_STEP_NODE, 1))
 		goto out_destroy;
 	seen = 0;
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	rc = wait_event(&c, VGFB_EVENT_FLIP, 30000, &ev, &seen);
 	if (rc) {
 		result(&c, "flip_event", "FAIL", "no FLIP on head 0 primary within 30 s (%s); events seen: %s; guest %s",
@@ -974,7 +938,7 @@ main(int argc, char **argv)
 		       ev.frame_seq);
 	} else {
 		result(&c, "flip_event", "PASS", "FLIP after %lld ms, frame_seq %" PRIu64 " -> %" PRIu64 "%s",
-		       now_ms() - t0, pa.ext.frame_seq, ev.frame_seq,
+		       tier_now_ms() - t0, pa.ext.frame_seq, ev.frame_seq,
 		       (seen & ~VGFB_EVENT_MASK(VGFB_EVENT_FLIP))
 			       ? " (other events too, see VGFB_INFO)" : "");
 	}
@@ -1004,16 +968,16 @@ main(int argc, char **argv)
 	} else if (!have_a) {
 		result(&c, "zero_copy", "FAIL", "no mapping of A's dma-buf to watch");
 	} else {
-		t0 = now_ms();
+		t0 = tier_now_ms();
 		do {
 			bad = compare(&pa, 4, &bx, &by);
 			if (bad == 0)
 				break;
 			usleep(300000);
-		} while (now_ms() - t0 < 30000);
+		} while (tier_now_ms() - t0 < 30000);
 		if (bad == 0)
 			result(&c, "zero_copy", "PASS", "A's dma-buf (id %u), mapped once before the flip, shows the guest's redraw: frame 4 pixel for pixel after %lld ms",
-			       plane_id(&c, &pa), now_ms() - t0);
+			       plane_id(&c, &pa), tier_now_ms() - t0);
 		else
 			result(&c, "zero_copy", "FAIL", "A's held dma-buf: %ld pixels differ from frame 4 after 30 s (first at %u,%u; frame 1 diff %ld); guest %s",
 			       bad, bx, by, compare(&pa, 1, NULL, NULL),
@@ -1027,7 +991,7 @@ main(int argc, char **argv)
 	if (write_step(&c, VDISPL_STEP_NODE, 2))
 		goto out_destroy;
 	seen = 0;
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	/*
 	 * PLANE_DISABLED, then PLANE_CHANGED.  The event queues coalesce: a
 	 * PLANE_CHANGED supersedes a PLANE_DISABLED still queued (docs/abi.md),
@@ -1059,7 +1023,7 @@ main(int argc, char **argv)
 			printf("VGFB_INFO %sPLANE_CHANGED in %lld ms; now %s\n",
 			       seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED) ?
 			       "PLANE_DISABLED, " : "(PLANE_DISABLED coalesced) ",
-			       now_ms() - t0, d1);
+			       tier_now_ms() - t0, d1);
 			have_c = check_pixels(&c, &pc, 3, "mode_change");
 		}
 	}
@@ -1067,13 +1031,13 @@ main(int argc, char **argv)
 out_destroy:
 	/* ---- 6. destroy the guest while its buffers are held ---- */
 	drain_events(&c);
-	if (kmod_usage(&pages, &buffers) == 0)
+	if (tier_kmod_usage(-1, &pages, &buffers) == 0)
 		printf("VGFB_INFO vgfb.ko before destroy: %" PRIu64 " pages in %" PRIu64 " buffers\n",
 		       pages, buffers);
 	snprintf(cmd, sizeof(cmd), "xl destroy %u", c.domid);
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	rc = system(cmd);
-	printf("VGFB_INFO %s: status %d after %lld ms\n", cmd, rc, now_ms() - t0);
+	printf("VGFB_INFO %s: status %d after %lld ms\n", cmd, rc, tier_now_ms() - t0);
 	rc = wait_event(&c, VGFB_EVENT_GUEST_GONE, 30000, NULL, NULL);
 	{
 		struct plane *held = have_c ? &pc : have_b ? &pb : have_a ? &pa : NULL;
@@ -1083,7 +1047,7 @@ out_destroy:
 			       strerror(-rc));
 		} else if (!held) {
 			result(&c, "destroy_held", "FAIL", "GUEST_GONE after %lld ms, but no buffer was held (earlier steps failed)",
-			       now_ms() - t0);
+			       tier_now_ms() - t0);
 		} else {
 			sig = read_all(held, &sum);
 			if (sig) {
@@ -1093,7 +1057,7 @@ out_destroy:
 				bad = compare(held, have_c ? 3 : have_b ? 2 : 1, NULL, NULL);
 				exists = domain_exists(c.domid, &dying);
 				result(&c, "destroy_held", "PASS", "GUEST_GONE %lld ms after xl destroy; the held %s (id %u, %u bytes) stays readable, %ld pixels differ from the frame it showed; meanwhile d%u is %s",
-				       now_ms() - t0, c.dmabuf ? "dma-buf" : "region",
+				       tier_now_ms() - t0, c.dmabuf ? "dma-buf" : "region",
 				       plane_id(&c, held), held->info.size, bad,
 				       c.domid, exists == 0 ? "gone" : dying ? "dying (held)" : "listed");
 			}
@@ -1110,23 +1074,23 @@ out_destroy:
 	tool_unmap_plane(&pc.view);
 	vgfb_close(c.ctx);
 	xs_close(c.xs);
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	do {
 		exists = domain_exists(c.domid, &dying);
-		rc = kmod_usage(&pages, &buffers);
+		rc = tier_kmod_usage(-1, &pages, &buffers);
 		ok = exists == 0 && (rc == -ENODEV || (rc == 0 && pages == 0 &&
 						       buffers == 0));
 		if (ok)
 			break;
 		usleep(250000);
-	} while (now_ms() - t0 < 15000);
+	} while (tier_now_ms() - t0 < 15000);
 	if (rc == -ENODEV)
 		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld\n",
 		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       now_ms() - t0);
+		       tier_now_ms() - t0);
 	else
 		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld\n",
 		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       pages, buffers, now_ms() - t0);
+		       pages, buffers, tier_now_ms() - t0);
 	return 0;
 }
