@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
+#include <drm.h>
 
 #include "../kernel/uapi/vgfb_kmod.h"
 #include "tier-lib.h"
@@ -166,4 +167,31 @@ tier_kmod_usage(int dev, uint64_t *pages, uint64_t *buffers)
 	if (buffers)
 		*buffers = v.buffers_in_use;
 	return rc;
+}
+
+int
+tier_drm_open(const char *prefix, char *name, size_t name_len)
+{
+	char path[64], drv[64];
+
+	for (int i = 0; i < 16; i++) {
+		struct drm_version v = { 0 };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(drv, 0, sizeof(drv));
+		v.name = drv;
+		v.name_len = sizeof(drv) - 1;
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
+		    !strncmp(drv, prefix, strlen(prefix))) {
+			if (name)
+				snprintf(name, name_len, "%s(%s)", drv, path);
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
 }

@@ -2,10 +2,11 @@
 /*
  * What the vm and xen tiers' programs share (tests/vm, tests/xen): the
  * VGFB_RESULT lines the harnesses count, clocks, an fd counter, vgfb.ko's
- * counters and the dma-buf sync ioctl.
+ * counters, the dma-buf sync ioctl and finding a DRM device by driver.
  *
- * libc and kernel uapi only: it is linked into the static guest programs
- * and into the 32-bit vgfb-vmtest, none of which link libvgfb.
+ * libc and kernel uapi only (and libdrm's <drm.h>, headers only): it is
+ * linked into the static guest programs and into the 32-bit vgfb-vmtest,
+ * none of which link libvgfb.
  */
 #ifndef VGFB_TIER_LIB_H
 #define VGFB_TIER_LIB_H
@@ -69,5 +70,13 @@ int tier_kmod_version(int dev, struct vgfb_version *v);
  * when the module is not loaded, or another -errno.
  */
 int tier_kmod_usage(int dev, uint64_t *pages, uint64_t *buffers);
+
+/* ---- DRM ---- */
+
+/*
+ * The first /dev/dri/cardN whose driver's name starts with prefix: its fd,
+ * with "<driver>(<path>)" in name when name is not NULL; -1 when none.
+ */
+int tier_drm_open(const char *prefix, char *name, size_t name_len);
 
 #endif

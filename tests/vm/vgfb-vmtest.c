@@ -1005,32 +1005,6 @@ t_life_mapping_only(char *why, size_t why_len)
 /* ---- DRM importers ---- */
 
 static int
-drm_open_driver(const char *prefix, char *name, size_t name_len)
-{
-	char path[64], drv[64];
-
-	for (int i = 0; i < 8; i++) {
-		struct drm_version v = { 0 };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(drv, 0, sizeof(drv));
-		v.name = drv;
-		v.name_len = sizeof(drv) - 1;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    !strncmp(drv, prefix, strlen(prefix))) {
-			snprintf(name, name_len, "%s(%s)", drv, path);
-			return fd;
-		}
-		close(fd);
-	}
-	return -1;
-}
-
-static int
 kms_scanout(int drm, uint32_t fb_id, uint32_t w, uint32_t h, char *out,
 	    size_t out_len)
 {
@@ -1145,7 +1119,7 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 	uint32_t vgem_handle = 0;
 	void *map;
 
-	drm = drm_open_driver("cirrus", name, sizeof(name));
+	drm = tier_drm_open("cirrus", name, sizeof(name));
 	if (drm < 0) {
 		snprintf(why, why_len, "no cirrus DRM device");
 		return 77;
@@ -1164,7 +1138,7 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 	      "%s PRIME_FD_TO_HANDLE: %s", name, strerror(errno));
 
 	/* A second importer attached at the same time: vgem. */
-	vgem = drm_open_driver("vgem", where, sizeof(where));
+	vgem = tier_drm_open("vgem", where, sizeof(where));
 	if (vgem >= 0 && vgem_attach(vgem, buf, &vgem_handle, why, why_len))
 		return 1;
 

@@ -49,6 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
+#include <drm.h>
 
 #include "../../kernel/uapi/vgfb_kmod.h"
 #include "../tier-lib.h"
@@ -95,33 +96,6 @@ struct kx_gntalloc_dealloc {
 #define KX_GNTALLOC_ALLOC _IOC(_IOC_NONE, 'G', 5, 24)
 #define KX_GNTALLOC_DEALLOC _IOC(_IOC_NONE, 'G', 6, 16)
 #define KX_GNTALLOC_FLAG_WRITABLE 1
-
-/* Minimal DRM for the vgem import. */
-struct kx_drm_version {
-	int version_major, version_minor, version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kx_drm_prime_handle {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct kx_drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-#define KX_DRM_IOCTL_VERSION _IOWR('d', 0x00, struct kx_drm_version)
-#define KX_DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct kx_drm_gem_close)
-#define KX_DRM_IOCTL_PRIME_FD_TO_HANDLE \
-	_IOWR('d', 0x2e, struct kx_drm_prime_handle)
 
 /* A dma-buf of @refs; the fd, or -errno. */
 static int
@@ -228,31 +202,14 @@ parse_refs(int argc, char **argv, uint32_t **refs, uint32_t *count)
 
 /* ---- self: dom0's own grants ------------------------------------------- */
 
+/* vgem's card (loading the module first: it may be absent), or -1. */
 static int
 find_vgem(void)
 {
-	char path[64], name[32];
-	int i, fd;
-
 	if (system("modprobe vgem >/dev/null 2>&1")) {
 		/* not fatal: vgem may be built in or absent */
 	}
-	for (i = 0; i < 16; i++) {
-		struct kx_drm_version v = { 0 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, KX_DRM_IOCTL_VERSION, &v) &&
-		    !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return tier_drm_open("vgem", NULL, 0);
 }
 
 static void
@@ -372,17 +329,17 @@ test_self(uint32_t npages)
 	if (vgem < 0) {
 		tier_result("self_import_vgem", "SKIP", "no vgem card");
 	} else {
-		struct kx_drm_prime_handle p = { .fd = buf };
+		struct drm_prime_handle p = { .fd = buf };
 
-		if (ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
+		if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
 			tier_result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
 			       strerror(errno));
 		} else {
-			struct kx_drm_gem_close gc = { .handle = p.handle };
+			struct drm_gem_close gc = { .handle = p.handle };
 
 			tier_result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
 			       p.handle);
-			ioctl(vgem, KX_DRM_IOCTL_GEM_CLOSE, &gc);
+			ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
 		}
 		close(vgem);
 	}
@@ -612,9 +569,9 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	if (vgem < 0) {
 		tier_result("foreign_import", "SKIP", "no vgem card");
 	} else {
-		struct kx_drm_prime_handle h = { .fd = c.fd };
+		struct drm_prime_handle h = { .fd = c.fd };
 
-		if (!ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
+		if (!ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
 			tier_result("foreign_import", "FAIL",
 			       "vgem imported a foreign buffer (handle %u)",
 			       h.handle);
