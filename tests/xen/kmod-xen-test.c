@@ -212,16 +212,179 @@ find_vgem(void)
 	return tier_drm_open("vgem", NULL, 0);
 }
 
+/* The dma-buf's mmap against the granted pages, both ways; PV's limits. */
+static void
+self_mmap(int buf, unsigned char *mine, const unsigned char *shared,
+	  uint32_t npages)
+{
+	size_t len = (size_t)npages * PAGE;
+	pid_t pid;
+	uint32_t i;
+	int rc, st = 0;
+
+	tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	rc = memcmp(mine, shared, len);
+	for (i = 0; i < npages; i++)
+		mine[(size_t)i * PAGE + 100] = (unsigned char)(0xA0 + i);
+	tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	for (i = 0; i < npages; i++)
+		if (shared[(size_t)i * PAGE + 100] != (unsigned char)(0xA0 + i))
+			break;
+	if (rc || i < npages)
+		tier_result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
+			    rc ? "differs" : "ok", i, npages);
+	else
+		tier_result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
+			    npages);
+
+	/* PV: Xen wrote these PTEs; Linux may not rewrite them. */
+	errno = 0;
+	rc = mprotect(mine, PAGE, PROT_READ);
+	tier_result("self_mprotect", rc && errno == EACCES ? "PASS" :
+		    rc ? "FAIL" : "SKIP",
+		    "mprotect of the mapping: %s (EACCES in a PV domain)",
+		    rc ? strerror(errno) : "allowed (auto-translated?)");
+
+	/* VM_DONTCOPY: the child has no mapping there. */
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		_exit(mine[0] == 0xEE ? 3 : 4);
+	} else if (pid > 0) {
+		waitpid(pid, &st, 0);
+		tier_result("self_fork", WIFSIGNALED(st) &&
+			    WTERMSIG(st) == SIGSEGV ? "PASS" : "SKIP",
+			    "child touching the mapping: %s (SIGSEGV in a PV domain: VM_DONTCOPY)",
+			    WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) :
+			    "no signal");
+	}
+}
+
+/* Device import: attach + map_dma_buf through the DMA API. */
+static void
+self_import_vgem(int buf)
+{
+	struct drm_prime_handle p = { .fd = buf };
+	struct drm_gem_close gc = { 0 };
+	int vgem = find_vgem();
+
+	if (vgem < 0) {
+		tier_result("self_import_vgem", "SKIP", "no vgem card");
+		return;
+	}
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
+		tier_result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
+			    strerror(errno));
+	} else {
+		tier_result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
+			    p.handle);
+		gc.handle = p.handle;
+		ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
+	}
+	close(vgem);
+}
+
+/* Read-only buffer of the same refs: no writable mapping. */
+static void
+self_readonly(int dev, const uint32_t *refs, uint32_t npages,
+	      const unsigned char *shared)
+{
+	size_t len = (size_t)npages * PAGE;
+	unsigned char *r;
+	void *w;
+	int ro;
+
+	ro = create_grants(dev, 0, refs, npages, VGFB_CREATE_READONLY);
+	if (ro < 0) {
+		tier_result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
+		return;
+	}
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
+	r = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	if (w != MAP_FAILED || r == MAP_FAILED || memcmp(r, shared, len))
+		tier_result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
+			    w != MAP_FAILED ? "allowed" : "refused",
+			    r == MAP_FAILED ? strerror(errno) : "ok");
+	else
+		tier_result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
+	if (w != MAP_FAILED)
+		munmap(w, len);
+	if (r != MAP_FAILED)
+		munmap(r, len);
+	close(ro);
+}
+
+/* Hostile: a bad ref in the middle, an absent domain. */
+static void
+self_hostile(int dev, const uint32_t *own, uint32_t npages)
+{
+	uint32_t *refs = calloc(npages, sizeof(*refs)), bad[2];
+	long before = in_use_pages(dev);
+	int e1 = 0, e2;
+
+	if (refs) {
+		memcpy(refs, own, npages * sizeof(*refs));
+		refs[npages / 2] = 0x0fffffff;
+		e1 = create_grants(dev, 0, refs, npages, 0);
+		free(refs);
+	}
+	bad[0] = own[0];
+	bad[1] = own[0];
+	e2 = create_grants(dev, 0x7FEF, bad, 2, 0);
+	if (e1 >= 0)
+		close(e1);
+	if (e2 >= 0)
+		close(e2);
+	tier_result("self_hostile",
+		    e1 < 0 && e2 < 0 && in_use_pages(dev) == before ?
+		    "PASS" : "FAIL",
+		    "bad ref in the middle: %s; domid 0x7FEF: %s; pages_in_use %ld -> %ld",
+		    e1 < 0 ? strerror(-e1) : "accepted",
+		    e2 < 0 ? strerror(-e2) : "accepted", before,
+		    in_use_pages(dev));
+}
+
+/*
+ * npages of dom0's own, granted to dom0 (gd: what to deallocate) and
+ * mapped into *shared with a pattern: 0, or -1 after a FAIL line.
+ */
+static int
+self_grant(int afd, uint32_t npages, struct kx_gntalloc_alloc *ga,
+	   struct kx_gntalloc_dealloc *gd, unsigned char **shared)
+{
+	size_t len = (size_t)npages * PAGE;
+
+	ga->domid = 0;
+	ga->flags = KX_GNTALLOC_FLAG_WRITABLE;
+	ga->count = npages;
+	if (ioctl(afd, KX_GNTALLOC_ALLOC, ga)) {
+		tier_result("self", "FAIL", "gntalloc %u pages: %s", npages,
+			    strerror(errno));
+		return -1;
+	}
+	gd->index = ga->index;
+	gd->count = npages;
+	*shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, afd,
+		       (off_t)ga->index);
+	if (*shared == MAP_FAILED) {
+		tier_result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		(*shared)[i] = (unsigned char)(i * 7 + (i >> 12));
+	return 0;
+}
+
+/* dom0's own grants through VGFB_IOC_CREATE_XEN_GRANTS. */
 static void
 test_self(uint32_t npages)
 {
-	struct kx_gntalloc_alloc *ga;
+	struct kx_gntalloc_alloc *ga = NULL;
 	struct kx_gntalloc_dealloc gd = { 0 };
 	unsigned char *shared = MAP_FAILED, *mine = MAP_FAILED;
 	struct vgfb_version v;
 	long used0;
-	int afd = -1, dev = -1, buf = -1, ro = -1, vgem;
-	uint32_t i, bad[2];
+	int afd = -1, dev = -1, buf = -1;
 	size_t len = (size_t)npages * PAGE;
 	int rc;
 
@@ -233,7 +396,7 @@ test_self(uint32_t npages)
 	rc = tier_kmod_version(dev, &v);
 	if (rc || !(v.features & VGFB_FEATURE_XEN_GRANTS)) {
 		tier_result("self", "FAIL", "VGFB_FEATURE_XEN_GRANTS not announced under Xen (rc %d, features %#llx)",
-		       rc, (unsigned long long)v.features);
+			    rc, (unsigned long long)v.features);
 		goto out;
 	}
 	used0 = (long)v.pages_in_use;
@@ -241,162 +404,35 @@ test_self(uint32_t npages)
 	afd = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
 	if (afd < 0) {
 		tier_result("self", "SKIP", "/dev/xen/gntalloc: %s (modprobe xen-gntalloc)",
-		       strerror(errno));
+			    strerror(errno));
 		goto out;
 	}
 	ga = calloc(1, sizeof(*ga) + npages * sizeof(uint32_t));
 	if (!ga)
 		goto out;
-	ga->domid = 0;
-	ga->flags = KX_GNTALLOC_FLAG_WRITABLE;
-	ga->count = npages;
-	if (ioctl(afd, KX_GNTALLOC_ALLOC, ga)) {
-		tier_result("self", "FAIL", "gntalloc %u pages: %s", npages,
-		       strerror(errno));
-		free(ga);
+	if (self_grant(afd, npages, ga, &gd, &shared))
 		goto out;
-	}
-	gd.index = ga->index;
-	gd.count = npages;
-	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, afd,
-		      (off_t)ga->index);
-	if (shared == MAP_FAILED) {
-		tier_result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
-		free(ga);
-		goto out;
-	}
-	for (i = 0; i < len; i++)
-		shared[i] = (unsigned char)(i * 7 + (i >> 12));
 
 	/* Read-write buffer: both directions. */
 	buf = create_grants(dev, 0, ga->gref_ids, npages, 0);
 	if (buf < 0) {
 		tier_result("self_create", "FAIL", "CREATE_XEN_GRANTS of %u own refs: %s",
-		       npages, strerror(-buf));
-		free(ga);
+			    npages, strerror(-buf));
 		goto out;
 	}
 	tier_result("self_create", "PASS", "%u refs of d0 -> dma-buf fd %d, pages_in_use %+ld",
-	       npages, buf, in_use_pages(dev) - used0);
+		    npages, buf, in_use_pages(dev) - used0);
 	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
-	if (mine == MAP_FAILED) {
+	if (mine == MAP_FAILED)
 		tier_result("self_mmap", "FAIL", "mmap: %s", strerror(errno));
-	} else {
-		tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-		rc = memcmp(mine, shared, len);
-		for (i = 0; i < npages; i++)
-			mine[(size_t)i * PAGE + 100] = (unsigned char)(0xA0 + i);
-		tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-		for (i = 0; i < npages; i++)
-			if (shared[(size_t)i * PAGE + 100] !=
-			    (unsigned char)(0xA0 + i))
-				break;
-		if (rc || i < npages)
-			tier_result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
-			       rc ? "differs" : "ok", i, npages);
-		else
-			tier_result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
-			       npages);
-
-		/* PV: Xen wrote these PTEs; Linux may not rewrite them. */
-		errno = 0;
-		rc = mprotect(mine, PAGE, PROT_READ);
-		tier_result("self_mprotect", rc && errno == EACCES ? "PASS" :
-		       rc ? "FAIL" : "SKIP",
-		       "mprotect of the mapping: %s (EACCES in a PV domain)",
-		       rc ? strerror(errno) : "allowed (auto-translated?)");
-
-		/* VM_DONTCOPY: the child has no mapping there. */
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			signal(SIGSEGV, SIG_DFL);
-			_exit(mine[0] == 0xEE ? 3 : 4);
-		} else if (pid > 0) {
-			int st = 0;
-
-			waitpid(pid, &st, 0);
-			tier_result("self_fork", WIFSIGNALED(st) &&
-			       WTERMSIG(st) == SIGSEGV ? "PASS" : "SKIP",
-			       "child touching the mapping: %s (SIGSEGV in a PV domain: VM_DONTCOPY)",
-			       WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) :
-			       "no signal");
-		}
-	}
-
-	/* Device import: attach + map_dma_buf through the DMA API. */
-	vgem = find_vgem();
-	if (vgem < 0) {
-		tier_result("self_import_vgem", "SKIP", "no vgem card");
-	} else {
-		struct drm_prime_handle p = { .fd = buf };
-
-		if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
-			tier_result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
-			       strerror(errno));
-		} else {
-			struct drm_gem_close gc = { .handle = p.handle };
-
-			tier_result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
-			       p.handle);
-			ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
-		}
-		close(vgem);
-	}
-
-	/* Read-only buffer of the same refs: no writable mapping. */
-	ro = create_grants(dev, 0, ga->gref_ids, npages, VGFB_CREATE_READONLY);
-	if (ro < 0) {
-		tier_result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
-	} else {
-		void *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       ro, 0);
-		unsigned char *r = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
-
-		if (w != MAP_FAILED || r == MAP_FAILED ||
-		    memcmp(r, shared, len))
-			tier_result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
-			       w != MAP_FAILED ? "allowed" : "refused",
-			       r == MAP_FAILED ? strerror(errno) : "ok");
-		else
-			tier_result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
-		if (w != MAP_FAILED)
-			munmap(w, len);
-		if (r != MAP_FAILED)
-			munmap(r, len);
-		close(ro);
-	}
-
-	/* Hostile: a bad ref in the middle, an absent domain. */
-	{
-		uint32_t *refs = calloc(npages, sizeof(*refs));
-		long before = in_use_pages(dev);
-		int e1 = 0, e2 = 0;
-
-		if (refs) {
-			memcpy(refs, ga->gref_ids, npages * sizeof(*refs));
-			refs[npages / 2] = 0x0fffffff;
-			e1 = create_grants(dev, 0, refs, npages, 0);
-			free(refs);
-		}
-		bad[0] = ga->gref_ids[0];
-		bad[1] = ga->gref_ids[0];
-		e2 = create_grants(dev, 0x7FEF, bad, 2, 0);
-		if (e1 >= 0)
-			close(e1);
-		if (e2 >= 0)
-			close(e2);
-		tier_result("self_hostile",
-		       e1 < 0 && e2 < 0 && in_use_pages(dev) == before ?
-		       "PASS" : "FAIL",
-		       "bad ref in the middle: %s; domid 0x7FEF: %s; pages_in_use %ld -> %ld",
-		       e1 < 0 ? strerror(-e1) : "accepted",
-		       e2 < 0 ? strerror(-e2) : "accepted", before,
-		       in_use_pages(dev));
-	}
-	free(ga);
+	else
+		self_mmap(buf, mine, shared, npages);
+	self_import_vgem(buf);
+	self_readonly(dev, ga->gref_ids, npages, shared);
+	self_hostile(dev, ga->gref_ids, npages);
 
 out:
+	free(ga);
 	if (mine != MAP_FAILED)
 		munmap(mine, len);
 	if (buf >= 0)
@@ -413,7 +449,7 @@ out:
 		long left = in_use_pages(dev);
 
 		tier_result("self_released", left == 0 ? "PASS" : "FAIL",
-		       "pages_in_use %ld after closing everything", left);
+			    "pages_in_use %ld after closing everything", left);
 		close(dev);
 	}
 }
