@@ -79,13 +79,13 @@ sim_through(const char *exporter, const char *device)
 	rc = vgfb_open(target, &ctx);
 	if (rc) {
 		tier_result(name, "FAIL", "vgfb_open(\"%s\"): %s", target,
-		       strerror(-rc));
+			    strerror(-rc));
 		return;
 	}
 	got = vgfb_get_exporter_name(ctx);
 	if (!got || strcmp(got, exporter) != 0) {
 		tier_result(name, "FAIL", "exporter is \"%s\", asked for \"%s\"",
-		       got ? got : "(none)", exporter);
+			    got ? got : "(none)", exporter);
 		goto out_close;
 	}
 
@@ -96,7 +96,7 @@ sim_through(const char *exporter, const char *device)
 	rc = vgfb_query_plane_ext(ctx, &info, &ext);
 	if (rc || !info.dmabuf_id || !info.size) {
 		tier_result(name, "FAIL", "query: %s (id %u, size %u)",
-		       rc ? strerror(-rc) : "ok", info.dmabuf_id, info.size);
+			    rc ? strerror(-rc) : "ok", info.dmabuf_id, info.size);
 		goto out_close;
 	}
 	fd = vgfb_get_gfx_dmabuf(ctx, info.dmabuf_id);
@@ -110,10 +110,10 @@ sim_through(const char *exporter, const char *device)
 		goto out_close;
 	}
 	tier_result(name, "PASS",
-	       "%ux%u fourcc %.4s stride %u frame %" PRIu64
-	       " pixel-exact through %s",
-	       info.width, info.height, (const char *)&info.drm_format,
-	       info.stride, ext.frame_seq, exporter);
+		    "%ux%u fourcc %.4s stride %u frame %" PRIu64
+		    " pixel-exact through %s",
+		    info.width, info.height, (const char *)&info.drm_format,
+		    info.stride, ext.frame_seq, exporter);
 
 	/* The guest and the library go away; the consumer keeps the fd. */
 	vgfb_close(ctx);
@@ -143,7 +143,7 @@ auto_ladder(void)
 	rc = vgfb_open("sim", &ctx);
 	if (rc) {
 		tier_result("sim_auto_ladder", "FAIL", "vgfb_open(\"sim\"): %s",
-		       strerror(-rc));
+			    strerror(-rc));
 		return;
 	}
 	got = vgfb_get_exporter_name(ctx);
@@ -151,7 +151,7 @@ auto_ladder(void)
 		tier_result("sim_auto_ladder", "PASS", "\"sim\" picked vgfb.ko first");
 	else
 		tier_result("sim_auto_ladder", "FAIL", "\"sim\" picked \"%s\"",
-		       got ? got : "(none)");
+			    got ? got : "(none)");
 	vgfb_close(ctx);
 }
 

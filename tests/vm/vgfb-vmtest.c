@@ -87,7 +87,7 @@ run(const char *name, test_fn fn)
 		tier_result(name, "FAIL", "fork/wait: %s", strerror(errno));
 	else if (WIFSIGNALED(status))
 		tier_result(name, "FAIL", "killed by signal %d (%s) %s",
-		       WTERMSIG(status), strsignal(WTERMSIG(status)), why);
+			    WTERMSIG(status), strsignal(WTERMSIG(status)), why);
 	else if (WEXITSTATUS(status) == 0)
 		tier_result(name, "PASS", "%s", why);
 	else if (WEXITSTATUS(status) == 77)

@@ -476,7 +476,7 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 	buf = create_grants(dev, domid, refs, count, VGFB_CREATE_READONLY);
 	if (buf < 0) {
 		tier_result(name, "FAIL", "CREATE_XEN_GRANTS d%u, %u refs: %s", domid,
-		       count, strerror(-buf));
+			    count, strerror(-buf));
 		goto out;
 	}
 	mine = mmap(NULL, len, PROT_READ, MAP_SHARED, buf, 0);
@@ -494,13 +494,13 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 		live = gntdev_map(gfd, domid, refs, count, &index);
 	if (!live)
 		tier_result(name, "SKIP", "no gntdev mapping to compare with: %s",
-		       strerror(errno));
+			    strerror(errno));
 	else if (!same_as_live(mine, live, len))
 		tier_result(name, "FAIL", "d%u: %u refs differ between vgfb and gntdev",
-		       domid, count);
+			    domid, count);
 	else
 		tier_result(name, "PASS", "d%u: %u refs read through the dma-buf equal gntdev's mapping",
-		       domid, count);
+			    domid, count);
 	if (live)
 		gntdev_unmap(gfd, live, count, index);
 
@@ -526,11 +526,11 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 		if (snap2)
 			memcpy(snap2, mine, len);
 		tier_result(tag, waited < 600 && snap2 && !memcmp(snap2, snap, len) ?
-		       "PASS" : "FAIL",
-		       "after %d s: mapping of d%u's %u refs %s", waited, domid,
-		       count, waited >= 600 ? "timed out waiting" :
-		       snap2 && !memcmp(snap2, snap, len) ?
-		       "still readable and frozen" : "still changing");
+			    "PASS" : "FAIL",
+			    "after %d s: mapping of d%u's %u refs %s", waited, domid,
+			    count, waited >= 600 ? "timed out waiting" :
+			    snap2 && !memcmp(snap2, snap, len) ?
+			    "still readable and frozen" : "still changing");
 	}
 
 out:
@@ -546,7 +546,7 @@ out:
 		long left = in_use_pages(dev);
 
 		tier_result("hold_released", left == 0 ? "PASS" : "FAIL",
-		       "pages_in_use %ld after the dma-buf went", left);
+			    "pages_in_use %ld after the dma-buf went", left);
 	}
 	close(dev);
 }
@@ -586,20 +586,20 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	c.flags = VGFB_CREATE_READONLY | VGFB_CREATE_XEN_MACHINE_FRAMES;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
 		tier_result("foreign", "FAIL", "d%u: create: %s", domid,
-		       strerror(errno));
+			    strerror(errno));
 		goto out;
 	}
 	tier_result("foreign", "PASS", "d%u: %d frames -> fd %d (mmap only)", domid,
-	       argc, c.fd);
+		    argc, c.fd);
 
 	p = mmap(NULL, (size_t)argc * 4096, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (p == MAP_FAILED)
 		tier_result("foreign_unowned_mmap", "PASS",
-		       "frames d%u does not own: mmap refused (%s)", domid,
-		       strerror(errno));
+			    "frames d%u does not own: mmap refused (%s)", domid,
+			    strerror(errno));
 	else
 		tier_result("foreign_unowned_mmap", "FAIL",
-		       "frames d%u does not own were mapped", domid);
+			    "frames d%u does not own were mapped", domid);
 
 	vgem = find_vgem();
 	if (vgem < 0) {
@@ -609,13 +609,13 @@ test_foreign(uint32_t domid, char **argv, int argc)
 
 		if (!ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
 			tier_result("foreign_import", "FAIL",
-			       "vgem imported a foreign buffer (handle %u)",
-			       h.handle);
+				    "vgem imported a foreign buffer (handle %u)",
+				    h.handle);
 		else
 			tier_result("foreign_import", errno == EOPNOTSUPP ? "PASS"
 							      : "FAIL",
-			       "vgem import refused: %s (want EOPNOTSUPP)",
-			       strerror(errno));
+				    "vgem import refused: %s (want EOPNOTSUPP)",
+				    strerror(errno));
 		close(vgem);
 	}
 	close(c.fd);
@@ -627,17 +627,17 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	errno = 0;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_GRANTS, &g) == 0) {
 		tier_result("foreign_flag_on_grants", "FAIL",
-		       "CREATE_XEN_GRANTS took the machine-frame flag (fd %d)",
-		       g.fd);
+			    "CREATE_XEN_GRANTS took the machine-frame flag (fd %d)",
+			    g.fd);
 		close(g.fd);
 	} else {
 		tier_result("foreign_flag_on_grants",
-		       errno == EINVAL ? "PASS" : "FAIL",
-		       "CREATE_XEN_GRANTS with the machine-frame flag: %s (want EINVAL)",
-		       strerror(errno));
+			    errno == EINVAL ? "PASS" : "FAIL",
+			    "CREATE_XEN_GRANTS with the machine-frame flag: %s (want EINVAL)",
+			    strerror(errno));
 	}
 	tier_result("foreign_released", in_use_pages(dev) == before ? "PASS" : "FAIL",
-	       "pages_in_use %ld -> %ld", before, in_use_pages(dev));
+		    "pages_in_use %ld -> %ld", before, in_use_pages(dev));
 out:
 	free(frames);
 	close(dev);
@@ -683,13 +683,13 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (map == MAP_FAILED) {
 		tier_result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
-		       domid, argc, strerror(errno));
+			    domid, argc, strerror(errno));
 		close(c.fd);
 		goto out;
 	}
 	memcpy(snap, map, len);
 	tier_result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
-	       domid, argc);
+		    domid, argc);
 	printf("VGFB_INFO kmod-xen-test holding d%u's frames; waiting for %s\n",
 	       domid, hold_file);
 	fflush(stdout);
@@ -698,18 +698,18 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 		waited++;
 	}
 	tier_result("hold_foreign_after_destroy",
-	       waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
-	       "after %d s: mapping of d%u's %d frames %s", waited, domid,
-	       argc, waited >= 600 ? "timed out waiting" :
-	       !memcmp(snap, map, len) ? "still readable, unchanged" :
-	       "changed");
+		    waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
+		    "after %d s: mapping of d%u's %d frames %s", waited, domid,
+		    argc, waited >= 600 ? "timed out waiting" :
+		    !memcmp(snap, map, len) ? "still readable, unchanged" :
+		    "changed");
 	held = in_use_pages(dev);
 	munmap(map, len);
 	close(c.fd);
 	after = in_use_pages(dev);
 	tier_result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
-	       "pages_in_use %ld -> %ld when the buffer went (%d frames)",
-	       held, after, argc);
+		    "pages_in_use %ld -> %ld when the buffer went (%d frames)",
+		    held, after, argc);
 out:
 	free(snap);
 	free(frames);
