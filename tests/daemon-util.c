@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -174,20 +173,7 @@ test_daemon_kill(struct test_daemon *d)
 int
 test_daemon_fds(const struct test_daemon *d)
 {
-	char path[64];
-	DIR *dir;
-	struct dirent *e;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
-	dir = opendir(path);
-	if (!dir)
-		return -1;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
+	return tier_count_fds((int)d->pid);
 }
 
 int

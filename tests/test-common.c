@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,32 +12,16 @@
 static char last_log[1024];
 static int fds_at_setup;
 
-int
-test_count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the DIR's own fd */
-}
-
 static void
 fd_setup(void)
 {
-	fds_at_setup = test_count_fds();
+	fds_at_setup = tier_count_fds(0);
 }
 
 static void
 fd_teardown(void)
 {
-	int now = test_count_fds();
+	int now = tier_count_fds(0);
 
 	ck_assert_msg(now == fds_at_setup, "fd leak: %d fds before, %d after",
 		      fds_at_setup, now);

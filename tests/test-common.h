@@ -6,13 +6,12 @@
 #include <stdbool.h>
 #include <vgfb/vgfb.h>
 
+#include "tier-lib.h"
+
 #ifndef DRM_PLANE_TYPE_PRIMARY
 #define DRM_PLANE_TYPE_PRIMARY 1
 #define DRM_PLANE_TYPE_CURSOR 2
 #endif
-
-/* Number of fds open in this process. */
-int test_count_fds(void);
 
 /* Adds a checked fixture that fails a test which leaks an fd. */
 void test_add_fd_leak_check(TCase *tc);

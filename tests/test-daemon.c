@@ -169,7 +169,7 @@ START_TEST(client_answers_like_in_process)
 
 	test_daemon_start(&d, sim2_args);
 	daemon_fds = d.base_fds;
-	fds_before = test_count_fds();
+	fds_before = tier_count_fds(0);
 	local = test_open("sim:heads=2");
 	remote = open_client(&d);
 
@@ -225,7 +225,7 @@ START_TEST(client_answers_like_in_process)
 
 	vgfb_close(remote);
 	vgfb_close(local);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 	ck_assert_int_eq(test_daemon_wait_fds(&d, daemon_fds, 2000),
 			 daemon_fds);
 	test_daemon_stop(&d);
@@ -274,32 +274,24 @@ END_TEST
 
 /* ---- events ---- */
 
-START_TEST(events_reach_every_consumer_in_order)
+enum { N_CONSUMERS = 4 };
+
+/*
+ * c[0] reads after every flip of head 0 and sees each one, in order; every
+ * consumer's event fd was ready before the controller got its answer.
+ * The first flip's frame_seq.
+ */
+static uint64_t
+eager_reader_sees_each_flip(int ctl, struct vgfb *c[N_CONSUMERS])
 {
-	enum { N = 4 };
-	struct test_daemon d;
-	struct vgfb *c[N];
 	struct vgfb_event ev[64];
-	struct vgfb_msg hello;
 	uint64_t seq0 = 0;
 	unsigned int n;
-	int ctl;
 
-	test_daemon_start(&d, sim2_args);
-	for (int i = 0; i < N; i++) {
-		c[i] = open_client(&d);
-		ck_assert(!event_fd_ready(c[i]));
-		ck_assert_int_eq(vgfb_subscribe(c[i], VGFB_EVENT_MASK_ALL), 0);
-	}
-	ctl = test_raw_connect(&d, &hello);
-	ck_assert(hello.hello.caps & VGFB_CAP_SIM_CONTROL);
-	ck_assert_uint_eq(hello.hello.head_count, 2);
-
-	/* c[0] reads after every change and sees each one, in order */
 	for (int k = 0; k < 3; k++) {
 		ck_assert_int_eq(test_sim(ctl, VGFB_SIM_FLIP, 0, 0, 0, 0, 0), 0);
 		/* delivered before the controller got its answer */
-		for (int i = 0; i < N; i++)
+		for (int i = 0; i < N_CONSUMERS; i++)
 			ck_assert(event_fd_ready(c[i]));
 		n = read_events(c[0], ev, 64, 1000);
 		ck_assert_uint_eq(n, 1);
@@ -312,8 +304,18 @@ START_TEST(events_reach_every_consumer_in_order)
 			ck_assert(ev[0].frame_seq == seq0 + (uint64_t)k);
 		ck_assert(!event_fd_ready(c[0]));
 	}
+	return seq0;
+}
+
+/* c[0] sees head 1's damage, then head 1's mode change and a cursor. */
+static void
+eager_reader_sees_damage_and_changes(int ctl, struct vgfb *c0)
+{
+	struct vgfb_event ev[64];
+	unsigned int n;
+
 	ck_assert_int_eq(test_sim(ctl, VGFB_SIM_UPDATE, 1, 8, 16, 32, 64), 0);
-	n = read_events(c[0], ev, 64, 1000);
+	n = read_events(c0, ev, 64, 1000);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(ev[0].type, VGFB_EVENT_DAMAGE);
 	ck_assert_uint_eq(ev[0].head, 1);
@@ -324,7 +326,7 @@ START_TEST(events_reach_every_consumer_in_order)
 	ck_assert_int_eq(test_sim(ctl, VGFB_SIM_SET_MODE, 1, 800, 600,
 				  DRM_FORMAT_XRGB8888, 0), 0);
 	ck_assert_int_eq(test_sim(ctl, VGFB_SIM_SET_CURSOR, 0, 1, 5, 6, 0), 0);
-	n = read_events(c[0], ev, 64, 1000);
+	n = read_events(c0, ev, 64, 1000);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(ev[0].type, VGFB_EVENT_PLANE_CHANGED);
 	ck_assert_uint_eq(ev[0].head, 1);
@@ -332,12 +334,19 @@ START_TEST(events_reach_every_consumer_in_order)
 	ck_assert_uint_eq(ev[1].type, VGFB_EVENT_PLANE_CHANGED);
 	ck_assert_uint_eq(ev[1].head, 0);
 	ck_assert_uint_eq(ev[1].drm_plane_type, CURSOR);
+}
 
-	/*
-	 * The others read only now: three flips became one (the newest), the
-	 * damage of head 1 was superseded by its mode change.
-	 */
-	for (int i = 1; i < N; i++) {
+/*
+ * The others read only now: three flips became one (the newest), the
+ * damage of head 1 was superseded by its mode change.
+ */
+static void
+late_readers_see_coalesced(struct vgfb *c[N_CONSUMERS], uint64_t seq0)
+{
+	struct vgfb_event ev[64];
+	unsigned int n;
+
+	for (int i = 1; i < N_CONSUMERS; i++) {
 		n = read_events(c[i], ev, 64, 1000);
 		ck_assert_uint_eq(n, 3);
 		ck_assert_uint_eq(ev[0].type, FLIP);
@@ -349,8 +358,15 @@ START_TEST(events_reach_every_consumer_in_order)
 		ck_assert_int_eq(vgfb_read_event(c[i], &ev[0]), -EAGAIN);
 		ck_assert(!event_fd_ready(c[i]));
 	}
+}
 
-	/* a narrower mask gets only what it asked for */
+/* a narrower mask gets only what it asked for */
+static void
+masks_filter_events(int ctl, struct vgfb *c[N_CONSUMERS])
+{
+	struct vgfb_event ev[64];
+	unsigned int n;
+
 	ck_assert_int_eq(vgfb_subscribe(c[1], VGFB_EVENT_MASK(VGFB_EVENT_DAMAGE)),
 			 0);
 	ck_assert_int_eq(vgfb_subscribe(c[2], 0), 0);
@@ -364,9 +380,33 @@ START_TEST(events_reach_every_consumer_in_order)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(ev[0].type, FLIP);
 	ck_assert_uint_eq(ev[1].type, VGFB_EVENT_DAMAGE);
+}
+
+START_TEST(events_reach_every_consumer_in_order)
+{
+	struct test_daemon d;
+	struct vgfb *c[N_CONSUMERS];
+	struct vgfb_msg hello;
+	uint64_t seq0;
+	int ctl;
+
+	test_daemon_start(&d, sim2_args);
+	for (int i = 0; i < N_CONSUMERS; i++) {
+		c[i] = open_client(&d);
+		ck_assert(!event_fd_ready(c[i]));
+		ck_assert_int_eq(vgfb_subscribe(c[i], VGFB_EVENT_MASK_ALL), 0);
+	}
+	ctl = test_raw_connect(&d, &hello);
+	ck_assert(hello.hello.caps & VGFB_CAP_SIM_CONTROL);
+	ck_assert_uint_eq(hello.hello.head_count, 2);
+
+	seq0 = eager_reader_sees_each_flip(ctl, c);
+	eager_reader_sees_damage_and_changes(ctl, c[0]);
+	late_readers_see_coalesced(c, seq0);
+	masks_filter_events(ctl, c);
 
 	close(ctl);
-	for (int i = 0; i < N; i++)
+	for (int i = 0; i < N_CONSUMERS; i++)
 		vgfb_close(c[i]);
 	test_daemon_stop(&d);
 }
@@ -578,59 +618,57 @@ check_daemon_closed(int read_end)
 	close(read_end);
 }
 
-START_TEST(malformed_clients_are_dropped_alone)
+/* Headers and payloads that lie: each costs its client the connection. */
+static void
+drop_bad_headers(struct test_daemon *d, struct vgfb *good, int baseline)
 {
-	struct test_daemon d;
-	struct vgfb *good;
-	struct vgfb_event ev;
 	unsigned char buf[8192] = { 0 };
-	struct vgfb_msg m = { .type = VGFB_MSG_HEAD_COUNT };
-	int baseline, n, p[2], many[48];
-	uint64_t x = 12345;
-
-	test_daemon_start(&d, sim2_args);
-	good = open_client(&d);
-	ck_assert_int_eq(vgfb_subscribe(good, VGFB_EVENT_MASK_ALL), 0);
-	baseline = d.base_fds + 1;
-	ck_assert_int_eq(test_daemon_wait_fds(&d, baseline, 2000), baseline);
 
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_HEAD_COUNT, 0);
-	send_bad_expect_drop(&d, good, baseline, buf, 5, NULL, 0, -EPROTO,
+	send_bad_expect_drop(d, good, baseline, buf, 5, NULL, 0, -EPROTO,
 			     "truncated header");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_QUERY, 72);
-	send_bad_expect_drop(&d, good, baseline, buf, 12 + 40, NULL, 0, -EPROTO,
+	send_bad_expect_drop(d, good, baseline, buf, 12 + 40, NULL, 0, -EPROTO,
 			     "truncated payload");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_QUERY, 20);
-	send_bad_expect_drop(&d, good, baseline, buf, 12 + 20, NULL, 0,
+	send_bad_expect_drop(d, good, baseline, buf, 12 + 20, NULL, 0,
 			     -EBADMSG, "short QUERY announced as such");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_QUERY,
 	    sizeof(buf) - 12);
-	send_bad_expect_drop(&d, good, baseline, buf, sizeof(buf), NULL, 0,
+	send_bad_expect_drop(d, good, baseline, buf, sizeof(buf), NULL, 0,
 			     -EMSGSIZE, "oversized");
 	hdr(buf, 0x56474642u, VGFB_PROTO_VERSION, VGFB_MSG_HEAD_COUNT, 0);
-	send_bad_expect_drop(&d, good, baseline, buf, 12, NULL, 0, -EPROTO,
+	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0, -EPROTO,
 			     "byte-swapped magic");
 	hdr(buf, VGFB_PROTO_MAGIC, 2, VGFB_MSG_HEAD_COUNT, 0);
-	send_bad_expect_drop(&d, good, baseline, buf, 12, NULL, 0,
+	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0,
 			     -EPROTONOSUPPORT, "version 2");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, 0x77, 0);
-	send_bad_expect_drop(&d, good, baseline, buf, 12, NULL, 0, -EBADMSG,
+	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0, -EBADMSG,
 			     "unknown type");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_EVENT, 40);
-	send_bad_expect_drop(&d, good, baseline, buf, 52, NULL, 0, -EBADMSG,
+	send_bad_expect_drop(d, good, baseline, buf, 52, NULL, 0, -EBADMSG,
 			     "EVENT from a client");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_SUBSCRIBE, 8);
 	buf[16] = 1;	/* reserved */
-	send_bad_expect_drop(&d, good, baseline, buf, 20, NULL, 0, -EBADMSG,
+	send_bad_expect_drop(d, good, baseline, buf, 20, NULL, 0, -EBADMSG,
 			     "reserved field set");
 	buf[16] = 0;
-	send_bad_expect_drop(&d, good, baseline, buf, 0, NULL, 0, 0,
+	send_bad_expect_drop(d, good, baseline, buf, 0, NULL, 0, 0,
 			     "empty packet");
+}
 
-	/* fds where none belong: refused, and closed by the daemon */
+/* fds where none belong: refused, and closed by the daemon. */
+static void
+drop_unwanted_fds(struct test_daemon *d, struct vgfb *good, int baseline)
+{
+	struct vgfb_msg m = { .type = VGFB_MSG_HEAD_COUNT };
+	unsigned char buf[64];
+	int n, p[2], many[48];
+
 	n = vgfb__proto_encode(&m, VGFB_PROTO_TO_SERVER, buf, sizeof(buf));
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	send_bad_expect_drop(&d, good, baseline, buf, (size_t)n, &p[1], 1,
+	send_bad_expect_drop(d, good, baseline, buf, (size_t)n, &p[1], 1,
 			     -ETOOMANYREFS, "an fd attached");
 	close(p[1]);
 	check_daemon_closed(p[0]);
@@ -641,14 +679,21 @@ START_TEST(malformed_clients_are_dropped_alone)
 		many[i] = p[0];
 		many[i + 1] = p[1];
 	}
-	send_bad_expect_drop(&d, good, baseline, buf, (size_t)n, many, 48,
+	send_bad_expect_drop(d, good, baseline, buf, (size_t)n, many, 48,
 			     -ETOOMANYREFS, "48 fds (MSG_CTRUNC)");
 	for (int i = 1; i < 48; i += 2)
 		close(many[i]);
 	for (int i = 0; i < 48; i += 2)
 		check_daemon_closed(many[i]);
+}
 
-	/* random garbage */
+/* random garbage, 50 packets of 1..64 bytes */
+static void
+drop_garbage(struct test_daemon *d, struct vgfb *good, int baseline)
+{
+	unsigned char buf[64];
+	uint64_t x = 12345;
+
 	for (int k = 0; k < 50; k++) {
 		size_t len;
 
@@ -659,23 +704,43 @@ START_TEST(malformed_clients_are_dropped_alone)
 			buf[i] = (unsigned char)x;
 		}
 		len = 1 + x % 64;
-		send_bad_expect_drop(&d, good, baseline, buf, len, NULL, 0, 0,
+		send_bad_expect_drop(d, good, baseline, buf, len, NULL, 0, 0,
 				     "garbage");
 	}
+}
 
-	/* a client that connects and leaves at once */
-	{
-		struct sockaddr_un addr = { .sun_family = AF_UNIX };
-		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+/* a client that connects and leaves at once */
+static void
+connect_and_leave(struct test_daemon *d, int baseline)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
-		ck_assert_uint_lt(strlen(d.socket), sizeof(addr.sun_path));
-		memcpy(addr.sun_path, d.socket, strlen(d.socket) + 1);
-		ck_assert_int_eq(connect(s, (struct sockaddr *)&addr,
-					 sizeof(addr)), 0);
-		close(s);
-		ck_assert_int_eq(test_daemon_wait_fds(&d, baseline, 5000),
-				 baseline);
-	}
+	ck_assert_uint_lt(strlen(d->socket), sizeof(addr.sun_path));
+	memcpy(addr.sun_path, d->socket, strlen(d->socket) + 1);
+	ck_assert_int_eq(connect(s, (struct sockaddr *)&addr, sizeof(addr)),
+			 0);
+	close(s);
+	ck_assert_int_eq(test_daemon_wait_fds(d, baseline, 5000), baseline);
+}
+
+START_TEST(malformed_clients_are_dropped_alone)
+{
+	struct test_daemon d;
+	struct vgfb *good;
+	struct vgfb_event ev;
+	int baseline;
+
+	test_daemon_start(&d, sim2_args);
+	good = open_client(&d);
+	ck_assert_int_eq(vgfb_subscribe(good, VGFB_EVENT_MASK_ALL), 0);
+	baseline = d.base_fds + 1;
+	ck_assert_int_eq(test_daemon_wait_fds(&d, baseline, 2000), baseline);
+
+	drop_bad_headers(&d, good, baseline);
+	drop_unwanted_fds(&d, good, baseline);
+	drop_garbage(&d, good, baseline);
+	connect_and_leave(&d, baseline);
 
 	/* nothing of all this reached the good consumer */
 	ck_assert_int_eq(vgfb_read_event(good, &ev), -EAGAIN);
@@ -907,7 +972,7 @@ START_TEST(daemon_death_reaches_the_client)
 	int fds_before;
 
 	test_daemon_start(&d, sim2_args);
-	fds_before = test_count_fds();
+	fds_before = tier_count_fds(0);
 	c = open_client(&d);
 	vgfb_set_log_func(c, quiet_log, NULL);
 	ck_assert_int_eq(vgfb_subscribe(c, VGFB_EVENT_MASK_ALL), 0);
@@ -929,7 +994,7 @@ START_TEST(daemon_death_reaches_the_client)
 	info.drm_plane_type = PRIMARY;
 	ck_assert_int_eq(vgfb_query_plane(c, &info), -ENOTCONN);
 	vgfb_close(c);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 }
 END_TEST
 
@@ -1133,6 +1198,157 @@ chaos_u32(uint64_t *x)
 	return (uint32_t)(r >> 16) % (r % 5 == 0 ? 0xffffffffu : 2048u);
 }
 
+/* A SIM_CONTROL request: mostly cheap modes; the guest dies rarely, late. */
+static void
+random_sim_control(struct vgfb_msg *m, uint64_t *x, int iter)
+{
+	m->type = VGFB_MSG_SIM_CONTROL;
+	/* the guest dies rarely, and late */
+	m->sim.op = 1 + xorshift(x) % (iter > 2500 ? 5 : 4);
+	m->sim.head = chaos_u32(x) % 3;
+	for (int k = 0; k < 4; k++)
+		m->sim.arg[k] = chaos_u32(x);
+	if (m->sim.op == VGFB_SIM_SET_MODE && xorshift(x) % 4)
+		m->sim.arg[2] = DRM_FORMAT_XRGB8888;
+	if (m->sim.op == VGFB_SIM_SET_MODE) {
+		/* keep drawing cheap most of the time */
+		if (xorshift(x) % 8) {
+			m->sim.arg[0] %= 800;
+			m->sim.arg[1] %= 600;
+		}
+		m->sim.arg[3] = 0;
+	}
+	if (m->sim.op == VGFB_SIM_FLIP || m->sim.op == VGFB_SIM_DESTROY_GUEST)
+		memset(m->sim.arg, 0, sizeof(m->sim.arg));
+	if (m->sim.op == VGFB_SIM_DESTROY_GUEST)
+		m->sim.head = 0;
+	if (m->sim.op == VGFB_SIM_SET_CURSOR) {
+		m->sim.arg[0] &= 1;
+		m->sim.arg[3] = 0;
+	}
+}
+
+/* A well-formed request of a random kind with hostile values. */
+static void
+random_request(struct vgfb_msg *m, uint64_t *x, int iter,
+	       const uint32_t ids[8])
+{
+	static const uint32_t flags[] = {
+		VFIO_GFX_PLANE_TYPE_DMABUF, VFIO_GFX_PLANE_TYPE_REGION,
+		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
+		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION,
+	};
+
+	memset(m, 0, sizeof(*m));
+	switch (xorshift(x) % 8) {
+	case 0:
+	case 1:
+		m->type = VGFB_MSG_QUERY;
+		m->query_req.head = chaos_u32(x) % 3;
+		m->query_req.want_ext = xorshift(x) & 1;
+		m->query_req.info.argsz = sizeof(m->query_req.info);
+		m->query_req.info.flags = flags[xorshift(x) % 4];
+		if (!(m->query_req.info.flags & VFIO_GFX_PLANE_TYPE_PROBE))
+			m->query_req.info.drm_plane_type = 1 + xorshift(x) % 2;
+		break;
+	case 2:
+		m->type = xorshift(x) & 1 ? VGFB_MSG_GET_REGION
+					  : VGFB_MSG_GET_DMABUF;
+		m->u32.value = xorshift(x) & 1 ? ids[xorshift(x) % 8]
+					       : chaos_u32(x);
+		break;
+	case 3:
+	case 4:
+		random_sim_control(m, x, iter);
+		break;
+	case 5:
+		m->type = VGFB_MSG_SUBSCRIBE;
+		m->u32.value = (uint32_t)xorshift(x) & VGFB_EVENT_MASK_ALL;
+		break;
+	case 6:
+		m->type = VGFB_MSG_HEAD_COUNT;
+		break;
+	default:
+		/* a valid header over random bytes of a random length */
+		m->type = (uint16_t)(xorshift(x) % 10);
+		break;
+	}
+}
+
+/*
+ * m encoded into buf, or (when m does not encode) a valid header of m's
+ * type over random bytes of a random length.  The length; *valid: m encoded.
+ */
+static int
+encode_or_garbage(const struct vgfb_msg *m, uint64_t *x, unsigned char *buf,
+		  size_t len, bool *valid)
+{
+	struct vgfb_msg_hdr h = {
+		VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, m->type, 0,
+	};
+	int n = vgfb__proto_encode(m, VGFB_PROTO_TO_SERVER, buf, len);
+
+	*valid = n > 0;
+	if (*valid)
+		return n;
+	h.len = (uint32_t)(xorshift(x) % 100);
+	for (uint32_t k = 0; k < h.len; k++)
+		buf[12 + k] = (unsigned char)xorshift(x);
+	memcpy(buf, &h, sizeof(h));
+	return (int)(12 + h.len);
+}
+
+/* What the random conversation saw. */
+struct conversation {
+	uint32_t ids[8];	/* dma-buf ids seen, for GET_* requests */
+	unsigned int answered, dropped, fds;
+	bool destroyed;		/* the sim guest was destroyed */
+	int sock;		/* the raw connection; -1 after a drop */
+};
+
+/* One request on the raw connection, its answer judged; true: well-formed. */
+static bool
+converse_once(struct test_daemon *d, struct conversation *cv, uint64_t *x,
+	      int iter)
+{
+	struct vgfb_msg m, r, hello;
+	unsigned char buf[VGFB_PROTO_MAX_MSG];
+	bool valid;
+	int n, fd, rc;
+
+	if (cv->sock < 0)
+		cv->sock = test_raw_connect(d, &hello);
+	random_request(&m, x, iter, cv->ids);
+	n = encode_or_garbage(&m, x, buf, sizeof(buf), &valid);
+	test_raw_send(cv->sock, buf, (size_t)n, NULL, 0);
+	rc = test_raw_reply(cv->sock, &r, &fd, NULL, 10000);
+	if (fd >= 0) {
+		cv->fds++;
+		close(fd);
+	}
+	if (rc == 0 && r.type == VGFB_MSG_QUERY && r.query_reply.info.dmabuf_id)
+		cv->ids[xorshift(x) % 8] = r.query_reply.info.dmabuf_id;
+	if (rc == 0 && r.type == VGFB_MSG_SIM_CONTROL &&
+	    r.u32.value == VGFB_SIM_DESTROY_GUEST)
+		cv->destroyed = true;
+	if (valid) {
+		ck_assert_msg(rc == 0, "iteration %d: %s got no answer (%d)",
+			      iter, vgfb__proto_type_name(m.type), rc);
+		ck_assert(r.type == m.type || (r.type == VGFB_MSG_ERROR &&
+			  r.error.request_type == m.type));
+		cv->answered++;
+		return true;
+	}
+	/* malformed (or valid by chance): an answer, or ERROR + drop */
+	if (rc != 0 || (r.type == VGFB_MSG_ERROR &&
+			test_raw_hung_up(cv->sock, 5000))) {
+		close(cv->sock);
+		cv->sock = -1;
+		cv->dropped++;
+	}
+	return false;
+}
+
 /*
  * A long random conversation: well-formed requests with hostile values
  * (huge modes, rectangles off the screen, stale ids, heads that do not
@@ -1146,157 +1362,38 @@ START_TEST(random_conversation)
 		"--target", "sim:heads=2", "--sim-control", "--queue-len", "4",
 		NULL,
 	};
-	static const uint32_t flags[] = {
-		VFIO_GFX_PLANE_TYPE_DMABUF, VFIO_GFX_PLANE_TYPE_REGION,
-		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF,
-		VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION,
-	};
+	struct conversation cv = { .sock = -1 };
 	struct test_daemon d;
 	struct vgfb *watcher;
 	struct vgfb_event ev[64];
-	struct vgfb_msg hello;
 	uint64_t x = 0x1234567887654321ull;
-	uint32_t ids[8] = { 0 };
-	unsigned int answered = 0, dropped = 0, fds = 0;
-	bool destroyed = false;
-	int sock = -1;
+	uint32_t count;
+	int rc;
 
 	test_daemon_start(&d, args);
 	watcher = open_client(&d);
 	ck_assert_int_eq(vgfb_subscribe(watcher, VGFB_EVENT_MASK_ALL), 0);
 
 	for (int iter = 0; iter < 3000; iter++) {
-		struct vgfb_msg m, r;
-		unsigned char buf[VGFB_PROTO_MAX_MSG];
-		uint64_t pick = xorshift(&x);
-		bool valid;
-		int n, fd, rc;
-
-		if (sock < 0)
-			sock = test_raw_connect(&d, &hello);
-		memset(&m, 0, sizeof(m));
-		switch (pick % 8) {
-		case 0:
-		case 1:
-			m.type = VGFB_MSG_QUERY;
-			m.query_req.head = chaos_u32(&x) % 3;
-			m.query_req.want_ext = xorshift(&x) & 1;
-			m.query_req.info.argsz = sizeof(m.query_req.info);
-			m.query_req.info.flags = flags[xorshift(&x) % 4];
-			if (!(m.query_req.info.flags & VFIO_GFX_PLANE_TYPE_PROBE))
-				m.query_req.info.drm_plane_type =
-					1 + xorshift(&x) % 2;
-			break;
-		case 2:
-			m.type = xorshift(&x) & 1 ? VGFB_MSG_GET_REGION
-						  : VGFB_MSG_GET_DMABUF;
-			m.u32.value = xorshift(&x) & 1 ? ids[xorshift(&x) % 8]
-						       : chaos_u32(&x);
-			break;
-		case 3:
-		case 4:
-			m.type = VGFB_MSG_SIM_CONTROL;
-			/* the guest dies rarely, and late */
-			m.sim.op = 1 + xorshift(&x) % (iter > 2500 ? 5 : 4);
-			m.sim.head = chaos_u32(&x) % 3;
-			for (int k = 0; k < 4; k++)
-				m.sim.arg[k] = chaos_u32(&x);
-			if (m.sim.op == VGFB_SIM_SET_MODE && xorshift(&x) % 4)
-				m.sim.arg[2] = DRM_FORMAT_XRGB8888;
-			if (m.sim.op == VGFB_SIM_SET_MODE) {
-				/* keep drawing cheap most of the time */
-				if (xorshift(&x) % 8) {
-					m.sim.arg[0] %= 800;
-					m.sim.arg[1] %= 600;
-				}
-				m.sim.arg[3] = 0;
-			}
-			if (m.sim.op == VGFB_SIM_FLIP ||
-			    m.sim.op == VGFB_SIM_DESTROY_GUEST)
-				memset(m.sim.arg, 0, sizeof(m.sim.arg));
-			if (m.sim.op == VGFB_SIM_DESTROY_GUEST)
-				m.sim.head = 0;
-			if (m.sim.op == VGFB_SIM_SET_CURSOR) {
-				m.sim.arg[0] &= 1;
-				m.sim.arg[3] = 0;
-			}
-			break;
-		case 5:
-			m.type = VGFB_MSG_SUBSCRIBE;
-			m.u32.value = (uint32_t)xorshift(&x) & VGFB_EVENT_MASK_ALL;
-			break;
-		case 6:
-			m.type = VGFB_MSG_HEAD_COUNT;
-			break;
-		default:
-			/* a valid header over random bytes of a random length */
-			m.type = (uint16_t)(xorshift(&x) % 10);
-			break;
-		}
-		n = vgfb__proto_encode(&m, VGFB_PROTO_TO_SERVER, buf, sizeof(buf));
-		valid = n > 0;
-		if (!valid) {
-			struct vgfb_msg_hdr h = {
-				VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, m.type, 0,
-			};
-
-			h.len = (uint32_t)(xorshift(&x) % 100);
-			for (uint32_t k = 0; k < h.len; k++)
-				buf[12 + k] = (unsigned char)xorshift(&x);
-			memcpy(buf, &h, sizeof(h));
-			n = (int)(12 + h.len);
-		}
-		test_raw_send(sock, buf, (size_t)n, NULL, 0);
-		rc = test_raw_reply(sock, &r, &fd, NULL, 10000);
-		if (fd >= 0) {
-			fds++;
-			close(fd);
-		}
-		if (rc == 0 && r.type == VGFB_MSG_QUERY && r.query_reply.info.dmabuf_id)
-			ids[xorshift(&x) % 8] = r.query_reply.info.dmabuf_id;
-		if (rc == 0 && r.type == VGFB_MSG_SIM_CONTROL &&
-		    r.u32.value == VGFB_SIM_DESTROY_GUEST)
-			destroyed = true;
-		if (valid) {
-			ck_assert_msg(rc == 0, "iteration %d: %s got no answer (%d)",
-				      iter, vgfb__proto_type_name(m.type), rc);
-			ck_assert(r.type == m.type || (r.type == VGFB_MSG_ERROR &&
-				  r.error.request_type == m.type));
-			answered++;
-			continue;
-		}
-		/* malformed (or valid by chance): an answer, or ERROR + drop */
-		if (rc == 0 && r.type == VGFB_MSG_ERROR &&
-		    test_raw_hung_up(sock, 5000)) {
-			close(sock);
-			sock = -1;
-			dropped++;
-		} else if (rc != 0) {
-			close(sock);
-			sock = -1;
-			dropped++;
-		}
-		if (iter % 100 == 0)
+		/* the watcher reads now and then (after a malformed one) */
+		if (!converse_once(&d, &cv, &x, iter) && iter % 100 == 0)
 			read_events(watcher, ev, 64, 0);
 	}
-	if (sock >= 0)
-		close(sock);
-	ck_assert_uint_gt(answered, 1000);
-	ck_assert_uint_gt(dropped, 50);
-	ck_assert_uint_gt(fds, 0);
+	if (cv.sock >= 0)
+		close(cv.sock);
+	ck_assert_uint_gt(cv.answered, 1000);
+	ck_assert_uint_gt(cv.dropped, 50);
+	ck_assert_uint_gt(cv.fds, 0);
 	/* the watcher's connection survived everything */
 	while (read_events(watcher, ev, 64, 0))
 		;
-	{
-		uint32_t count;
-		int rc = vgfb_get_head_count(watcher, &count);
-
-		ck_assert(rc == 0 || rc == -ENODEV);
-	}
+	rc = vgfb_get_head_count(watcher, &count);
+	ck_assert(rc == 0 || rc == -ENODEV);
 	vgfb_close(watcher);
 	/* a destroyed sim guest has closed its RAM memfd */
-	ck_assert_int_eq(test_daemon_wait_fds(&d, d.base_fds - destroyed, 5000),
-			 d.base_fds - destroyed);
+	ck_assert_int_eq(test_daemon_wait_fds(&d, d.base_fds - cv.destroyed,
+					      5000),
+			 d.base_fds - cv.destroyed);
 	test_daemon_stop(&d);
 }
 END_TEST
@@ -1590,7 +1687,7 @@ fake_case(fake_script script, int (*body)(struct vgfb *ctx), int want_open,
 {
 	char dir[] = "/tmp/vgfb-fake.XXXXXX", path[64];
 	struct vgfb *ctx = NULL;
-	int status, rc, fds_before = test_count_fds();
+	int status, rc, fds_before = tier_count_fds(0);
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -1617,7 +1714,7 @@ fake_case(fake_script script, int (*body)(struct vgfb *ctx), int want_open,
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) ==
 			      want_status, "fake daemon status 0x%x", status);
 	}
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 	unlink(path);
 	rmdir(dir);
 }
@@ -1685,7 +1782,7 @@ START_TEST(client_open_errors)
 {
 	struct vgfb *ctx = NULL;
 	char longpath[200];
-	int fds_before = test_count_fds();
+	int fds_before = tier_count_fds(0);
 
 	ck_assert_int_eq(vgfb_open("unix:/nonexistent/vgfb/socket", &ctx),
 			 -ENOENT);
@@ -1694,7 +1791,7 @@ START_TEST(client_open_errors)
 	longpath[sizeof(longpath) - 1] = '\0';
 	ck_assert_int_eq(vgfb_open(longpath, &ctx), -ENAMETOOLONG);
 	ck_assert_ptr_null(ctx);
-	ck_assert_int_eq(test_count_fds(), fds_before);
+	ck_assert_int_eq(tier_count_fds(0), fds_before);
 }
 END_TEST
 

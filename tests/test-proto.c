@@ -596,12 +596,12 @@ START_TEST(unexpected_fds_are_closed)
 	raw_send(sv[0], buf, (size_t)len, p, 2);
 	close(p[0]);
 	close(p[1]);
-	before = test_count_fds();
+	before = tier_count_fds(0);
 	/* a server takes no fds at all */
 	ck_assert_int_eq(vgfb__proto_recv(sv[1], buf, sizeof(buf), NULL, 0,
 					  &n_fds, 0), -ETOOMANYREFS);
 	ck_assert_uint_eq(n_fds, 0);
-	ck_assert_int_eq(test_count_fds(), before);
+	ck_assert_int_eq(tier_count_fds(0), before);
 
 	/* a client takes one; two is too many */
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
@@ -611,7 +611,7 @@ START_TEST(unexpected_fds_are_closed)
 	ck_assert_int_eq(vgfb__proto_recv(sv[1], buf, sizeof(buf), fds, 1,
 					  &n_fds, 0), -ETOOMANYREFS);
 	ck_assert_int_eq(fds[0], -1);
-	ck_assert_int_eq(test_count_fds(), before);
+	ck_assert_int_eq(tier_count_fds(0), before);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -637,11 +637,11 @@ START_TEST(ctrunc_closes_what_arrived)
 	raw_send(sv[0], buf, (size_t)len, many, 40);
 	for (int i = 0; i < 40; i++)
 		close(many[i]);
-	before = test_count_fds();
+	before = tier_count_fds(0);
 	/* 40 fds do not fit the receive buffer: MSG_CTRUNC */
 	ck_assert_int_eq(vgfb__proto_recv(sv[1], buf, sizeof(buf), NULL, 0,
 					  &n_fds, 0), -ETOOMANYREFS);
-	ck_assert_int_eq(test_count_fds(), before);
+	ck_assert_int_eq(tier_count_fds(0), before);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -661,10 +661,10 @@ START_TEST(oversized_packet)
 	raw_send(sv[0], big, sizeof(big), p, 1);
 	close(p[0]);
 	close(p[1]);
-	before = test_count_fds();
+	before = tier_count_fds(0);
 	ck_assert_int_eq(vgfb__proto_recv(sv[1], buf, sizeof(buf), NULL, 0,
 					  &n_fds, 0), -EMSGSIZE);
-	ck_assert_int_eq(test_count_fds(), before);
+	ck_assert_int_eq(tier_count_fds(0), before);
 	/* exactly the maximum is fine at this layer */
 	raw_send(sv[0], big, VGFB_PROTO_MAX_MSG, NULL, 0);
 	ck_assert_int_eq(vgfb__proto_recv(sv[1], buf, sizeof(buf), NULL, 0,

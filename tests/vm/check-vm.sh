@@ -10,8 +10,8 @@
 # Usage: tests/vm/check-vm.sh      (`make check-vm` sets the variables)
 #
 #   srcdir=DIR            top source directory (default: this script's ../..)
-#   builddir=DIR          top build directory with libvgfb-core.la; when
-#                         missing, the sim-through-libvgfb test is skipped
+#   builddir=DIR          top build directory, where `make` built the static
+#                         test programs (tests/vm/vgfb-vmtest, ...)
 #   VGFB_VM_WORKDIR=DIR   scratch space (default: $builddir/tests/vm/work)
 #   VGFB_VM_KERNELS="..." kernel versions to boot (default: stock + backports)
 #   VGFB_VM_TIMEOUT=S     one boot, qemu start to power-off (default: 300)
@@ -32,7 +32,7 @@ work=${VGFB_VM_WORKDIR:-${builddir:-/tmp}/tests/vm/work}
 timeout=${VGFB_VM_TIMEOUT:-300}
 lock=${VGFB_VM_LOCK:-/tmp/vgfb-qemu.lock}
 lock_wait=${VGFB_VM_LOCK_WAIT:-1800}
-CC=${CC:-gcc}
+bin=
 
 # shellcheck source=tests/vm/kernels.sh
 . "$srcdir/tests/vm/kernels.sh"
@@ -66,59 +66,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-build_tests() {
-	local inc_drm
-
-	inc_drm=$(pkg-config --cflags-only-I libdrm 2>/dev/null)
-	[ -n "$inc_drm" ] || inc_drm=-I/usr/include/libdrm
-	mkdir -p "$work/bin"
-	# shellcheck disable=SC2086
-	if ! $CC -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -static -pthread \
-		$inc_drm -o "$work/bin/vgfb-vmtest" \
-		"$srcdir/tests/vm/vgfb-vmtest.c"; then
-		host_result build_vmtest FAIL "static build of vgfb-vmtest failed"
+# The static test programs come from `make` (tests/vm/vm.am) in $builddir.
+find_tests() {
+	bin=${builddir:+$builddir/tests/vm}
+	if [ -z "$bin" ] || [ ! -x "$bin/vgfb-vmtest" ]; then
+		host_result build_vmtest FAIL "no vgfb-vmtest in '${bin:-}' (run make, or make check-vm)"
 		return 1
 	fi
-
-	# The same tests as a 32-bit program: the compat_ioctl path.
-	rm -f "$work/bin/vgfb-vmtest32"
-	# shellcheck disable=SC2086
-	if ! $CC -m32 -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
-		-static -pthread $inc_drm -o "$work/bin/vgfb-vmtest32" \
-		"$srcdir/tests/vm/vgfb-vmtest.c" 2> "$work/bin/vmtest32.log"; then
-		note "no 32-bit build (gcc-multilib?): compat tests skipped"
-		rm -f "$work/bin/vgfb-vmtest32"
-	fi
-
-	rm -f "$work/bin/vgfb-simtest"
-	if [ -n "$builddir" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
-		# XEN_LIBS: the core carries the Xen backend when configured with it
-		# shellcheck disable=SC2086
-		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
-			-I"$srcdir/include" -I"$srcdir/backend/pixel" -I"$builddir" \
-			-o "$work/bin/vgfb-simtest" \
-			"$srcdir/tests/vm/vgfb-simtest.c" \
-			"$builddir/.libs/libvgfb-core.a" \
-			"$builddir/.libs/libvgfb-format.a" \
-			-Wl,--start-group ${XEN_LIBS:-} -Wl,--end-group -pthread; then
-			host_result build_simtest FAIL "static build of vgfb-simtest failed"
-			return 1
-		fi
-		# tests/test-dmabuf.c: every format, zero copy, lifetimes (TAP)
-		# shellcheck disable=SC2086
-		if ! $CC -std=gnu11 -O2 -Wall -Wextra -static \
-			-I"$srcdir/include" -I"$srcdir/backend/pixel" -I"$builddir" \
-			$inc_drm -o "$work/bin/test-dmabuf" \
-			"$srcdir/tests/test-dmabuf.c" \
-			"$builddir/.libs/libvgfb-core.a" \
-			"$builddir/.libs/libvgfb-format.a" \
-			-Wl,--start-group ${XEN_LIBS:-} -Wl,--end-group -pthread; then
-			host_result build_test_dmabuf FAIL "static build of test-dmabuf failed"
-			return 1
-		fi
-	else
-		note "no libvgfb-core.a in '${builddir:-}': sim tests will be skipped"
-	fi
+	[ -x "$bin/vgfb-vmtest32" ] ||
+		note "no 32-bit vgfb-vmtest (gcc-multilib?): compat tests skipped"
 	return 0
 }
 
@@ -145,10 +101,10 @@ pack_initramfs() {
 	cp "$srcdir/tests/vm/init.sh" "$root/init"
 	chmod 755 "$root/init"
 	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko"
-	cp "$work/bin/vgfb-vmtest" "$root/"
-	[ -x "$work/bin/vgfb-vmtest32" ] && cp "$work/bin/vgfb-vmtest32" "$root/"
-	[ -x "$work/bin/vgfb-simtest" ] && cp "$work/bin/vgfb-simtest" "$root/"
-	[ -x "$work/bin/test-dmabuf" ] && cp "$work/bin/test-dmabuf" "$root/"
+	cp "$bin/vgfb-vmtest" "$root/"
+	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf; do
+		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
+	done
 
 	for mod in cirrus vgem; do
 		modprobe -S "$kver" --show-depends "$mod" 2>/dev/null |
@@ -311,7 +267,7 @@ main() {
 	stock=$(vgfb_vm_stock_kver)
 	kernels=${VGFB_VM_KERNELS:-"stock:$stock bpo:$VGFB_VM_BPO_KVER"}
 
-	if build_tests; then
+	if find_tests; then
 		for tag_kver in $kernels; do
 			tag=${tag_kver%%:*}
 			kver=${tag_kver#*:}

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,35 +21,11 @@
 
 #include <vgfb/vgfb.h>
 #include "pattern.h"
+#include "../tier-lib.h"
 
 #ifndef DRM_PLANE_TYPE_PRIMARY
 #define DRM_PLANE_TYPE_PRIMARY 1
 #endif
-
-static int n_fail;
-
-static void __attribute__((format(printf, 3, 4)))
-result(const char *name, const char *status, const char *fmt, ...)
-{
-	char detail[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (!strcmp(status, "FAIL"))
-		n_fail++;
-	printf("VGFB_RESULT %s %s %s\n", name, status, detail);
-	fflush(stdout);
-}
-
-static int
-dmabuf_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
-}
 
 /* Pixel-exact check of frame `seq` through the dma-buf's own mmap. */
 static int
@@ -66,7 +41,7 @@ compare_dmabuf(int fd, const struct vfio_device_gfx_plane_info *info,
 		snprintf(why, why_len, "mmap dma-buf: %s", strerror(errno));
 		return -1;
 	}
-	if (dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ)) {
+	if (tier_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ)) {
 		snprintf(why, why_len, "SYNC_START: %s", strerror(errno));
 		munmap(p, info->size);
 		return -1;
@@ -74,7 +49,7 @@ compare_dmabuf(int fd, const struct vfio_device_gfx_plane_info *info,
 	bad = vgfb_pattern_compare(p, info->drm_format, info->width,
 				   info->height, info->stride, seq, NULL, &x,
 				   &y);
-	dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	tier_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(p, info->size);
 	if (bad != 0) {
 		snprintf(why, why_len,
@@ -98,19 +73,19 @@ sim_through(const char *exporter, const char *device)
 	snprintf(name, sizeof(name), "sim_%s_dmabuf", exporter);
 	snprintf(target, sizeof(target), "sim:exporter=%s", exporter);
 	if (access(device, F_OK) < 0) {
-		result(name, "SKIP", "%s absent in this kernel", device);
+		tier_result(name, "SKIP", "%s absent in this kernel", device);
 		return;
 	}
 	rc = vgfb_open(target, &ctx);
 	if (rc) {
-		result(name, "FAIL", "vgfb_open(\"%s\"): %s", target,
-		       strerror(-rc));
+		tier_result(name, "FAIL", "vgfb_open(\"%s\"): %s", target,
+			    strerror(-rc));
 		return;
 	}
 	got = vgfb_get_exporter_name(ctx);
 	if (!got || strcmp(got, exporter) != 0) {
-		result(name, "FAIL", "exporter is \"%s\", asked for \"%s\"",
-		       got ? got : "(none)", exporter);
+		tier_result(name, "FAIL", "exporter is \"%s\", asked for \"%s\"",
+			    got ? got : "(none)", exporter);
 		goto out_close;
 	}
 
@@ -120,34 +95,34 @@ sim_through(const char *exporter, const char *device)
 	ext.argsz = sizeof(ext);
 	rc = vgfb_query_plane_ext(ctx, &info, &ext);
 	if (rc || !info.dmabuf_id || !info.size) {
-		result(name, "FAIL", "query: %s (id %u, size %u)",
-		       rc ? strerror(-rc) : "ok", info.dmabuf_id, info.size);
+		tier_result(name, "FAIL", "query: %s (id %u, size %u)",
+			    rc ? strerror(-rc) : "ok", info.dmabuf_id, info.size);
 		goto out_close;
 	}
 	fd = vgfb_get_gfx_dmabuf(ctx, info.dmabuf_id);
 	if (fd < 0) {
-		result(name, "FAIL", "vgfb_get_gfx_dmabuf: %s", strerror(-fd));
+		tier_result(name, "FAIL", "vgfb_get_gfx_dmabuf: %s", strerror(-fd));
 		goto out_close;
 	}
 	if (compare_dmabuf(fd, &info, ext.frame_seq, why, sizeof(why))) {
-		result(name, "FAIL", "%s", why);
+		tier_result(name, "FAIL", "%s", why);
 		close(fd);
 		goto out_close;
 	}
-	result(name, "PASS",
-	       "%ux%u fourcc %.4s stride %u frame %" PRIu64
-	       " pixel-exact through %s",
-	       info.width, info.height, (const char *)&info.drm_format,
-	       info.stride, ext.frame_seq, exporter);
+	tier_result(name, "PASS",
+		    "%ux%u fourcc %.4s stride %u frame %" PRIu64
+		    " pixel-exact through %s",
+		    info.width, info.height, (const char *)&info.drm_format,
+		    info.stride, ext.frame_seq, exporter);
 
 	/* The guest and the library go away; the consumer keeps the fd. */
 	vgfb_close(ctx);
 	ctx = NULL;
 	snprintf(name, sizeof(name), "sim_%s_outlives_ctx", exporter);
 	if (compare_dmabuf(fd, &info, ext.frame_seq, why, sizeof(why)))
-		result(name, "FAIL", "after vgfb_close: %s", why);
+		tier_result(name, "FAIL", "after vgfb_close: %s", why);
 	else
-		result(name, "PASS", "pixels intact after vgfb_close()");
+		tier_result(name, "PASS", "pixels intact after vgfb_close()");
 	close(fd);
 out_close:
 	vgfb_close(ctx);
@@ -162,21 +137,21 @@ auto_ladder(void)
 	int rc;
 
 	if (access("/dev/vgfb", F_OK) < 0) {
-		result("sim_auto_ladder", "SKIP", "/dev/vgfb absent");
+		tier_result("sim_auto_ladder", "SKIP", "/dev/vgfb absent");
 		return;
 	}
 	rc = vgfb_open("sim", &ctx);
 	if (rc) {
-		result("sim_auto_ladder", "FAIL", "vgfb_open(\"sim\"): %s",
-		       strerror(-rc));
+		tier_result("sim_auto_ladder", "FAIL", "vgfb_open(\"sim\"): %s",
+			    strerror(-rc));
 		return;
 	}
 	got = vgfb_get_exporter_name(ctx);
 	if (got && strcmp(got, "vgfb") == 0)
-		result("sim_auto_ladder", "PASS", "\"sim\" picked vgfb.ko first");
+		tier_result("sim_auto_ladder", "PASS", "\"sim\" picked vgfb.ko first");
 	else
-		result("sim_auto_ladder", "FAIL", "\"sim\" picked \"%s\"",
-		       got ? got : "(none)");
+		tier_result("sim_auto_ladder", "FAIL", "\"sim\" picked \"%s\"",
+			    got ? got : "(none)");
 	vgfb_close(ctx);
 }
 
@@ -187,5 +162,5 @@ main(void)
 	auto_ladder();
 	sim_through("vgfb", "/dev/vgfb");
 	sim_through("udmabuf", "/dev/udmabuf");
-	return n_fail ? 1 : 0;
+	return tier_counts.fail ? 1 : 0;
 }

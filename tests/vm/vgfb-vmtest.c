@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,32 +42,12 @@
 #include <drm_mode.h>
 
 #include "../../kernel/uapi/vgfb_kmod.h"
+#include "../tier-lib.h"
 
 #define PAGE 4096UL
 #define MiB (1024UL * 1024UL)
 
-static int n_pass, n_fail, n_skip;
 static const char *module_path;
-static const char *name_prefix = "";
-
-static void __attribute__((format(printf, 3, 4)))
-result(const char *name, const char *status, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (!strcmp(status, "PASS"))
-		n_pass++;
-	else if (!strcmp(status, "FAIL"))
-		n_fail++;
-	else
-		n_skip++;
-	printf("VGFB_RESULT %s%s %s %s\n", name_prefix, name, status, detail);
-	fflush(stdout);
-}
 
 /* A test body fills why[] and returns 0 (pass), 77 (skip) or 1 (fail). */
 #define CHECK(cond, ...)						\
@@ -97,7 +76,7 @@ run(const char *name, test_fn fn)
 	why = mmap(NULL, why_len, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (why == MAP_FAILED) {
-		result(name, "FAIL", "mmap: %s", strerror(errno));
+		tier_result(name, "FAIL", "mmap: %s", strerror(errno));
 		return;
 	}
 	why[0] = '\0';
@@ -105,16 +84,16 @@ run(const char *name, test_fn fn)
 	if (pid == 0)
 		_exit(fn(why, why_len));
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		result(name, "FAIL", "fork/wait: %s", strerror(errno));
+		tier_result(name, "FAIL", "fork/wait: %s", strerror(errno));
 	else if (WIFSIGNALED(status))
-		result(name, "FAIL", "killed by signal %d (%s) %s",
-		       WTERMSIG(status), strsignal(WTERMSIG(status)), why);
+		tier_result(name, "FAIL", "killed by signal %d (%s) %s",
+			    WTERMSIG(status), strsignal(WTERMSIG(status)), why);
 	else if (WEXITSTATUS(status) == 0)
-		result(name, "PASS", "%s", why);
+		tier_result(name, "PASS", "%s", why);
 	else if (WEXITSTATUS(status) == 77)
-		result(name, "SKIP", "%s", why);
+		tier_result(name, "SKIP", "%s", why);
 	else
-		result(name, "FAIL", "%s", why);
+		tier_result(name, "FAIL", "%s", why);
 	munmap(why, why_len);
 }
 
@@ -150,12 +129,6 @@ verify(const void *p, size_t size, uint64_t seed)
 	return -1;
 }
 
-static int
-vgfb_dev(void)
-{
-	return open("/dev/vgfb", O_RDWR | O_CLOEXEC);
-}
-
 /* 0 or -errno; fd in *out. */
 static int
 create_user(int dev, void *addr, size_t size, uint32_t flags, int *out)
@@ -172,49 +145,15 @@ create_user(int dev, void *addr, size_t size, uint32_t flags, int *out)
 	return 0;
 }
 
-static int
-get_version(int dev, struct vgfb_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	return ioctl(dev, VGFB_IOC_VERSION, v) < 0 ? -errno : 0;
-}
-
+/* Pages and buffers vgfb.ko holds, all openers together; -1 on error. */
 static long
 in_use_pages(void)
 {
-	struct vgfb_version v;
-	int dev = vgfb_dev();
-	int rc;
+	uint64_t pages, buffers;
 
-	if (dev < 0)
+	if (tier_kmod_usage(-1, &pages, &buffers))
 		return -1;
-	rc = get_version(dev, &v);
-	close(dev);
-	return rc ? -1 : (long)v.pages_in_use + (long)v.buffers_in_use;
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the DIR itself */
-}
-
-static int
-sync_dmabuf(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
+	return (long)pages + (long)buffers;
 }
 
 /* mmap a dma-buf read-only, verify under SYNC_START/END; 0 or -1. */
@@ -226,11 +165,11 @@ check_dmabuf(int fd, size_t size, uint64_t seed)
 
 	if (p == MAP_FAILED)
 		return -2;
-	if (sync_dmabuf(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))
+	if (tier_dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ))
 		bad = -3;
 	else
 		bad = verify(p, size, seed);
-	sync_dmabuf(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	tier_dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(p, size);
 	return bad;
 }
@@ -325,9 +264,9 @@ t_device(char *why, size_t why_len)
 	CHECK(S_ISCHR(st.st_mode), "/dev/vgfb is not a character device");
 	CHECK((st.st_mode & 0777) == 0600, "mode %o, want 0600",
 	      st.st_mode & 0777);
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
-	rc = get_version(dev, &v);
+	rc = tier_kmod_version(dev, &v);
 	close(dev);
 	CHECK(rc == 0, "VGFB_IOC_VERSION: %s", strerror(-rc));
 	CHECK(v.major == VGFB_KMOD_VERSION_MAJOR, "major %u", v.major);
@@ -356,7 +295,7 @@ t_memfd_rw(char *why, size_t why_len)
 	long bad;
 	int rc, fl, fdfl;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	mfd = memfd_with(size, MFD_ALLOW_SEALING, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
@@ -375,10 +314,10 @@ t_memfd_rw(char *why, size_t why_len)
 	/* Writes through the dma-buf land in the memfd: same pages. */
 	dm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
 	CHECK(dm != MAP_FAILED, "mmap rw: %s", strerror(errno));
-	CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
 	      "SYNC_START: %s", strerror(errno));
 	fill(dm, size, 2);
-	CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
 	      "SYNC_END: %s", strerror(errno));
 	munmap(dm, size);
 	bad = verify(map, size, 2);
@@ -409,7 +348,7 @@ one_mapping(char *why, size_t why_len, const char *what, void *map,
 	long bad;
 	int rc;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	fill(map, size, 3);
 	rc = create_user(dev, map, size, 0, &buf);
@@ -478,7 +417,7 @@ t_readonly(char *why, size_t why_len)
 	int dev, mfd, buf = -1;
 	int rc, fl;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	mfd = memfd_with(size, 0, &rw, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
@@ -523,82 +462,102 @@ struct hostile {
 	int want;	/* errno */
 };
 
+/* The memory hostile calls point at: one of each kind vgfb.ko refuses. */
+struct hostile_mem {
+	size_t size;
+	void *good;		/* a memfd, mapped: the one valid range */
+	void *prot_none, *partial, *half_ro;
+	void *pfnmap;		/* a vgfb dma-buf's own mmap */
+	void *ramfs_map;	/* MAP_FAILED when ramfs is not there */
+	void *hole;		/* unmapped */
+	int mfd, buf, rfd;
+};
+
 static int
-t_hostile(char *why, size_t why_len)
+hostile_map(struct hostile_mem *m, int dev, char *why, size_t why_len)
 {
-	const size_t size = 16 * PAGE;
-	char detail[256] = "";
-	struct vgfb_version v;
-	void *good, *ro_arg, *prot_none, *hole, *partial, *pfnmap, *half_ro;
-	long acq0 = 0, rel0 = 0, acq1 = 0, rel1 = 0;
-	void *ramfs_map = MAP_FAILED;
-	int dev, mfd, buf = -1, rfd = -1, fds_before;
-	long used_before;
-	int rc, n = 0;
+	const size_t size = m->size;
 
-	dev = vgfb_dev();
-	CHECK(dev >= 0, "open: %s", strerror(errno));
-	CHECK(get_version(dev, &v) == 0, "version");
-	mfd = memfd_with(size, 0, &good, PROT_READ | PROT_WRITE);
-	CHECK(mfd >= 0, "memfd: %s", strerror(-mfd));
-	prot_none = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	partial = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	munmap((char *)partial + 2 * PAGE, PAGE);
+	m->mfd = memfd_with(size, 0, &m->good, PROT_READ | PROT_WRITE);
+	CHECK(m->mfd >= 0, "memfd: %s", strerror(-m->mfd));
+	m->prot_none = mmap(NULL, size, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m->partial = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap((char *)m->partial + 2 * PAGE, PAGE);
 	/* Pinning gets half-way, then fails: what was pinned is unpinned. */
-	half_ro = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(half_ro != MAP_FAILED, "mmap");
-	memset(half_ro, 1, 4 * PAGE);
-	mprotect((char *)half_ro + 2 * PAGE, 2 * PAGE, PROT_READ);
+	m->half_ro = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m->half_ro != MAP_FAILED, "mmap");
+	memset(m->half_ro, 1, 4 * PAGE);
+	mprotect((char *)m->half_ro + 2 * PAGE, 2 * PAGE, PROT_READ);
 	/* A PFN mapping: a vgfb dma-buf's own mmap. */
-	CHECK(create_user(dev, good, size, 0, &buf) == 0, "create");
-	pfnmap = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
-	CHECK(pfnmap != MAP_FAILED, "mmap dma-buf: %s", strerror(errno));
+	CHECK(create_user(dev, m->good, size, 0, &m->buf) == 0, "create");
+	m->pfnmap = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 m->buf, 0);
+	CHECK(m->pfnmap != MAP_FAILED, "mmap dma-buf: %s", strerror(errno));
 	/* A file that is not shmem: ramfs (mounted by init.sh). */
-	rfd = open("/mnt/ramfs/file", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (rfd >= 0 && ftruncate(rfd, (off_t)size) == 0)
-		ramfs_map = mmap(NULL, size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED, rfd, 0);
+	m->ramfs_map = MAP_FAILED;
+	m->rfd = open("/mnt/ramfs/file", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (m->rfd >= 0 && ftruncate(m->rfd, (off_t)size) == 0)
+		m->ramfs_map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				    MAP_SHARED, m->rfd, 0);
+	return 0;
+}
 
-	used_before = in_use_pages();
-	fds_before = count_fds();
-	refresh_vmstat();
-	read_vmstat("nr_foll_pin_acquired", &acq0);
-	read_vmstat("nr_foll_pin_released", &rel0);
-	/* Last, so that no later mapping lands in the hole. */
-	hole = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	munmap(hole, size);
+static void
+hostile_unmap(struct hostile_mem *m)
+{
+	munmap(m->pfnmap, m->size);
+	close(m->buf);
+	if (m->ramfs_map != MAP_FAILED)
+		munmap(m->ramfs_map, m->size);
+	if (m->rfd >= 0)
+		close(m->rfd);
+	munmap(m->prot_none, m->size);
+	munmap(m->partial, 2 * PAGE);
+	munmap(m->half_ro, 4 * PAGE);
+	munmap(m->good, m->size);
+	close(m->mfd);
+}
 
+/* CREATE_USER with bad flags, ranges and memory; *n counts the calls. */
+static int
+hostile_create_user(int dev, const struct vgfb_version *v,
+		    const struct hostile_mem *m, int *n, char *detail,
+		    size_t detail_len, char *why, size_t why_len)
+{
+	const uintptr_t good = (uintptr_t)m->good;
+	const size_t size = m->size;
 	const struct hostile cases[] = {
-		{ "unknown flag", (uintptr_t)good, size, 1u << 1, 0, 0, EINVAL },
-		{ "high flag", (uintptr_t)good, size, 1u << 31, 0, 0, EINVAL },
-		{ "reserved[0]", (uintptr_t)good, size, 0, 1, 0, EINVAL },
-		{ "reserved[1]", (uintptr_t)good, size, 0, 0, 1ULL << 63, EINVAL },
-		{ "size 0", (uintptr_t)good, 0, 0, 0, 0, EINVAL },
-		{ "addr+1", (uintptr_t)good + 1, PAGE, 0, 0, 0, EINVAL },
-		{ "addr+2048", (uintptr_t)good + 2048, PAGE, 0, 0, 0, EINVAL },
-		{ "size 4097", (uintptr_t)good, PAGE + 1, 0, 0, 0, EINVAL },
-		{ "size 2048", (uintptr_t)good, PAGE / 2, 0, 0, 0, EINVAL },
+		{ "unknown flag", good, size, 1u << 1, 0, 0, EINVAL },
+		{ "high flag", good, size, 1u << 31, 0, 0, EINVAL },
+		{ "reserved[0]", good, size, 0, 1, 0, EINVAL },
+		{ "reserved[1]", good, size, 0, 0, 1ULL << 63, EINVAL },
+		{ "size 0", good, 0, 0, 0, 0, EINVAL },
+		{ "addr+1", good + 1, PAGE, 0, 0, 0, EINVAL },
+		{ "addr+2048", good + 2048, PAGE, 0, 0, 0, EINVAL },
+		{ "size 4097", good, PAGE + 1, 0, 0, 0, EINVAL },
+		{ "size 2048", good, PAGE / 2, 0, 0, 0, EINVAL },
 		{ "addr+size wraps", 0xFFFFFFFFFFFFF000ULL, 2 * PAGE, 0, 0, 0, EINVAL },
-		{ "size 2^64-4096", (uintptr_t)good, 0xFFFFFFFFFFFFF000ULL, 0, 0, 0, EINVAL },
+		{ "size 2^64-4096", good, 0xFFFFFFFFFFFFF000ULL, 0, 0, 0, EINVAL },
 		{ "kernel address", 0xFFFF888000000000ULL, PAGE, 0, 0, 0, EFAULT },
 		{ "beyond TASK_SIZE", 0x00007FFFFFFFF000ULL, 2 * PAGE, 0, 0, 0, EFAULT },
-		{ "oversized", PAGE, ((uint64_t)v.max_pages + 1) * PAGE, 0, 0, 0, E2BIG },
+		{ "oversized", PAGE, ((uint64_t)v->max_pages + 1) * PAGE, 0, 0, 0, E2BIG },
 		/* A 32-bit caller's address space ends at 4 GiB. */
 		{ "size 2^46", 4096, 1ULL << 46, 0, 0, 0,
 		  sizeof(void *) == 4 ? EFAULT : E2BIG },
 		{ "NULL page", 0, PAGE, 0, 0, 0, EFAULT },
-		{ "unmapped hole", (uintptr_t)hole, size, 0, 0, 0, EFAULT },
-		{ "partly unmapped", (uintptr_t)partial, 3 * PAGE, 0, 0, 0, EFAULT },
-		{ "PROT_NONE", (uintptr_t)prot_none, size, 0, 0, 0, EFAULT },
-		{ "half read-only", (uintptr_t)half_ro, 4 * PAGE, 0, 0, 0, EFAULT },
-		{ "PFNMAP (dma-buf mmap)", (uintptr_t)pfnmap, size, 0, 0, 0, EINVAL },
-		{ "PFNMAP read-only", (uintptr_t)pfnmap, size, VGFB_CREATE_READONLY, 0, 0, EINVAL },
+		{ "unmapped hole", (uintptr_t)m->hole, size, 0, 0, 0, EFAULT },
+		{ "partly unmapped", (uintptr_t)m->partial, 3 * PAGE, 0, 0, 0, EFAULT },
+		{ "PROT_NONE", (uintptr_t)m->prot_none, size, 0, 0, 0, EFAULT },
+		{ "half read-only", (uintptr_t)m->half_ro, 4 * PAGE, 0, 0, 0, EFAULT },
+		{ "PFNMAP (dma-buf mmap)", (uintptr_t)m->pfnmap, size, 0, 0, 0, EINVAL },
+		{ "PFNMAP read-only", (uintptr_t)m->pfnmap, size, VGFB_CREATE_READONLY, 0, 0, EINVAL },
 		{ "vdso", getauxval(AT_SYSINFO_EHDR), PAGE, VGFB_CREATE_READONLY, 0, 0, EINVAL },
-		{ "ramfs file", (uintptr_t)ramfs_map, size, 0, 0, 0, EINVAL },
+		{ "ramfs file", (uintptr_t)m->ramfs_map, size, 0, 0, 0, EINVAL },
 	};
+	int rc;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct hostile *h = &cases[i];
@@ -607,9 +566,10 @@ t_hostile(char *why, size_t why_len)
 			.reserved = { h->reserved0, h->reserved1 },
 		};
 
-		if (!strcmp(h->what, "ramfs file") && ramfs_map == MAP_FAILED) {
+		if (!strcmp(h->what, "ramfs file") &&
+		    m->ramfs_map == MAP_FAILED) {
 			snprintf(detail + strlen(detail),
-				 sizeof(detail) - strlen(detail),
+				 detail_len - strlen(detail),
 				 " [ramfs case skipped]");
 			continue;
 		}
@@ -618,14 +578,23 @@ t_hostile(char *why, size_t why_len)
 			close(c.fd);
 		CHECK(rc == h->want, "%s: got %s, want %s", h->what,
 		      rc ? strerror(rc) : "success", strerror(h->want));
-		n++;
+		(*n)++;
 	}
+	return 0;
+}
 
-	/* Argument pointers. */
+/* Bad argument pointers, VERSION's own checks, unknown ioctls. */
+static int
+hostile_ioctls(int dev, const struct hostile_mem *m, int *n, char *why,
+	       size_t why_len)
+{
+	struct vgfb_version bad = { .flags = 1 };
+	void *ro_arg;
+
 	errno = 0;
 	CHECK(ioctl(dev, VGFB_IOC_CREATE_USER, NULL) < 0 && errno == EFAULT,
 	      "NULL arg: %s", strerror(errno));
-	CHECK(ioctl(dev, VGFB_IOC_CREATE_USER, hole) < 0 && errno == EFAULT,
+	CHECK(ioctl(dev, VGFB_IOC_CREATE_USER, m->hole) < 0 && errno == EFAULT,
 	      "unmapped arg: %s", strerror(errno));
 	CHECK(ioctl(dev, VGFB_IOC_VERSION, NULL) < 0 && errno == EFAULT,
 	      "VERSION NULL arg: %s", strerror(errno));
@@ -634,118 +603,163 @@ t_hostile(char *why, size_t why_len)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(ro_arg != MAP_FAILED, "mmap");
 	*(struct vgfb_create_user *)ro_arg = (struct vgfb_create_user){
-		.addr = (uintptr_t)good, .size = size,
+		.addr = (uintptr_t)m->good, .size = m->size,
 	};
 	mprotect(ro_arg, PAGE, PROT_READ);
 	CHECK(ioctl(dev, VGFB_IOC_CREATE_USER, ro_arg) < 0 && errno == EFAULT,
 	      "read-only arg: %s", strerror(errno));
 	munmap(ro_arg, PAGE);
-	n += 4;
+	*n += 4;
 
 	/* Version: flags and reserved checked. */
-	{
-		struct vgfb_version bad = { .flags = 1 };
-
-		CHECK(ioctl(dev, VGFB_IOC_VERSION, &bad) < 0 && errno == EINVAL,
-		      "VERSION flags=1: %s", strerror(errno));
-		bad = (struct vgfb_version){ .reserved = { 0, 1 } };
-		CHECK(ioctl(dev, VGFB_IOC_VERSION, &bad) < 0 && errno == EINVAL,
-		      "VERSION reserved: %s", strerror(errno));
-		n += 2;
-	}
+	CHECK(ioctl(dev, VGFB_IOC_VERSION, &bad) < 0 && errno == EINVAL,
+	      "VERSION flags=1: %s", strerror(errno));
+	bad = (struct vgfb_version){ .reserved = { 0, 1 } };
+	CHECK(ioctl(dev, VGFB_IOC_VERSION, &bad) < 0 && errno == EINVAL,
+	      "VERSION reserved: %s", strerror(errno));
+	*n += 2;
 
 	/* Unknown and mis-sized ioctls. */
 	CHECK(ioctl(dev, _IOWR(VGFB_IOC_MAGIC, 0x7f, struct vgfb_create_user),
-		    good) < 0 && errno == ENOTTY, "unknown nr: %s",
+		    m->good) < 0 && errno == ENOTTY, "unknown nr: %s",
 	      strerror(errno));
-	CHECK(ioctl(dev, _IOWR(VGFB_IOC_MAGIC, 0x01, uint32_t), good) < 0 &&
+	CHECK(ioctl(dev, _IOWR(VGFB_IOC_MAGIC, 0x01, uint32_t), m->good) < 0 &&
 	      errno == ENOTTY, "wrong size: %s", strerror(errno));
 	CHECK(ioctl(dev, _IOR(VGFB_IOC_MAGIC, 0x01, struct vgfb_create_user),
-		    good) < 0 && errno == ENOTTY, "wrong direction: %s",
+		    m->good) < 0 && errno == ENOTTY, "wrong direction: %s",
 	      strerror(errno));
-	CHECK(ioctl(dev, DMA_BUF_IOCTL_SYNC, good) < 0 && errno == ENOTTY,
+	CHECK(ioctl(dev, DMA_BUF_IOCTL_SYNC, m->good) < 0 && errno == ENOTTY,
 	      "foreign ioctl: %s", strerror(errno));
-	n += 4;
+	*n += 4;
+	return 0;
+}
 
-	/*
-	 * The Xen forms: arguments are checked first (EINVAL, E2BIG), then
-	 * the hypervisor: this VM has none, so valid calls are ENODEV, and
-	 * the frame/ref array is not even read.
-	 */
-	{
-		uint64_t frames[4] = { 1, 2, 3, 4 };
-		uint32_t refs[4] = { 8, 9, 10, 11 };
-		const struct vgfb_create_xen_foreign xf0 = {
-			.frames = (uintptr_t)frames, .count = 4, .domid = 1,
-		};
-		const struct vgfb_create_xen_grants xg0 = {
-			.refs = (uintptr_t)refs, .count = 4, .domid = 1,
-		};
-		static const struct {
-			const char *what;
-			int64_t count;	/* -1: max_pages + 1 */
-			uint32_t domid, flags;
-			uint64_t reserved0, reserved1, ptr;
-			int want;
-		} xc[] = {
-			{ "valid", 4, 1, 0, 0, 0, 1, ENODEV },
-			{ "valid read-only", 4, 1, VGFB_CREATE_READONLY, 0, 0, 1, ENODEV },
-			{ "domid 0", 1, 0, 0, 0, 0, 1, ENODEV },
-			{ "NULL array", 4, 1, 0, 0, 0, 0, ENODEV },
-			{ "unknown flag", 4, 1, 0x80, 0, 0, 1, EINVAL },
-			{ "high flag", 4, 1, 0x80000000u, 0, 0, 1, EINVAL },
-			{ "reserved[0]", 4, 1, 0, 1, 0, 1, EINVAL },
-			{ "reserved[1]", 4, 1, 0, 0, 1ULL << 63, 1, EINVAL },
-			{ "count 0", 0, 1, 0, 0, 0, 1, EINVAL },
-			{ "count > max_pages", -1, 1, 0, 0, 0, 1, E2BIG },
-			{ "count 2^32-1", 0xffffffffu, 1, 0, 0, 0, 1, E2BIG },
-			{ "DOMID_FIRST_RESERVED/SELF", 4, 0x7FF0, 0, 0, 0, 1, EINVAL },
-			{ "DOMID_IO", 4, 0x7FF1, 0, 0, 0, 1, EINVAL },
-			{ "DOMID_INVALID", 4, 0x7FF4, 0, 0, 0, 1, EINVAL },
-			{ "DOMID_IDLE", 4, 0x7FFF, 0, 0, 0, 1, EINVAL },
-			{ "domid 0x10000", 4, 0x10000, 0, 0, 0, 1, EINVAL },
-			{ "domid 2^32-1", 4, 0xffffffffu, 0, 0, 0, 1, EINVAL },
-		};
-		size_t i;
+/*
+ * The Xen forms: arguments are checked first (EINVAL, E2BIG), then the
+ * hypervisor: this VM has none, so valid calls are ENODEV, and the
+ * frame/ref array is not even read.
+ */
+static int
+hostile_xen(int dev, const struct vgfb_version *v, int *n, char *why,
+	    size_t why_len)
+{
+	uint64_t frames[4] = { 1, 2, 3, 4 };
+	uint32_t refs[4] = { 8, 9, 10, 11 };
+	const struct vgfb_create_xen_foreign xf0 = {
+		.frames = (uintptr_t)frames, .count = 4, .domid = 1,
+	};
+	const struct vgfb_create_xen_grants xg0 = {
+		.refs = (uintptr_t)refs, .count = 4, .domid = 1,
+	};
+	static const struct {
+		const char *what;
+		int64_t count;	/* -1: max_pages + 1 */
+		uint32_t domid, flags;
+		uint64_t reserved0, reserved1, ptr;
+		int want;
+	} xc[] = {
+		{ "valid", 4, 1, 0, 0, 0, 1, ENODEV },
+		{ "valid read-only", 4, 1, VGFB_CREATE_READONLY, 0, 0, 1, ENODEV },
+		{ "domid 0", 1, 0, 0, 0, 0, 1, ENODEV },
+		{ "NULL array", 4, 1, 0, 0, 0, 0, ENODEV },
+		{ "unknown flag", 4, 1, 0x80, 0, 0, 1, EINVAL },
+		{ "high flag", 4, 1, 0x80000000u, 0, 0, 1, EINVAL },
+		{ "reserved[0]", 4, 1, 0, 1, 0, 1, EINVAL },
+		{ "reserved[1]", 4, 1, 0, 0, 1ULL << 63, 1, EINVAL },
+		{ "count 0", 0, 1, 0, 0, 0, 1, EINVAL },
+		{ "count > max_pages", -1, 1, 0, 0, 0, 1, E2BIG },
+		{ "count 2^32-1", 0xffffffffu, 1, 0, 0, 0, 1, E2BIG },
+		{ "DOMID_FIRST_RESERVED/SELF", 4, 0x7FF0, 0, 0, 0, 1, EINVAL },
+		{ "DOMID_IO", 4, 0x7FF1, 0, 0, 0, 1, EINVAL },
+		{ "DOMID_INVALID", 4, 0x7FF4, 0, 0, 0, 1, EINVAL },
+		{ "DOMID_IDLE", 4, 0x7FFF, 0, 0, 0, 1, EINVAL },
+		{ "domid 0x10000", 4, 0x10000, 0, 0, 0, 1, EINVAL },
+		{ "domid 2^32-1", 4, 0xffffffffu, 0, 0, 0, 1, EINVAL },
+	};
 
-		for (i = 0; i < sizeof(xc) / sizeof(xc[0]); i++) {
-			struct vgfb_create_xen_foreign xf = xf0;
-			struct vgfb_create_xen_grants xg = xg0;
-			uint32_t count = xc[i].count < 0 ? v.max_pages + 1 :
-					 (uint32_t)xc[i].count;
+	for (size_t i = 0; i < sizeof(xc) / sizeof(xc[0]); i++) {
+		struct vgfb_create_xen_foreign xf = xf0;
+		struct vgfb_create_xen_grants xg = xg0;
+		uint32_t count = xc[i].count < 0 ? v->max_pages + 1 :
+				 (uint32_t)xc[i].count;
 
-			xf.count = xg.count = count;
-			xf.domid = xg.domid = xc[i].domid;
-			xf.flags = xg.flags = xc[i].flags;
-			xf.reserved[0] = xg.reserved[0] = xc[i].reserved0;
-			xf.reserved[1] = xg.reserved[1] = xc[i].reserved1;
-			if (!xc[i].ptr)
-				xf.frames = xg.refs = 0;
-			xf.fd = xg.fd = 12345;
-			errno = 0;
-			CHECK(ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &xf) < 0 &&
-			      errno == xc[i].want,
-			      "xen foreign %s: %s, want %s", xc[i].what,
-			      strerror(errno), strerror(xc[i].want));
-			errno = 0;
-			CHECK(ioctl(dev, VGFB_IOC_CREATE_XEN_GRANTS, &xg) < 0 &&
-			      errno == xc[i].want,
-			      "xen grants %s: %s, want %s", xc[i].what,
-			      strerror(errno), strerror(xc[i].want));
-			CHECK(xf.fd == 12345 && xg.fd == 12345,
-			      "xen %s: fd written back on failure", xc[i].what);
-			n += 2;
-		}
+		xf.count = xg.count = count;
+		xf.domid = xg.domid = xc[i].domid;
+		xf.flags = xg.flags = xc[i].flags;
+		xf.reserved[0] = xg.reserved[0] = xc[i].reserved0;
+		xf.reserved[1] = xg.reserved[1] = xc[i].reserved1;
+		if (!xc[i].ptr)
+			xf.frames = xg.refs = 0;
+		xf.fd = xg.fd = 12345;
+		errno = 0;
+		CHECK(ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &xf) < 0 &&
+		      errno == xc[i].want,
+		      "xen foreign %s: %s, want %s", xc[i].what,
+		      strerror(errno), strerror(xc[i].want));
+		errno = 0;
+		CHECK(ioctl(dev, VGFB_IOC_CREATE_XEN_GRANTS, &xg) < 0 &&
+		      errno == xc[i].want,
+		      "xen grants %s: %s, want %s", xc[i].what,
+		      strerror(errno), strerror(xc[i].want));
+		CHECK(xf.fd == 12345 && xg.fd == 12345,
+		      "xen %s: fd written back on failure", xc[i].what);
+		*n += 2;
 	}
+	return 0;
+}
 
-	/* mmap of the dma-buf: private, past the end, too long. */
-	CHECK(mmap(NULL, size, PROT_READ, MAP_PRIVATE, buf, 0) == MAP_FAILED,
+/* mmap of the dma-buf: private, past the end, too long. */
+static int
+hostile_dmabuf_mmap(const struct hostile_mem *m, int *n, char *why,
+		    size_t why_len)
+{
+	const size_t size = m->size;
+
+	CHECK(mmap(NULL, size, PROT_READ, MAP_PRIVATE, m->buf, 0) == MAP_FAILED,
 	      "MAP_PRIVATE mmap of a dma-buf succeeded");
-	CHECK(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, buf, size) == MAP_FAILED,
-	      "mmap past the end succeeded");
-	CHECK(mmap(NULL, size + PAGE, PROT_READ, MAP_SHARED, buf, 0) ==
+	CHECK(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, m->buf, size) ==
+	      MAP_FAILED, "mmap past the end succeeded");
+	CHECK(mmap(NULL, size + PAGE, PROT_READ, MAP_SHARED, m->buf, 0) ==
 	      MAP_FAILED, "mmap longer than the buffer succeeded");
-	n += 3;
+	*n += 3;
+	return 0;
+}
+
+/*
+ * Every hostile call is refused with its documented errno, and the
+ * failures leave no buffer, no pinned page and no fd behind.
+ */
+static int
+t_hostile(char *why, size_t why_len)
+{
+	struct hostile_mem m = { .size = 16 * PAGE };
+	long acq0 = 0, rel0 = 0, acq1 = 0, rel1 = 0, used_before;
+	char detail[256] = "";
+	struct vgfb_version v;
+	int dev, fds_before, n = 0;
+
+	dev = tier_kmod_open();
+	CHECK(dev >= 0, "open: %s", strerror(errno));
+	CHECK(tier_kmod_version(dev, &v) == 0, "version");
+	if (hostile_map(&m, dev, why, why_len))
+		return 1;
+
+	used_before = in_use_pages();
+	fds_before = tier_count_fds(0);
+	refresh_vmstat();
+	read_vmstat("nr_foll_pin_acquired", &acq0);
+	read_vmstat("nr_foll_pin_released", &rel0);
+	/* Last, so that no later mapping lands in the hole. */
+	m.hole = mmap(NULL, m.size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	munmap(m.hole, m.size);
+
+	if (hostile_create_user(dev, &v, &m, &n, detail, sizeof(detail), why,
+				why_len) ||
+	    hostile_ioctls(dev, &m, &n, why, why_len) ||
+	    hostile_xen(dev, &v, &n, why, why_len) ||
+	    hostile_dmabuf_mmap(&m, &n, why, why_len))
+		return 1;
 
 	CHECK(in_use_pages() == used_before, "failed calls left buffers behind");
 	refresh_vmstat();
@@ -755,20 +769,11 @@ t_hostile(char *why, size_t why_len)
 	      "failed calls left pages pinned: %ld acquired, %ld released",
 	      acq1 - acq0, rel1 - rel0);
 	CHECK(acq1 > acq0, "the half read-only case pinned nothing");
-	CHECK(count_fds() == fds_before, "failed calls left fds behind (%d -> %d)",
-	      fds_before, count_fds());
+	CHECK(tier_count_fds(0) == fds_before,
+	      "failed calls left fds behind (%d -> %d)", fds_before,
+	      tier_count_fds(0));
 
-	munmap(pfnmap, size);
-	close(buf);
-	if (ramfs_map != MAP_FAILED)
-		munmap(ramfs_map, size);
-	if (rfd >= 0)
-		close(rfd);
-	munmap(prot_none, size);
-	munmap(partial, 2 * PAGE);
-	munmap(half_ro, 4 * PAGE);
-	munmap(good, size);
-	close(mfd);
+	hostile_unmap(&m);
 	close(dev);
 	CHECK(in_use_pages() == 0, "buffers left");
 	snprintf(why, why_len, "%d hostile calls refused with the documented errno%s",
@@ -794,7 +799,7 @@ t_devmem(char *why, size_t why_len)
 		close(mem);
 		return 77;
 	}
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open: %s", strerror(errno));
 	rc = create_user(dev, p, PAGE, VGFB_CREATE_READONLY, &buf);
 	if (rc == 0)
@@ -817,10 +822,10 @@ t_limit_per_opener(char *why, size_t why_len)
 	void *map;
 	unsigned int i, made = 0;
 
-	dev = vgfb_dev();
-	dev2 = vgfb_dev();
+	dev = tier_kmod_open();
+	dev2 = tier_kmod_open();
 	CHECK(dev >= 0 && dev2 >= 0, "open: %s", strerror(errno));
-	CHECK(get_version(dev, &v) == 0, "version");
+	CHECK(tier_kmod_version(dev, &v) == 0, "version");
 	mfd = memfd_with(PAGE, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
 	bufs = calloc(v.max_buffers, sizeof(*bufs));
@@ -866,7 +871,7 @@ t_life_unmapped(char *why, size_t why_len)
 	void *map;
 	long bad;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -943,7 +948,7 @@ t_life_creator_exits(char *why, size_t why_len)
 	if (pid == 0) {
 		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		int dev = vgfb_dev(), b = -1;
+		int dev = tier_kmod_open(), b = -1;
 
 		if (p == MAP_FAILED || dev < 0)
 			_exit(2);
@@ -979,7 +984,7 @@ t_life_mapping_only(char *why, size_t why_len)
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED, "mmap");
 	fill(p, size, 7);
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	rc = create_user(dev, p, size, 0, &buf);
 	close(dev);
@@ -998,32 +1003,6 @@ t_life_mapping_only(char *why, size_t why_len)
 }
 
 /* ---- DRM importers ---- */
-
-static int
-drm_open_driver(const char *prefix, char *name, size_t name_len)
-{
-	char path[64], drv[64];
-
-	for (int i = 0; i < 8; i++) {
-		struct drm_version v = { 0 };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(drv, 0, sizeof(drv));
-		v.name = drv;
-		v.name_len = sizeof(drv) - 1;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    !strncmp(drv, prefix, strlen(prefix))) {
-			snprintf(name, name_len, "%s(%s)", drv, path);
-			return fd;
-		}
-		close(fd);
-	}
-	return -1;
-}
 
 static int
 kms_scanout(int drm, uint32_t fb_id, uint32_t w, uint32_t h, char *out,
@@ -1093,6 +1072,40 @@ kms_scanout(int drm, uint32_t fb_id, uint32_t w, uint32_t h, char *out,
 	return 0;
 }
 
+/* Import buf into vgem too, and sync it for the CPU with both attached. */
+static int
+vgem_attach(int vgem, int buf, uint32_t *handle, char *why, size_t why_len)
+{
+	struct drm_prime_handle p2 = { .fd = buf };
+
+	CHECK(ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p2) == 0,
+	      "vgem import: %s", strerror(errno));
+	*handle = p2.handle;
+	/* CPU access with two device mappings: both are synced. */
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
+	      "SYNC_START with importers: %s", strerror(errno));
+	CHECK(tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
+	      "SYNC_END with importers: %s", strerror(errno));
+	return 0;
+}
+
+/* Turn the first crtc off (best effort: teardown). */
+static void
+kms_crtc_off(int drm)
+{
+	struct drm_mode_card_res res = { 0 };
+	struct drm_mode_crtc off = { 0 };
+	uint32_t crtcs[8];
+
+	ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	res.count_connectors = res.count_encoders = res.count_fbs = 0;
+	res.count_crtcs = res.count_crtcs > 8 ? 8 : res.count_crtcs;
+	res.crtc_id_ptr = (uintptr_t)crtcs;
+	ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res);
+	off.crtc_id = crtcs[0];
+	ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &off);
+}
+
 static int
 kms_cirrus(char *why, size_t why_len, bool readonly)
 {
@@ -1102,17 +1115,16 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 	struct drm_prime_handle prime = { 0 };
 	struct drm_mode_fb_cmd2 fb = { 0 };
 	struct drm_gem_close gclose = { 0 };
-	struct drm_mode_crtc off = { 0 };
 	int drm, dev, mfd, buf = -1, vgem, rc;
 	uint32_t vgem_handle = 0;
 	void *map;
 
-	drm = drm_open_driver("cirrus", name, sizeof(name));
+	drm = tier_drm_open("cirrus", name, sizeof(name));
 	if (drm < 0) {
 		snprintf(why, why_len, "no cirrus DRM device");
 		return 77;
 	}
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open /dev/vgfb");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -1126,19 +1138,9 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 	      "%s PRIME_FD_TO_HANDLE: %s", name, strerror(errno));
 
 	/* A second importer attached at the same time: vgem. */
-	vgem = drm_open_driver("vgem", where, sizeof(where));
-	if (vgem >= 0) {
-		struct drm_prime_handle p2 = { .fd = buf };
-
-		CHECK(ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p2) == 0,
-		      "vgem import: %s", strerror(errno));
-		vgem_handle = p2.handle;
-		/* CPU access with two device mappings: both are synced. */
-		CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
-		      "SYNC_START with importers: %s", strerror(errno));
-		CHECK(sync_dmabuf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
-		      "SYNC_END with importers: %s", strerror(errno));
-	}
+	vgem = tier_drm_open("vgem", where, sizeof(where));
+	if (vgem >= 0 && vgem_attach(vgem, buf, &vgem_handle, why, why_len))
+		return 1;
 
 	/* The consumer alone holds the buffer from here on. */
 	close(buf);
@@ -1164,19 +1166,7 @@ kms_cirrus(char *why, size_t why_len, bool readonly)
 	CHECK(in_use_pages() > 0, "released while imported");
 
 	/* Tear down: crtc off, fb, GEM handles. */
-	off.crtc_id = 0;
-	{
-		struct drm_mode_card_res res = { 0 };
-		uint32_t crtcs[8];
-
-		ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res);
-		res.count_connectors = res.count_encoders = res.count_fbs = 0;
-		res.count_crtcs = res.count_crtcs > 8 ? 8 : res.count_crtcs;
-		res.crtc_id_ptr = (uintptr_t)crtcs;
-		ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res);
-		off.crtc_id = crtcs[0];
-		ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &off);
-	}
+	kms_crtc_off(drm);
 	CHECK(ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id) == 0, "RMFB: %s",
 	      strerror(errno));
 	gclose.handle = prime.handle;
@@ -1252,7 +1242,7 @@ t_race_munmap(char *why, size_t why_len)
 	pthread_t thread;
 	int dev, buf = -1, rc, last = 0;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	r.range = mmap(NULL, r.size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1324,14 +1314,14 @@ t_cycles(char *why, size_t why_len)
 	int dev, mfd, rc, fds0;
 	void *map;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
 	fill(map, size, 10);
 	for (int i = 0; i < 500; i++)	/* warm the slab caches */
 		CHECK(cycle_once(dev, map, size) == 0, "warm-up");
-	fds0 = count_fds();
+	fds0 = tier_count_fds(0);
 	refresh_vmstat();
 	CHECK(read_vmstat("nr_foll_pin_acquired", &acq0) == 0 &&
 	      read_vmstat("nr_foll_pin_released", &rel0) == 0,
@@ -1350,7 +1340,7 @@ t_cycles(char *why, size_t why_len)
 	CHECK(acq1 - acq0 >= (long)(cycles * (size / PAGE)),
 	      "only %ld pins for %d cycles", acq1 - acq0, cycles);
 	CHECK(in_use_pages() == 0, "buffers left");
-	CHECK(count_fds() == fds0, "fds grew %d -> %d", fds0, count_fds());
+	CHECK(tier_count_fds(0) == fds0, "fds grew %d -> %d", fds0, tier_count_fds(0));
 	/*
 	 * Other kernel activity moves SUnreclaim by tens of kB (measured: 0
 	 * to 70 kB per 2000 warm cycles); a leak of one small object per
@@ -1394,7 +1384,7 @@ t_unload(char *why, size_t why_len)
 	int dev, mfd, buf = -1, rc;
 	void *map;
 
-	dev = vgfb_dev();
+	dev = tier_kmod_open();
 	CHECK(dev >= 0, "open");
 	mfd = memfd_with(size, 0, &map, PROT_READ | PROT_WRITE);
 	CHECK(mfd >= 0, "memfd");
@@ -1421,7 +1411,7 @@ t_unload(char *why, size_t why_len)
 	rc = load_module("max_pages=4 max_buffers=2 max_total_pages=6");
 	CHECK(rc == 0, "load with small limits: %s", strerror(-rc));
 	{
-		int d1 = vgfb_dev(), d2 = vgfb_dev(), b[4] = { -1, -1, -1, -1 };
+		int d1 = tier_kmod_open(), d2 = tier_kmod_open(), b[4] = { -1, -1, -1, -1 };
 
 		CHECK(d1 >= 0 && d2 >= 0, "open: %s", strerror(errno));
 		CHECK(create_user(d1, map, 5 * PAGE, 0, &b[0]) == -E2BIG,
@@ -1464,7 +1454,7 @@ main(int argc, char **argv)
 	}
 	module_path = argv[1];
 	if (argc == 3)
-		name_prefix = argv[2];
+		tier_result_prefix(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -1489,7 +1479,7 @@ main(int argc, char **argv)
 	run("kmod_race_munmap", t_race_munmap);
 	run("kmod_cycles", t_cycles);
 	run("kmod_unload", t_unload);
-	printf("vgfb-vmtest: %d passed, %d failed, %d skipped\n", n_pass,
-	       n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	printf("vgfb-vmtest: %d passed, %d failed, %d skipped\n",
+	       tier_counts.pass, tier_counts.fail, tier_counts.skip);
+	return tier_counts.fail ? 1 : 0;
 }

@@ -29,7 +29,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 B=${XEN_TIER_BUILD:-$PWD/_build/xen-tier}
-CC=${CC:-gcc}
 
 mkdir -p "$B/cache"
 B=$(cd "$B" && pwd)
@@ -164,82 +163,28 @@ pack() {
 	mv "$2.tmp" "$2"
 }
 
-# ---- guest-side programs (static) -----------------------------------------
-mkdir -p "$B/guest-include"
-: >"$B/guest-include/config.h"
-guest_cflags=(-O2 -Wall -Wextra -static -I"$B/guest-include"
-	-I"$top_srcdir/include" -I"$top_srcdir/backend/pixel" -I/usr/include/libdrm)
-"$CC" "${guest_cflags[@]}" -o "$B/guest-draw" "$here/guest-draw.c" \
-	"$top_srcdir/backend/pixel/pattern.c" "$top_srcdir/backend/pixel/format.c"
-# guest-drm, guest-fb: raw DRM / fbdev ioctls (headers only), xenstore
-# through guest-lib.c (xs_wire.h from libxen-dev)
-for prog in guest-drm guest-fb; do
-	"$CC" "${guest_cflags[@]}" -o "$B/$prog" "$here/$prog.c" \
-		"$here/guest-lib.c" "$top_srcdir/backend/pixel/pattern.c" \
-		"$top_srcdir/backend/pixel/format.c"
-done
-
-# hostile-front: a malicious frontend from guest userspace; only Xen's
-# public headers (libxen-dev: io/displif.h, io/fbif.h, sys/gntalloc.h, ...)
-"$CC" "${guest_cflags[@]}" -o "$B/hostile-front" "$here/hostile-front.c" \
-	-pthread
-
-# ---- dom0-side programs (dynamic, against the dom0's Xen libraries) -------
-# Built on the host against libxen-dev 4.17, run in dom0 against the same
-# version's libraries (pulled into the dom0 root by xen-utils-4.17).
-read -r -a xen_flags <<<"$(pkg-config --cflags --libs xenstore xenforeignmemory xenevtchn)" ||
-	xen_die "libxen-dev missing (pkg-config xenstore xenforeignmemory xenevtchn)"
-"$CC" -O2 -Wall -Wextra -I"$B/guest-include" -I"$top_srcdir/include" \
-	-I"$top_srcdir/backend/pixel" -I/usr/include/libdrm \
-	-o "$B/vfb-probe" "$here/vfb-probe.c" \
-	"$top_srcdir/backend/pixel/pattern.c" "$top_srcdir/backend/pixel/format.c" \
-	"${xen_flags[@]}"
-dom0_bins=("$B/vfb-probe")
-
-# ---- vgfb itself, for dom0 ------------------------------------------------
-# builddir: the top build tree holding libvgfb-core.a (make check-xen sets
-# it).  The Xen libraries are linked dynamically against dom0's own (the
+# ---- the programs, from `make` (tests/xen/xen.am) --------------------------
+# builddir: the top build tree (make check-xen sets it).  Guest programs
+# and kmod-xen-test are static; vfb-probe, vdispl-consumer and vgfb's own
+# programs link the Xen libraries dynamically, against dom0's own (the
 # static libxenstore.a is built without its reader thread, so watches and
-# requests cannot share a handle there); libpng, absent from the dom0 root,
-# is linked statically.
-if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
-	read -r -a vgfb_xen_libs <<<"$(pkg-config --libs xenforeignmemory xengnttab xenevtchn xenstore xencontrol xentoollog)"
-	for tool in vgfb-query vgfb-dump; do
-		extra=()
-		[ "$tool" = vgfb-dump ] && extra=("$top_srcdir/tools/png-writer.c")
-		"$CC" -O2 -Wall -I"$builddir" -I"$top_srcdir/include" \
-			-I"$top_srcdir/backend/pixel" -I"$top_srcdir/tools" \
-			-I/usr/include/libdrm -I/usr/include/libpng16 \
-			-o "$B/$tool" "$top_srcdir/tools/$tool.c" \
-			"$top_srcdir/tools/tool-util.c" "${extra[@]}" \
-			"$builddir/.libs/libvgfb-core.a" \
-			"$builddir/.libs/libvgfb-format.a" \
-			-Wl,-Bstatic -lpng16 -lz -Wl,-Bdynamic -lm \
-			"${vgfb_xen_libs[@]}" -pthread 2>"$B/$tool.log" ||
-			{ cat "$B/$tool.log" >&2; xen_die "build of $tool for dom0 failed"; }
-		dom0_bins+=("$B/$tool")
-	done
-	# vgfbd, and the consumer of hooks 38-vgfbd-vfb-events, 50-vgfbd-vdispl
-	build_vgfb_program() {
-		local out=$1
-		shift
-		"$CC" -O2 -Wall -Wextra -I"$builddir" -I"$top_srcdir/include" \
-			-I"$top_srcdir/backend/pixel" -I"$top_srcdir/backend/core" \
-			-I"$top_srcdir/backend/remote" -I"$top_srcdir/tools" \
-			-I/usr/include/libdrm -o "$B/$out" "$@" \
-			"$builddir/.libs/libvgfb-core.a" \
-			"$builddir/.libs/libvgfb-format.a" \
-			"${vgfb_xen_libs[@]}" -pthread 2>"$B/$out.log" ||
-			{ cat "$B/$out.log" >&2; xen_die "build of $out for dom0 failed"; }
-	}
-	build_vgfb_program vgfbd "$top_srcdir/tools/vgfbd/main.c" \
-		"$top_srcdir/tools/vgfbd/server.c"
-	build_vgfb_program vdispl-consumer "$here/vdispl-consumer.c" \
-		"$top_srcdir/tools/tool-util.c"
-	dom0_bins+=("$B/vgfbd" "$B/vdispl-consumer")
-else
-	xen_log "no libvgfb-core.a in '${builddir:-}': vgfb hooks will skip"
-fi
+# requests cannot share a handle there), with libvgfb and libpng (absent
+# from the dom0 root) linked in.
+bt=${builddir:+$builddir/tests/xen}
+for prog in guest-draw guest-drm guest-fb hostile-front kmod-xen-test \
+	vfb-probe vdispl-consumer; do
+	[ -n "$bt" ] && [ -x "$bt/$prog" ] ||
+		xen_die "no $prog in '${bt:-}': run make (configured with Xen) first"
+done
+dom0_bins=("$bt/vfb-probe" "$bt/vdispl-consumer" "$bt/kmod-xen-test")
+# without --enable-tools (libpng) the hooks that need them skip
+for f in "$bt/dom0/vgfb-query" "$bt/dom0/vgfb-dump" "$builddir/tools/vgfbd/vgfbd"; do
+	if [ -x "$f" ]; then
+		dom0_bins+=("$f")
+	else
+		xen_log "no $f: the hooks that need it will skip"
+	fi
+done
 
 # ---- vgfb.ko for dom0, its test, and vgem to import its dma-bufs ---------
 # Built in a copy of kernel/ (the source tree stays clean), against the
@@ -253,7 +198,6 @@ make -s -C "$kmod/src" KDIR="${KROOT%/}/lib/modules/$KVER/build" modules \
 	>"$kmod/build.log" 2>&1 ||
 	{ tail -20 "$kmod/build.log" >&2; xen_die "vgfb.ko does not build for $KVER"; }
 cp "$kmod/src/vgfb.ko" "$kmod/modules/vgfb.ko"
-"$CC" -O2 -Wall -Wextra -static -o "$B/kmod-xen-test" "$here/kmod-xen-test.c"
 # vgem and what it needs, in load order (dom0's root fs has no modules)
 : >"$kmod/modules/order"
 modprobe -d "$KROOT" -S "$KVER" --show-depends vgem |
@@ -266,7 +210,6 @@ modprobe -d "$KROOT" -S "$KVER" --show-depends vgem |
 	esac
 	echo "$name" >>"$kmod/modules/order"
 done
-dom0_bins+=("$B/kmod-xen-test")
 
 # ---- domU initramfs --------------------------------------------------------
 d="$B/domu-initramfs"
@@ -274,10 +217,10 @@ rm -rf "$d"
 add_busybox "$d"
 add_modules "$d" "${XEN_DOMU_MODULES[@]}"
 install -m 755 "$here/domu-init.sh" "$d/init"
-install -m 755 "$B/guest-draw" "$d/bin/guest-draw"
-install -m 755 "$B/hostile-front" "$d/bin/hostile-front"
-install -m 755 "$B/guest-drm" "$d/bin/guest-drm"
-install -m 755 "$B/guest-fb" "$d/bin/guest-fb"
+install -m 755 "$bt/guest-draw" "$d/bin/guest-draw"
+install -m 755 "$bt/hostile-front" "$d/bin/hostile-front"
+install -m 755 "$bt/guest-drm" "$d/bin/guest-drm"
+install -m 755 "$bt/guest-fb" "$d/bin/guest-fb"
 pack "$d" "$B/domu-initramfs.cpio.gz"
 
 # ---- dom0 initramfs --------------------------------------------------------

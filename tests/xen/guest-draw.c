@@ -26,14 +26,7 @@
 #include <drm_fourcc.h>
 
 #include "pattern.h"
-
-static double uptime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "../tier-lib.h"
 
 static int wait_for(const char *path, int tenths)
 {
@@ -103,7 +96,7 @@ static int draw_fb(const char *dev)
 		msync(map, fix.smem_len, MS_SYNC);
 		printf("VGFB_GUEST_DRAWN fb0 XRGB8888 %ux%u stride=%u len=%u frame=0 uptime=%.1f\n",
 		       var.xres, var.yres, fix.line_length, fix.smem_len,
-		       uptime());
+		       tier_uptime());
 	}
 	munmap(map, fix.smem_len);
 	close(fd);
@@ -124,7 +117,7 @@ int main(int argc, char **argv)
 	printf("VGFB_GUEST kind=%s fb0=%s card0=%s vfb-0=%s vdispl-0=%s uptime=%.1f\n",
 	       kind, fb0 ? "yes" : "no", card0 ? "yes" : "no",
 	       xenbus_driver("vfb-0", b1, sizeof(b1)),
-	       xenbus_driver("vdispl-0", b2, sizeof(b2)), uptime());
+	       xenbus_driver("vdispl-0", b2, sizeof(b2)), tier_uptime());
 	if (fb0)
 		draw_fb("/dev/fb0");
 	return 0;

@@ -63,6 +63,7 @@
 
 #include "guest-lib.h"
 #include "pattern.h"
+#include "../tier-lib.h"
 
 #define STEP_NODE "data/vgfb-step"	/* relative: /local/domain/<me>/ */
 #define FLIP_WAIT_MS 10000
@@ -77,15 +78,6 @@ struct dumb {
 	uint32_t fb_id;
 	void *map;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ioctl that retries EINTR/EAGAIN as libdrm's drmIoctl() does. */
 static int
@@ -268,7 +260,7 @@ wait_flip_event(int fd, long long t0)
 	char buf[1024];
 
 	for (;;) {
-		long long left = t0 + FLIP_WAIT_MS - now_ms();
+		long long left = t0 + FLIP_WAIT_MS - tier_now_ms();
 		ssize_t n;
 		size_t off = 0;
 
@@ -286,7 +278,7 @@ wait_flip_event(int fd, long long t0)
 			if (ev.length < sizeof(ev))
 				break;
 			if (ev.type == DRM_EVENT_FLIP_COMPLETE)
-				return now_ms() - t0;
+				return tier_now_ms() - t0;
 			off += ev.length;
 		}
 	}
@@ -341,7 +333,7 @@ main(int argc, char **argv)
 	w = mode.hdisplay;
 	h = mode.vdisplay;
 	printf("VGFB_GUEST_DRM card0 kind=%s connector=%u crtc=%u mode=%ux%u uptime=%.1f\n",
-	       kind, conn_id, crtc_id, w, h, guest_uptime());
+	       kind, conn_id, crtc_id, w, h, tier_uptime());
 	if (dumb_create(fd, &a, w, h, 1) || dumb_create(fd, &b, w, h, 2) ||
 	    dumb_create(fd, &c, w, h, 3))
 		guest_idle_forever();
@@ -353,7 +345,7 @@ main(int argc, char **argv)
 		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, a.pitch, guest_uptime());
+	       w, h, a.pitch, tier_uptime());
 
 	/* step 1 */
 	if (guest_xs_wait_step(xb, STEP_NODE, 1, "VGFB_GUEST_DRM_ERROR"))
@@ -362,7 +354,7 @@ main(int argc, char **argv)
 	pf.crtc_id = crtc_id;
 	pf.fb_id = b.fb_id;
 	pf.flags = DRM_MODE_PAGE_FLIP_EVENT;
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	rc = drm_ioctl(fd, DRM_IOCTL_MODE_PAGE_FLIP, &pf);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR PAGE_FLIP B: %s\n", strerror(-rc));
@@ -371,14 +363,14 @@ main(int argc, char **argv)
 	ms = wait_flip_event(fd, t0);
 	printf("VGFB_GUEST_DRM flipped fb=B frame=2 event=%s ms=%lld timeout=%s uptime=%.1f\n",
 	       ms >= 0 ? "yes" : "no", ms >= 0 ? ms : -1,
-	       klog_has("Frame done timed-out") ? "yes" : "no", guest_uptime());
+	       klog_has("Frame done timed-out") ? "yes" : "no", tier_uptime());
 	rc = vgfb_pattern_draw(a.map, a.format, w, h, a.pitch, 4, NULL);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR pattern A frame 4: %s\n",
 		       strerror(-rc));
 		guest_idle_forever();
 	}
-	printf("VGFB_GUEST_DRM redrew fb=A frame=4 uptime=%.1f\n", guest_uptime());
+	printf("VGFB_GUEST_DRM redrew fb=A frame=4 uptime=%.1f\n", tier_uptime());
 
 	/* step 2 */
 	if (guest_xs_wait_step(xb, STEP_NODE, 2, "VGFB_GUEST_DRM_ERROR"))
@@ -388,14 +380,14 @@ main(int argc, char **argv)
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC off: %s\n", strerror(-rc));
 		guest_idle_forever();
 	}
-	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", guest_uptime());
+	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", tier_uptime());
 	rc = set_crtc(fd, crtc_id, conn_id, &mode, &c);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC C: %s\n", strerror(-rc));
 		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM shown fb=C frame=3 RGB565 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, c.pitch, guest_uptime());
+	       w, h, c.pitch, tier_uptime());
 	guest_idle_forever();
 	return 0;
 }

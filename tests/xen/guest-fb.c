@@ -39,6 +39,7 @@
 
 #include "guest-lib.h"
 #include "pattern.h"
+#include "../tier-lib.h"
 
 #define STEP_NODE "data/vgfb-fb-step"	/* relative: /local/domain/<me>/ */
 #define ERR "VGFB_GUEST_FB_ERROR"
@@ -113,7 +114,7 @@ main(int argc, char **argv)
 	}
 	printf("VGFB_GUEST_FB ready kind=%s %ux%u stride=%u len=%u uptime=%.1f\n",
 	       kind, var.xres, var.yres, fix.line_length, fix.smem_len,
-	       guest_uptime());
+	       tier_uptime());
 
 	/* step 1: rows REDRAW_Y.. with frame 5 -> UPDATE */
 	if (guest_xs_wait_step(xb, STEP_NODE, 1, ERR))
@@ -123,7 +124,7 @@ main(int argc, char **argv)
 	if (draw(map, &var, &fix, 5, &r))
 		guest_idle_forever();
 	printf("VGFB_GUEST_FB redrew frame=5 rect=%u,%u,%ux%u stride=%u uptime=%.1f\n",
-	       r.x, r.y, r.width, r.height, fix.line_length, guest_uptime());
+	       r.x, r.y, r.width, r.height, fix.line_length, tier_uptime());
 
 	/* step 2: 640x480 -> RESIZE, then frame 6 -> UPDATE */
 	if (guest_xs_wait_step(xb, STEP_NODE, 2, ERR))
@@ -147,7 +148,7 @@ main(int argc, char **argv)
 	if (draw(map, &var, &fix, 6, NULL))
 		guest_idle_forever();
 	printf("VGFB_GUEST_FB resized %ux%u stride=%u frame=6 uptime=%.1f\n",
-	       var.xres, var.yres, fix.line_length, guest_uptime());
+	       var.xres, var.yres, fix.line_length, tier_uptime());
 	guest_idle_forever();
 	return 0;
 }

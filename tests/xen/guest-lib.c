@@ -7,28 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
 #include "guest-lib.h"
-
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		got += (size_t)n;
-	}
-	return 0;
-}
+#include "../tier-lib.h"
 
 int
 guest_xs_read(int xb, uint32_t req_id, const char *path, char *out,
@@ -54,12 +37,12 @@ guest_xs_read(int xb, uint32_t req_id, const char *path, char *out,
 		return -errno;
 	if ((size_t)n != sizeof(msg) + msg.len)
 		return -EIO;
-	rc = read_full(xb, &msg, sizeof(msg));
+	rc = tier_read_full(xb, &msg, sizeof(msg));
 	if (rc)
 		return rc;
 	if (msg.len > XENSTORE_PAYLOAD_MAX)
 		return -EPROTO;
-	rc = read_full(xb, payload, msg.len);
+	rc = tier_read_full(xb, payload, msg.len);
 	if (rc)
 		return rc;
 	payload[msg.len] = '\0';
@@ -92,15 +75,6 @@ guest_xs_wait_step(int xb, const char *node, long step, const char *err_tag)
 		}
 		usleep(200000);
 	}
-}
-
-double
-guest_uptime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void

@@ -3,7 +3,8 @@
  * What the step-driven guest programs (guest-drm, guest-fb) share: a
  * xenstore reader (requests written to /dev/xen/xenbus in xs_wire.h's
  * format, no libxenstore, so the static binaries stay small; one request
- * at a time), the uptime their console lines carry, and idling.
+ * at a time) and idling.  The uptime their console lines carry is
+ * tier_uptime() (tests/tier-lib.h).
  */
 #ifndef VGFB_GUEST_LIB_H
 #define VGFB_GUEST_LIB_H
@@ -25,9 +26,6 @@ int guest_xs_read(int xb, uint32_t req_id, const char *path, char *out,
  */
 int guest_xs_wait_step(int xb, const char *node, long step,
 		       const char *err_tag);
-
-/* Seconds since the guest booted (CLOCK_BOOTTIME). */
-double guest_uptime(void);
 
 /* Sleep until dom0 destroys the domain. */
 void guest_idle_forever(void) __attribute__((noreturn));

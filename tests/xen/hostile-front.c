@@ -57,6 +57,8 @@
 #include <xen/sys/evtchn.h>
 #include <xen/sys/gntalloc.h>
 
+#include "../tier-lib.h"
+
 #define PAGE 4096u
 #define FE_VD "device/vdispl/0"
 #define FE_VFB "device/vfb/0"
@@ -72,15 +74,6 @@ static int xb_fd = -1, ev_fd = -1, ga_fd = -1;
 static uint32_t xb_req_id;
 static unsigned int my_domid;
 static char be_vd[128], be_vfb[128];
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 report(const char *name, const char *outcome, const char *fmt, ...)
@@ -99,23 +92,6 @@ report(const char *name, const char *outcome, const char *fmt, ...)
 }
 
 /* ---- xenstore over /dev/xen/xenbus (no watches: replies only) ---- */
-
-static int
-full_read(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		got += (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * One request: payload is a then (if b) b, as xs_wire.h wants them
@@ -138,8 +114,8 @@ xs_msg(uint32_t type, const char *a, const char *b, char *out, size_t outlen)
 		memcpy(buf + sizeof(h) + alen, b, blen);
 	if (write(xb_fd, buf, sizeof(h) + h.len) != (ssize_t)(sizeof(h) + h.len))
 		return -EIO;
-	if (full_read(xb_fd, &h, sizeof(h)) || h.len > XENSTORE_PAYLOAD_MAX ||
-	    full_read(xb_fd, buf, h.len))
+	if (tier_read_full(xb_fd, &h, sizeof(h)) ||
+	    h.len > XENSTORE_PAYLOAD_MAX || tier_read_full(xb_fd, buf, h.len))
 		return -EIO;
 	buf[h.len] = '\0';
 	if (h.type == XS_ERROR) {
@@ -214,7 +190,7 @@ xs_state(const char *dir)
 static int
 wait_state(const char *dir, unsigned int mask, double secs, int *last)
 {
-	double start = now(), end = start + secs;
+	double start = tier_now(), end = start + secs;
 	int s;
 
 	for (;;) {
@@ -223,9 +199,9 @@ wait_state(const char *dir, unsigned int mask, double secs, int *last)
 			*last = s;
 		if (s >= 0 && s < 32 && (mask & (1u << s)))
 			return s;
-		if (now() > end)
+		if (tier_now() > end)
 			return -ETIMEDOUT;
-		usleep(now() - start < 2 ? 20000 : 250000);
+		usleep(tier_now() - start < 2 ? 20000 : 250000);
 	}
 }
 
@@ -460,7 +436,7 @@ vd_post(struct vd *c, struct xendispl_req *rq)
 static int
 vd_wait(struct vd *c, int32_t *status)
 {
-	double end = now() + T_RSP;
+	double end = tier_now() + T_RSP;
 	struct xendispl_resp rsp;
 	int n = 0, s;
 
@@ -478,7 +454,7 @@ vd_wait(struct vd *c, int32_t *status)
 			if (s != XB_CONNECTED)
 				return -EPIPE;
 		}
-		if (now() > end)
+		if (tier_now() > end)
 			return -ETIMEDOUT;
 		usleep(2000);
 	}
@@ -575,74 +551,71 @@ dir_fill(void *page, uint32_t next, uint32_t first, uint32_t n,
 		put32(page, gref + 4 * i, refs ? refs[i] : first + i);
 }
 
-/* The cases on one healthy connection: each request refused or served. */
+/* The pages the request cases point at, granted to the backend or not. */
+struct vd_pages {
+	struct gnt *data;	/* 64x64 XRGB8888: 16 KiB, 4 pages */
+	struct gnt *dir;	/* one directory page listing data */
+	struct gnt *dirs3;	/* three directory pages, rewritten per case */
+	struct gnt *other;	/* granted to ourselves: dom0 may not map them */
+};
+
+/* DBUF_CREATE with bad sizes, bad directory and data grefs. */
 static void
-vd_requests(struct vd *c)
+vd_dbuf_cases(struct vd *c, const struct vd_pages *g)
 {
-	const uint32_t xr24 = DRM_FORMAT_XRGB8888;
-	struct gnt *data, *dir, *dirs3, *other;
 	struct xendispl_req rq;
-	int32_t st;
 
-	/* 64x64 XRGB8888: 16 KiB, 4 pages, one directory page */
-	data = gnt_alloc(4, 0);
-	dir = gnt_alloc(1, 0);
-	dirs3 = gnt_alloc(3, 0);
-	/* pages granted to ourselves: dom0 may not map them */
-	other = gnt_alloc(4, (uint16_t)my_domid);
-	if (!data || !dir || !dirs3 || !other) {
-		report("vdispl_setup", "error", "gntalloc failed");
-		goto out_free;
-	}
-
-	rq = (struct xendispl_req){ .operation = 0x7f };
-	vd_case(c, "unknown_op", &rq);
-	rq = (struct xendispl_req){ .operation = 0x00 };
-	vd_case(c, "reserved_op", &rq);
-
-	dir_fill(gpage(dir, 0), 0, 0, 4, data->ref);
-	rq = dbuf_req(0x10, 64, 64, 32, 0, dir->ref[0]);
+	dir_fill(gpage(g->dir, 0), 0, 0, 4, g->data->ref);
+	rq = dbuf_req(0x10, 64, 64, 32, 0, g->dir->ref[0]);
 	vd_case(c, "dbuf_zero_size", &rq);
-	rq = dbuf_req(0x10, 0, 0, 0, 0xfffff000u, dir->ref[0]);
+	rq = dbuf_req(0x10, 0, 0, 0, 0xfffff000u, g->dir->ref[0]);
 	vd_case(c, "dbuf_huge_size", &rq);
 	rq = dbuf_req(0x10, 64, 64, 32, 16384, 0);
 	vd_case(c, "dbuf_gref_dir_0", &rq);
 	rq = dbuf_req(0x10, 64, 64, 32, 16384, 0x7ffff0);
 	vd_case(c, "dbuf_gref_dir_bogus", &rq);
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, other->ref[0]);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->other->ref[0]);
 	vd_case(c, "dbuf_gref_dir_not_granted", &rq);
-	rq = dbuf_req(0x10, 100000, 100000, 32, 16384, dir->ref[0]);
+	rq = dbuf_req(0x10, 100000, 100000, 32, 16384, g->dir->ref[0]);
 	vd_case(c, "dbuf_geometry_beyond_size", &rq);
 
 	/* 2047 grefs need 3 directory pages; page 1 links back to page 0 */
-	dir_fill(gpage(dirs3, 0), dirs3->ref[1], 0x100, DIR_GREFS, NULL);
-	dir_fill(gpage(dirs3, 1), dirs3->ref[0], 0x100, DIR_GREFS, NULL);
-	rq = dbuf_req(0x10, 0, 0, 0, 2047u * PAGE, dirs3->ref[0]);
+	dir_fill(gpage(g->dirs3, 0), g->dirs3->ref[1], 0x100, DIR_GREFS, NULL);
+	dir_fill(gpage(g->dirs3, 1), g->dirs3->ref[0], 0x100, DIR_GREFS, NULL);
+	rq = dbuf_req(0x10, 0, 0, 0, 2047u * PAGE, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_dir_cyclic", &rq);
 	/* 1030 grefs, but page 0 ends the chain */
-	dir_fill(gpage(dirs3, 0), 0, 0x100, DIR_GREFS, NULL);
-	rq = dbuf_req(0x10, 0, 0, 0, 1030u * PAGE, dirs3->ref[0]);
+	dir_fill(gpage(g->dirs3, 0), 0, 0x100, DIR_GREFS, NULL);
+	rq = dbuf_req(0x10, 0, 0, 0, 1030u * PAGE, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_dir_too_short", &rq);
 	/* 4 grefs, but page 0 links a page 1 */
-	dir_fill(gpage(dirs3, 0), dirs3->ref[1], 0, 4, data->ref);
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, dirs3->ref[0]);
+	dir_fill(gpage(g->dirs3, 0), g->dirs3->ref[1], 0, 4, g->data->ref);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_dir_too_long", &rq);
 	/* a 0 among the grefs */
-	dir_fill(gpage(dirs3, 0), 0, 0, 4, data->ref);
-	put32(gpage(dirs3, 0), offsetof(struct xendispl_page_directory, gref) +
+	dir_fill(gpage(g->dirs3, 0), 0, 0, 4, g->data->ref);
+	put32(gpage(g->dirs3, 0), offsetof(struct xendispl_page_directory, gref) +
 	      2 * sizeof(grant_ref_t), 0);
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, dirs3->ref[0]);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_dir_gref_0", &rq);
 	/* data grefs that do not exist, or are granted to someone else */
-	dir_fill(gpage(dirs3, 0), 0, 0x7ffff0, 4, NULL);
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, dirs3->ref[0]);
+	dir_fill(gpage(g->dirs3, 0), 0, 0x7ffff0, 4, NULL);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_data_gref_bogus", &rq);
-	dir_fill(gpage(dirs3, 0), 0, 0, 4, other->ref);
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, dirs3->ref[0]);
+	dir_fill(gpage(g->dirs3, 0), 0, 0, 4, g->other->ref);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->dirs3->ref[0]);
 	vd_case(c, "dbuf_data_not_granted", &rq);
+}
+
+/* The good dbuf 0x10 (a positive control), then FB_ATTACH and SET_CONFIG. */
+static void
+vd_fb_cases(struct vd *c, const struct vd_pages *g)
+{
+	const uint32_t xr24 = DRM_FORMAT_XRGB8888;
+	struct xendispl_req rq;
 
 	/* positive controls: the backend does serve this frontend */
-	rq = dbuf_req(0x10, 64, 64, 32, 16384, dir->ref[0]);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, g->dir->ref[0]);
 	vd_case(c, "dbuf_ok", &rq);
 	vd_case(c, "dbuf_dup_cookie", &rq);
 
@@ -667,71 +640,101 @@ vd_requests(struct vd *c)
 	vd_case(c, "set_config_unknown_fb", &rq);
 	rq = config_req(0x20, 0, 0, 64, 64);
 	vd_case(c, "set_config_ok", &rq);
+}
+
+/* PG_FLIP of an unknown fb, then of fb 0x20 and its event (5 s). */
+static void
+vd_flip_cases(struct vd *c)
+{
+	struct xendispl_req rq;
+	struct xendispl_evt *e;
+	double end;
+	uint32_t prod;
 
 	rq = flip_req(0xdeadbeef);
 	vd_case(c, "pg_flip_unknown_fb", &rq);
 	rq = flip_req(0x20);
-	st = vd_case(c, "pg_flip_ok", &rq);
-	if (st == 0) {
-		double end = now() + 5;
-		uint32_t prod;
+	if (vd_case(c, "pg_flip_ok", &rq) != 0)
+		return;
+	end = tier_now() + 5;
+	while ((prod = get32(c->evt->p, EVT_IN_PROD)) == c->evt_cons &&
+	       tier_now() < end)
+		usleep(5000);
+	if (prod == c->evt_cons) {
+		report("pg_flip_event", "no-event", "in 5 s");
+		return;
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	e = &XENDISPL_IN_RING_REF(c->evt->p, c->evt_cons);
+	report("pg_flip_event", "event",
+	       "in_prod=%u id=%u type=%u fb_cookie=0x%llx", prod, e->id,
+	       e->type, (unsigned long long)e->op.pg_flip.fb_cookie);
+	c->evt_cons = prod;
+	put32(c->evt->p, EVT_IN_CONS, prod);
+}
 
-		while ((prod = get32(c->evt->p, EVT_IN_PROD)) == c->evt_cons &&
-		       now() < end)
-			usleep(5000);
-		if (prod != c->evt_cons) {
-			struct xendispl_evt *e;
+/*
+ * Double fetch: flip FB_ATTACH's width between 64 and 2^30 while the
+ * backend reads the slot.  Only bytes 24..27 change, which a response
+ * leaves zero, so the status we read back is the backend's.  Either
+ * answer is legitimate; the backend must not mix the two.
+ */
+static void
+vd_double_fetch(struct vd *c)
+{
+	struct xendispl_req rq = attach_req(0x10, 0x21, 64, 64,
+					    DRM_FORMAT_XRGB8888);
+	uint32_t idx = c->req_prod, flips = 0;
+	int32_t status = 1;
+	int rc = -ETIMEDOUT;
+	char *w, o[32];
+	double end;
 
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			e = &XENDISPL_IN_RING_REF(c->evt->p, c->evt_cons);
-			report("pg_flip_event", "event",
-			       "in_prod=%u id=%u type=%u fb_cookie=0x%llx", prod,
-			       e->id, e->type,
-			       (unsigned long long)e->op.pg_flip.fb_cookie);
-			c->evt_cons = prod;
-			put32(c->evt->p, EVT_IN_CONS, prod);
-		} else {
-			report("pg_flip_event", "no-event", "in 5 s");
+	vd_post(c, &rq);
+	w = (char *)vd_slot(c, idx) + offsetof(struct xendispl_req,
+					       op.fb_attach.width);
+	end = tier_now() + T_RSP;
+	while (tier_now() < end) {
+		if (get32(c->req->p, SR_RSP_PROD) != c->rsp_cons) {
+			rc = vd_wait(c, &status);
+			break;
 		}
+		__atomic_store_n((uint32_t *)w, flips++ & 1 ? 64u : 1u << 30,
+				 __ATOMIC_RELAXED);
+	}
+	if (rc) {
+		report("double_fetch_fb_attach", "timeout", "%u flips", flips);
+	} else {
+		snprintf(o, sizeof(o), "status=%d", status);
+		report("double_fetch_fb_attach", o, "%u flips", flips);
+	}
+}
+
+/* The cases on one healthy connection: each request refused or served. */
+static void
+vd_requests(struct vd *c)
+{
+	struct vd_pages g;
+	struct xendispl_req rq;
+
+	g.data = gnt_alloc(4, 0);
+	g.dir = gnt_alloc(1, 0);
+	g.dirs3 = gnt_alloc(3, 0);
+	g.other = gnt_alloc(4, (uint16_t)my_domid);
+	if (!g.data || !g.dir || !g.dirs3 || !g.other) {
+		report("vdispl_setup", "error", "gntalloc failed");
+		goto out_free;
 	}
 
-	/*
-	 * Double fetch: flip FB_ATTACH's width between 64 and 2^30 while
-	 * the backend reads the slot.  Only bytes 24..27 change, which a
-	 * response leaves zero, so the status we read back is the backend's.
-	 * Either answer is legitimate; the backend must not mix the two.
-	 */
-	rq = attach_req(0x10, 0x21, 64, 64, xr24);
-	{
-		uint32_t idx = c->req_prod, flips = 0;
-		int32_t status = 1;
-		int rc = -ETIMEDOUT;
-		char *w;
-		double end;
+	rq = (struct xendispl_req){ .operation = 0x7f };
+	vd_case(c, "unknown_op", &rq);
+	rq = (struct xendispl_req){ .operation = 0x00 };
+	vd_case(c, "reserved_op", &rq);
+	vd_dbuf_cases(c, &g);
+	vd_fb_cases(c, &g);
+	vd_flip_cases(c);
+	vd_double_fetch(c);
 
-		vd_post(c, &rq);
-		w = (char *)vd_slot(c, idx) + offsetof(struct xendispl_req,
-						       op.fb_attach.width);
-		end = now() + T_RSP;
-		while (now() < end) {
-			if (get32(c->req->p, SR_RSP_PROD) != c->rsp_cons) {
-				rc = vd_wait(c, &status);
-				break;
-			}
-			__atomic_store_n((uint32_t *)w,
-					 flips++ & 1 ? 64u : 1u << 30,
-					 __ATOMIC_RELAXED);
-		}
-		if (rc) {
-			report("double_fetch_fb_attach", "timeout", "%u flips",
-			       flips);
-		} else {
-			char o[32];
-
-			snprintf(o, sizeof(o), "status=%d", status);
-			report("double_fetch_fb_attach", o, "%u flips", flips);
-		}
-	}
 	/* the connection still works after all that */
 	rq = (struct xendispl_req){ .operation = XENDISPL_OP_FB_DETACH };
 	rq.op.fb_detach.fb_cookie = 0x20;
@@ -741,10 +744,10 @@ vd_requests(struct vd *c)
 	vd_case(c, "dbuf_destroy_ok", &rq);
 
 out_free:
-	gnt_free(data);
-	gnt_free(dir);
-	gnt_free(dirs3);
-	gnt_free(other);
+	gnt_free(g.data);
+	gnt_free(g.dir);
+	gnt_free(g.dirs3);
+	gnt_free(g.other);
 }
 
 /* Report how a transport attack ended: closed is the refusal. */
@@ -835,15 +838,119 @@ tamper_no_connector(struct vd *c)
 	xs_rm(FE_VD, "0/resolution");
 }
 
-struct vd_xs_case {
-	const char *name;
-	vd_tamper_fn fn;
-};
-
+/* transport: req_prod far ahead of anything answered */
 static void
-run_vdispl(double first_wait)
+vd_req_prod_overflow(int *fails)
 {
-	static const struct vd_xs_case xs_cases[] = {
+	struct vd c;
+	int rc;
+
+	rc = vd_open(&c, NULL, T_STATE);
+	if (rc == 1) {
+		put32(c.req->p, SR_REQ_PROD, 1000);
+		evt_notify(c.req_port);
+		vd_transport_outcome("req_prod_overflow", 10);
+	} else {
+		report("req_prod_overflow", "no-session", "rc=%d", rc);
+		(*fails)++;
+	}
+	vd_close(&c);
+}
+
+/* transport: req_prod moves back behind requests already taken */
+static void
+vd_req_prod_backwards(int *fails)
+{
+	struct xendispl_req rq = { .operation = 0x7f };
+	struct vd c;
+	int32_t st;
+	int rc;
+
+	rc = vd_open(&c, NULL, T_STATE);
+	if (rc == 1) {
+		vd_call(&c, &rq, &st);
+		vd_call(&c, &rq, &st);
+		put32(c.req->p, SR_REQ_PROD, 1);
+		evt_notify(c.req_port);
+		vd_transport_outcome("req_prod_backwards", 10);
+	} else {
+		report("req_prod_backwards", "no-session", "rc=%d", rc);
+		(*fails)++;
+	}
+	vd_close(&c);
+}
+
+/* fb 0x20 shown on the connector, through dbuf 0x10: 0, or 1 if refused */
+static int
+vd_show_fb(struct vd *c, struct gnt *data, struct gnt *dir)
+{
+	struct xendispl_req rq;
+	int32_t st;
+	int bad = 0;
+
+	if (!data || !dir)
+		return 1;
+	dir_fill(gpage(dir, 0), 0, 0, 4, data->ref);
+	rq = dbuf_req(0x10, 64, 64, 32, 16384, dir->ref[0]);
+	bad |= vd_call(c, &rq, &st) || st;
+	rq = attach_req(0x10, 0x20, 64, 64, DRM_FORMAT_XRGB8888);
+	bad |= vd_call(c, &rq, &st) || st;
+	rq = config_req(0x20, 0, 0, 64, 64);
+	bad |= vd_call(c, &rq, &st) || st;
+	return bad;
+}
+
+/* transport: in_cons garbage on the event page, then a flip */
+static void
+vd_evt_in_cons_garbage(void)
+{
+	struct gnt *data, *dir;
+	struct xendispl_req rq;
+	struct vd c;
+	int32_t st;
+	int rc;
+
+	rc = vd_open(&c, NULL, T_STATE);
+	if (rc != 1) {
+		report("evt_in_cons_garbage", "no-session", "rc=%d", rc);
+		vd_close(&c);
+		return;
+	}
+	data = gnt_alloc(4, 0);
+	dir = gnt_alloc(1, 0);
+	if (vd_show_fb(&c, data, dir)) {
+		report("evt_in_cons_garbage", "no-session",
+		       "setup requests refused");
+	} else {
+		put32(c.evt->p, EVT_IN_CONS, 0x7fffffffu);
+		rq = flip_req(0x20);
+		rc = vd_call(&c, &rq, &st);
+		usleep(2000000);
+		if (get32(c.evt->p, EVT_IN_PROD) != 0)
+			report("evt_in_cons_garbage", "event",
+			       "in_prod=%u despite in_cons 0x7fffffff",
+			       get32(c.evt->p, EVT_IN_PROD));
+		else if (xs_state(be_vd) != XB_CONNECTED)
+			report("evt_in_cons_garbage", "closed",
+			       "flip rc=%d status=%d, backend state %d",
+			       rc, st, xs_state(be_vd));
+		else
+			report("evt_in_cons_garbage", "no-event",
+			       "flip rc=%d status=%d, in_prod 0", rc, st);
+	}
+	gnt_free(data);
+	gnt_free(dir);
+	vd_close(&c);
+}
+
+/* xenstore garbage: each handshake must be refused */
+static void
+vd_xs_garbage(int *fails)
+{
+	static const struct {
+		const char *name;
+		vd_tamper_fn fn;
+	} xs_cases[] = {
 		{ "xs_resolution_0x0", tamper_res_0x0 },
 		{ "xs_resolution_huge", tamper_res_huge },
 		{ "xs_resolution_garbage", tamper_res_garbage },
@@ -856,7 +963,50 @@ run_vdispl(double first_wait)
 		{ "xs_be_alloc_garbage", tamper_be_alloc },
 	};
 	struct vd c;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(xs_cases) / sizeof(xs_cases[0]); i++) {
+		rc = vd_open(&c, xs_cases[i].fn, T_STATE);
+		if (rc == -ENOTCONN) {
+			report(xs_cases[i].name, "no-initwait", NULL);
+			if (++*fails >= 2)
+				break;
+		} else {
+			report(xs_cases[i].name, rc == 1 ? "connected" :
+				rc == 0 ? "closed" : "timeout",
+			       "backend state %d", xs_state(be_vd));
+		}
+		vd_close(&c);
+		gnt_free(tamper_other);
+		tamper_other = NULL;
+	}
+}
+
+/* after all that, a healthy frontend is served again */
+static void
+vd_reconnect(void)
+{
+	struct xendispl_req rq = { .operation = 0x7f };
+	struct vd c;
 	int32_t st;
+	int rc;
+
+	rc = vd_open(&c, NULL, T_STATE);
+	if (rc == 1) {
+		rc = vd_call(&c, &rq, &st);
+		report("vdispl_reconnect", rc ? "timeout" : "connected",
+		       "unknown op answered with status %d", st);
+	} else {
+		report("vdispl_reconnect", rc == 0 ? "closed" : "timeout",
+		       "rc=%d", rc);
+	}
+	vd_close(&c);
+}
+
+static void
+run_vdispl(double first_wait)
+{
+	struct vd c;
 	int rc, fails = 0;
 
 	xs_read(FE_VD "/0/resolution", vd_resolution, sizeof(vd_resolution));
@@ -875,110 +1025,11 @@ run_vdispl(double first_wait)
 		vd_requests(&c);
 	vd_close(&c);
 
-	/* transport: req_prod far ahead of anything answered */
-	rc = vd_open(&c, NULL, T_STATE);
-	if (rc == 1) {
-		put32(c.req->p, SR_REQ_PROD, 1000);
-		evt_notify(c.req_port);
-		vd_transport_outcome("req_prod_overflow", 10);
-	} else {
-		report("req_prod_overflow", "no-session", "rc=%d", rc);
-		fails++;
-	}
-	vd_close(&c);
-
-	/* transport: req_prod moves back behind requests already taken */
-	rc = vd_open(&c, NULL, T_STATE);
-	if (rc == 1) {
-		struct xendispl_req rq = { .operation = 0x7f };
-
-		vd_call(&c, &rq, &st);
-		vd_call(&c, &rq, &st);
-		put32(c.req->p, SR_REQ_PROD, 1);
-		evt_notify(c.req_port);
-		vd_transport_outcome("req_prod_backwards", 10);
-	} else {
-		report("req_prod_backwards", "no-session", "rc=%d", rc);
-		fails++;
-	}
-	vd_close(&c);
-
-	/* transport: in_cons garbage on the event page, then a flip */
-	rc = vd_open(&c, NULL, T_STATE);
-	if (rc == 1) {
-		struct gnt *data = gnt_alloc(4, 0), *dir = gnt_alloc(1, 0);
-		struct xendispl_req rq;
-		int bad = 0;
-
-		if (data && dir) {
-			dir_fill(gpage(dir, 0), 0, 0, 4, data->ref);
-			rq = dbuf_req(0x10, 64, 64, 32, 16384, dir->ref[0]);
-			bad |= vd_call(&c, &rq, &st) || st;
-			rq = attach_req(0x10, 0x20, 64, 64, DRM_FORMAT_XRGB8888);
-			bad |= vd_call(&c, &rq, &st) || st;
-			rq = config_req(0x20, 0, 0, 64, 64);
-			bad |= vd_call(&c, &rq, &st) || st;
-		} else {
-			bad = 1;
-		}
-		if (bad) {
-			report("evt_in_cons_garbage", "no-session",
-			       "setup requests refused");
-		} else {
-			put32(c.evt->p, EVT_IN_CONS, 0x7fffffffu);
-			rq = flip_req(0x20);
-			rc = vd_call(&c, &rq, &st);
-			usleep(2000000);
-			if (get32(c.evt->p, EVT_IN_PROD) != 0)
-				report("evt_in_cons_garbage", "event",
-				       "in_prod=%u despite in_cons 0x7fffffff",
-				       get32(c.evt->p, EVT_IN_PROD));
-			else if (xs_state(be_vd) != XB_CONNECTED)
-				report("evt_in_cons_garbage", "closed",
-				       "flip rc=%d status=%d, backend state %d",
-				       rc, st, xs_state(be_vd));
-			else
-				report("evt_in_cons_garbage", "no-event",
-				       "flip rc=%d status=%d, in_prod 0", rc,
-				       st);
-		}
-		gnt_free(data);
-		gnt_free(dir);
-	} else {
-		report("evt_in_cons_garbage", "no-session", "rc=%d", rc);
-	}
-	vd_close(&c);
-
-	/* xenstore garbage: each handshake must be refused */
-	for (size_t i = 0; i < sizeof(xs_cases) / sizeof(xs_cases[0]); i++) {
-		rc = vd_open(&c, xs_cases[i].fn, T_STATE);
-		if (rc == -ENOTCONN) {
-			report(xs_cases[i].name, "no-initwait", NULL);
-			if (++fails >= 2)
-				break;
-		} else {
-			report(xs_cases[i].name, rc == 1 ? "connected" :
-				rc == 0 ? "closed" : "timeout",
-			       "backend state %d", xs_state(be_vd));
-		}
-		vd_close(&c);
-		gnt_free(tamper_other);
-		tamper_other = NULL;
-	}
-
-	/* after all that, a healthy frontend is served again */
-	rc = vd_open(&c, NULL, T_STATE);
-	if (rc == 1) {
-		struct xendispl_req rq = { .operation = 0x7f };
-
-		rc = vd_call(&c, &rq, &st);
-		report("vdispl_reconnect", rc ? "timeout" : "connected",
-		       "unknown op answered with status %d", st);
-	} else {
-		report("vdispl_reconnect", rc == 0 ? "closed" : "timeout",
-		       "rc=%d", rc);
-	}
-	vd_close(&c);
+	vd_req_prod_overflow(&fails);
+	vd_req_prod_backwards(&fails);
+	vd_evt_in_cons_garbage();
+	vd_xs_garbage(&fails);
+	vd_reconnect();
 }
 
 /* ==================== vfb (fbif.h), PVH only ==================== */
@@ -1066,7 +1117,7 @@ vfb_open(vfb_tamper_fn tamper, double initwait_secs)
 		return -ENOTCONN;
 	}
 	if (!vfb_seen)
-		t_served = now();
+		t_served = tier_now();
 	vfb_seen = true;
 	vfb_good_header();
 	xs_write(FE_VFB, "page-ref", "%llu",
@@ -1204,8 +1255,46 @@ flipper(void *arg)
 	return NULL;
 }
 
+/* Two ring attacks on a live connection: a huge resize, out_prod overflow */
 static void
-run_vfb(double first_wait)
+vfb_ring_cases(struct xenfb_page *pg)
+{
+	uint32_t prod = get32(pg, offsetof(struct xenfb_page, out_prod));
+	union xenfb_out_event *ev;
+	double end;
+	int rc;
+
+	ev = &XENFB_OUT_RING_REF(pg, prod);
+	memset(ev, 0, sizeof(*ev));
+	ev->resize.type = XENFB_TYPE_RESIZE;
+	ev->resize.width = 100000;
+	ev->resize.height = 64;
+	ev->resize.stride = 400000;
+	ev->resize.depth = 32;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	put32(pg, offsetof(struct xenfb_page, out_prod), prod + 1);
+	evt_notify(vfb_port);
+	end = tier_now() + T_RSP;
+	while (get32(pg, offsetof(struct xenfb_page, out_cons)) != prod + 1 &&
+	       tier_now() < end)
+		usleep(5000);
+	if (xs_state(be_vfb) != XB_CONNECTED)
+		report("vfb_resize_huge", "closed", NULL);
+	else if (get32(pg, offsetof(struct xenfb_page, out_cons)) == prod + 1)
+		report("vfb_resize_huge", "ignored", "consumed");
+	else
+		report("vfb_resize_huge", "timeout", "not consumed");
+
+	put32(pg, offsetof(struct xenfb_page, out_prod), prod + 1000);
+	evt_notify(vfb_port);
+	rc = wait_state(be_vfb, GONE, 10, NULL);
+	report("vfb_out_ring_overflow", rc > 0 ? "closed" : "ignored",
+	       "out_prod %u ahead", 999u);
+}
+
+/* A tampered shared page or xenstore per handshake; false: give up. */
+static bool
+vfb_header_cases(void)
 {
 	static const struct {
 		const char *name;
@@ -1227,9 +1316,52 @@ run_vfb(double first_wait)
 		{ "vfb_evtchn_not_ours", t_evtchn_not_ours },
 		{ "vfb_protocol_unknown", t_protocol },
 	};
-	union xenfb_out_event *ev;
-	struct xenfb_page *pg;
 	int rc, nostart = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = vfb_open(cases[i].fn, T_STATE);
+		if (rc == -ENOTCONN) {
+			report(cases[i].name, "no-initwait", NULL);
+			if (++nostart >= 2)
+				return false;
+		} else {
+			report(cases[i].name, rc == 1 ? "connected" :
+				rc == 0 ? "closed" : "timeout", NULL);
+		}
+		vfb_close();
+	}
+	return true;
+}
+
+/* double fetch of the header while the backend connects */
+static void
+vfb_double_fetch(void)
+{
+	unsigned long flips = 0;
+	pthread_t t;
+	int rc;
+
+	rc = wait_state(be_vfb, M(XB_INIT_WAIT), T_STATE, NULL);
+	flipping = true;
+	if (rc < 0 || pthread_create(&t, NULL, flipper, &flips)) {
+		report("vfb_double_fetch", "no-session", NULL);
+	} else {
+		rc = vfb_open(NULL, T_STATE);
+		usleep(200000);
+		flipping = false;
+		pthread_join(t, NULL);
+		report("vfb_double_fetch", rc == 1 ? "connected" :
+			rc == 0 ? "closed" : "timeout", "%lu flips", flips);
+	}
+	flipping = false;
+	vfb_close();
+}
+
+static void
+run_vfb(double first_wait)
+{
+	struct xenfb_page *pg;
+	int rc;
 
 	if (pin(&vfb_shared, 1) || pin(&vfb_dir, 1) || pin(&vfb_fb, 4)) {
 		report("vfb_setup", "error", "no PFNs from /proc/self/pagemap");
@@ -1246,74 +1378,13 @@ run_vfb(double first_wait)
 	}
 	report("vfb_ok", rc == 1 ? "connected" : rc == 0 ? "closed" : "timeout",
 	       "page-ref=%llu", (unsigned long long)vfb_shared.pfn[0]);
-	if (rc == 1) {
-		uint32_t prod = get32(pg, offsetof(struct xenfb_page, out_prod));
-		double end;
-
-		ev = &XENFB_OUT_RING_REF(pg, prod);
-		memset(ev, 0, sizeof(*ev));
-		ev->resize.type = XENFB_TYPE_RESIZE;
-		ev->resize.width = 100000;
-		ev->resize.height = 64;
-		ev->resize.stride = 400000;
-		ev->resize.depth = 32;
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		put32(pg, offsetof(struct xenfb_page, out_prod), prod + 1);
-		evt_notify(vfb_port);
-		end = now() + T_RSP;
-		while (get32(pg, offsetof(struct xenfb_page, out_cons)) !=
-		       prod + 1 && now() < end)
-			usleep(5000);
-		if (xs_state(be_vfb) != XB_CONNECTED)
-			report("vfb_resize_huge", "closed", NULL);
-		else if (get32(pg, offsetof(struct xenfb_page, out_cons)) ==
-			 prod + 1)
-			report("vfb_resize_huge", "ignored", "consumed");
-		else
-			report("vfb_resize_huge", "timeout", "not consumed");
-
-		put32(pg, offsetof(struct xenfb_page, out_prod), prod + 1000);
-		evt_notify(vfb_port);
-		rc = wait_state(be_vfb, GONE, 10, NULL);
-		report("vfb_out_ring_overflow", rc > 0 ? "closed" : "ignored",
-		       "out_prod %u ahead", 999u);
-	}
+	if (rc == 1)
+		vfb_ring_cases(pg);
 	vfb_close();
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		rc = vfb_open(cases[i].fn, T_STATE);
-		if (rc == -ENOTCONN) {
-			report(cases[i].name, "no-initwait", NULL);
-			if (++nostart >= 2)
-				return;
-		} else {
-			report(cases[i].name, rc == 1 ? "connected" :
-				rc == 0 ? "closed" : "timeout", NULL);
-		}
-		vfb_close();
-	}
-
-	/* double fetch of the header while the backend connects */
-	{
-		unsigned long flips = 0;
-		pthread_t t;
-
-		rc = wait_state(be_vfb, M(XB_INIT_WAIT), T_STATE, NULL);
-		flipping = true;
-		if (rc < 0 || pthread_create(&t, NULL, flipper, &flips)) {
-			report("vfb_double_fetch", "no-session", NULL);
-		} else {
-			rc = vfb_open(NULL, T_STATE);
-			usleep(200000);
-			flipping = false;
-			pthread_join(t, NULL);
-			report("vfb_double_fetch", rc == 1 ? "connected" :
-				rc == 0 ? "closed" : "timeout", "%lu flips",
-			       flips);
-		}
-		flipping = false;
-		vfb_close();
-	}
+	if (!vfb_header_cases())
+		return;
+	vfb_double_fetch();
 
 	/* a healthy frontend is served again */
 	rc = vfb_open(NULL, T_STATE);
@@ -1341,7 +1412,7 @@ main(int argc, char **argv)
 {
 	double first_wait = argc > 1 ? atof(argv[1]) : 900;
 	char v[32];
-	double t0 = now();
+	double t0 = tier_now();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	xb_fd = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
@@ -1375,7 +1446,7 @@ main(int argc, char **argv)
 	run_vdispl(vfb_seen ? 60 : first_wait);
 
 	/* t0: guest boot (waiting for dom0's backend); t_served: cases */
-	printf("VGFB_HOSTILE_DONE ok in %.1f s, cases %.1f s\n", now() - t0,
-	       vfb_seen ? now() - t_served : 0.0);
+	printf("VGFB_HOSTILE_DONE ok in %.1f s, cases %.1f s\n", tier_now() - t0,
+	       vfb_seen ? tier_now() - t_served : 0.0);
 	return 0;
 }

@@ -38,7 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,8 +49,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/dma-buf.h>
+#include <drm.h>
 
 #include "../../kernel/uapi/vgfb_kmod.h"
+#include "../tier-lib.h"
 
 #define PAGE 4096u
 
@@ -96,63 +97,6 @@ struct kx_gntalloc_dealloc {
 #define KX_GNTALLOC_DEALLOC _IOC(_IOC_NONE, 'G', 6, 16)
 #define KX_GNTALLOC_FLAG_WRITABLE 1
 
-/* Minimal DRM for the vgem import. */
-struct kx_drm_version {
-	int version_major, version_minor, version_patchlevel;
-	size_t name_len;
-	char *name;
-	size_t date_len;
-	char *date;
-	size_t desc_len;
-	char *desc;
-};
-
-struct kx_drm_prime_handle {
-	uint32_t handle;
-	uint32_t flags;
-	int32_t fd;
-};
-
-struct kx_drm_gem_close {
-	uint32_t handle;
-	uint32_t pad;
-};
-
-#define KX_DRM_IOCTL_VERSION _IOWR('d', 0x00, struct kx_drm_version)
-#define KX_DRM_IOCTL_GEM_CLOSE _IOW('d', 0x09, struct kx_drm_gem_close)
-#define KX_DRM_IOCTL_PRIME_FD_TO_HANDLE \
-	_IOWR('d', 0x2e, struct kx_drm_prime_handle)
-
-static int n_fail;
-
-static void __attribute__((format(printf, 3, 4)))
-result(const char *name, const char *verdict, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (!strcmp(verdict, "FAIL"))
-		n_fail++;
-	printf("VGFB_RESULT kmod_xen_%s %s %s\n", name, verdict, detail);
-	fflush(stdout);
-}
-
-static int
-vgfb_open(void)
-{
-	return open("/dev/vgfb", O_RDWR | O_CLOEXEC);
-}
-
-static int
-vgfb_version(int dev, struct vgfb_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	return ioctl(dev, VGFB_IOC_VERSION, v) ? -errno : 0;
-}
-
 /* A dma-buf of @refs; the fd, or -errno. */
 static int
 create_grants(int dev, uint32_t domid, const uint32_t *refs, uint32_t count,
@@ -170,20 +114,12 @@ create_grants(int dev, uint32_t domid, const uint32_t *refs, uint32_t count,
 	return c.fd;
 }
 
-static int
-sync_buf(int buf, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(buf, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
-}
-
 static long
 in_use_pages(int dev)
 {
-	struct vgfb_version v;
+	uint64_t pages;
 
-	return vgfb_version(dev, &v) ? -1 : (long)v.pages_in_use;
+	return tier_kmod_usage(dev, &pages, NULL) ? -1 : (long)pages;
 }
 
 /* gntdev mapping of @refs of @domid, read-only; NULL on failure. */
@@ -266,218 +202,237 @@ parse_refs(int argc, char **argv, uint32_t **refs, uint32_t *count)
 
 /* ---- self: dom0's own grants ------------------------------------------- */
 
+/* vgem's card (loading the module first: it may be absent), or -1. */
 static int
 find_vgem(void)
 {
-	char path[64], name[32];
-	int i, fd;
-
 	if (system("modprobe vgem >/dev/null 2>&1")) {
 		/* not fatal: vgem may be built in or absent */
 	}
-	for (i = 0; i < 16; i++) {
-		struct kx_drm_version v = { 0 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, KX_DRM_IOCTL_VERSION, &v) &&
-		    !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return tier_drm_open("vgem", NULL, 0);
 }
 
+/* The dma-buf's mmap against the granted pages, both ways; PV's limits. */
+static void
+self_mmap(int buf, unsigned char *mine, const unsigned char *shared,
+	  uint32_t npages)
+{
+	size_t len = (size_t)npages * PAGE;
+	pid_t pid;
+	uint32_t i;
+	int rc, st = 0;
+
+	tier_dmabuf_sync(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	rc = memcmp(mine, shared, len);
+	for (i = 0; i < npages; i++)
+		mine[(size_t)i * PAGE + 100] = (unsigned char)(0xA0 + i);
+	tier_dmabuf_sync(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	for (i = 0; i < npages; i++)
+		if (shared[(size_t)i * PAGE + 100] != (unsigned char)(0xA0 + i))
+			break;
+	if (rc || i < npages)
+		tier_result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
+			    rc ? "differs" : "ok", i, npages);
+	else
+		tier_result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
+			    npages);
+
+	/* PV: Xen wrote these PTEs; Linux may not rewrite them. */
+	errno = 0;
+	rc = mprotect(mine, PAGE, PROT_READ);
+	tier_result("self_mprotect", rc && errno == EACCES ? "PASS" :
+		    rc ? "FAIL" : "SKIP",
+		    "mprotect of the mapping: %s (EACCES in a PV domain)",
+		    rc ? strerror(errno) : "allowed (auto-translated?)");
+
+	/* VM_DONTCOPY: the child has no mapping there. */
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		_exit(mine[0] == 0xEE ? 3 : 4);
+	} else if (pid > 0) {
+		waitpid(pid, &st, 0);
+		tier_result("self_fork", WIFSIGNALED(st) &&
+			    WTERMSIG(st) == SIGSEGV ? "PASS" : "SKIP",
+			    "child touching the mapping: %s (SIGSEGV in a PV domain: VM_DONTCOPY)",
+			    WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) :
+			    "no signal");
+	}
+}
+
+/* Device import: attach + map_dma_buf through the DMA API. */
+static void
+self_import_vgem(int buf)
+{
+	struct drm_prime_handle p = { .fd = buf };
+	struct drm_gem_close gc = { 0 };
+	int vgem = find_vgem();
+
+	if (vgem < 0) {
+		tier_result("self_import_vgem", "SKIP", "no vgem card");
+		return;
+	}
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
+		tier_result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
+			    strerror(errno));
+	} else {
+		tier_result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
+			    p.handle);
+		gc.handle = p.handle;
+		ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc);
+	}
+	close(vgem);
+}
+
+/* Read-only buffer of the same refs: no writable mapping. */
+static void
+self_readonly(int dev, const uint32_t *refs, uint32_t npages,
+	      const unsigned char *shared)
+{
+	size_t len = (size_t)npages * PAGE;
+	unsigned char *r;
+	void *w;
+	int ro;
+
+	ro = create_grants(dev, 0, refs, npages, VGFB_CREATE_READONLY);
+	if (ro < 0) {
+		tier_result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
+		return;
+	}
+	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0);
+	r = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	if (w != MAP_FAILED || r == MAP_FAILED || memcmp(r, shared, len))
+		tier_result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
+			    w != MAP_FAILED ? "allowed" : "refused",
+			    r == MAP_FAILED ? strerror(errno) : "ok");
+	else
+		tier_result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
+	if (w != MAP_FAILED)
+		munmap(w, len);
+	if (r != MAP_FAILED)
+		munmap(r, len);
+	close(ro);
+}
+
+/* Hostile: a bad ref in the middle, an absent domain. */
+static void
+self_hostile(int dev, const uint32_t *own, uint32_t npages)
+{
+	uint32_t *refs = calloc(npages, sizeof(*refs)), bad[2];
+	long before = in_use_pages(dev);
+	int e1 = 0, e2;
+
+	if (refs) {
+		memcpy(refs, own, npages * sizeof(*refs));
+		refs[npages / 2] = 0x0fffffff;
+		e1 = create_grants(dev, 0, refs, npages, 0);
+		free(refs);
+	}
+	bad[0] = own[0];
+	bad[1] = own[0];
+	e2 = create_grants(dev, 0x7FEF, bad, 2, 0);
+	if (e1 >= 0)
+		close(e1);
+	if (e2 >= 0)
+		close(e2);
+	tier_result("self_hostile",
+		    e1 < 0 && e2 < 0 && in_use_pages(dev) == before ?
+		    "PASS" : "FAIL",
+		    "bad ref in the middle: %s; domid 0x7FEF: %s; pages_in_use %ld -> %ld",
+		    e1 < 0 ? strerror(-e1) : "accepted",
+		    e2 < 0 ? strerror(-e2) : "accepted", before,
+		    in_use_pages(dev));
+}
+
+/*
+ * npages of dom0's own, granted to dom0 (gd: what to deallocate) and
+ * mapped into *shared with a pattern: 0, or -1 after a FAIL line.
+ */
+static int
+self_grant(int afd, uint32_t npages, struct kx_gntalloc_alloc *ga,
+	   struct kx_gntalloc_dealloc *gd, unsigned char **shared)
+{
+	size_t len = (size_t)npages * PAGE;
+
+	ga->domid = 0;
+	ga->flags = KX_GNTALLOC_FLAG_WRITABLE;
+	ga->count = npages;
+	if (ioctl(afd, KX_GNTALLOC_ALLOC, ga)) {
+		tier_result("self", "FAIL", "gntalloc %u pages: %s", npages,
+			    strerror(errno));
+		return -1;
+	}
+	gd->index = ga->index;
+	gd->count = npages;
+	*shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, afd,
+		       (off_t)ga->index);
+	if (*shared == MAP_FAILED) {
+		tier_result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		(*shared)[i] = (unsigned char)(i * 7 + (i >> 12));
+	return 0;
+}
+
+/* dom0's own grants through VGFB_IOC_CREATE_XEN_GRANTS. */
 static void
 test_self(uint32_t npages)
 {
-	struct kx_gntalloc_alloc *ga;
+	struct kx_gntalloc_alloc *ga = NULL;
 	struct kx_gntalloc_dealloc gd = { 0 };
 	unsigned char *shared = MAP_FAILED, *mine = MAP_FAILED;
 	struct vgfb_version v;
 	long used0;
-	int afd = -1, dev = -1, buf = -1, ro = -1, vgem;
-	uint32_t i, bad[2];
+	int afd = -1, dev = -1, buf = -1;
 	size_t len = (size_t)npages * PAGE;
 	int rc;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	if (dev < 0) {
-		result("self", "FAIL", "open /dev/vgfb: %s", strerror(errno));
+		tier_result("self", "FAIL", "open /dev/vgfb: %s", strerror(errno));
 		return;
 	}
-	rc = vgfb_version(dev, &v);
+	rc = tier_kmod_version(dev, &v);
 	if (rc || !(v.features & VGFB_FEATURE_XEN_GRANTS)) {
-		result("self", "FAIL", "VGFB_FEATURE_XEN_GRANTS not announced under Xen (rc %d, features %#llx)",
-		       rc, (unsigned long long)v.features);
+		tier_result("self", "FAIL", "VGFB_FEATURE_XEN_GRANTS not announced under Xen (rc %d, features %#llx)",
+			    rc, (unsigned long long)v.features);
 		goto out;
 	}
 	used0 = (long)v.pages_in_use;
 
 	afd = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
 	if (afd < 0) {
-		result("self", "SKIP", "/dev/xen/gntalloc: %s (modprobe xen-gntalloc)",
-		       strerror(errno));
+		tier_result("self", "SKIP", "/dev/xen/gntalloc: %s (modprobe xen-gntalloc)",
+			    strerror(errno));
 		goto out;
 	}
 	ga = calloc(1, sizeof(*ga) + npages * sizeof(uint32_t));
 	if (!ga)
 		goto out;
-	ga->domid = 0;
-	ga->flags = KX_GNTALLOC_FLAG_WRITABLE;
-	ga->count = npages;
-	if (ioctl(afd, KX_GNTALLOC_ALLOC, ga)) {
-		result("self", "FAIL", "gntalloc %u pages: %s", npages,
-		       strerror(errno));
-		free(ga);
+	if (self_grant(afd, npages, ga, &gd, &shared))
 		goto out;
-	}
-	gd.index = ga->index;
-	gd.count = npages;
-	shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, afd,
-		      (off_t)ga->index);
-	if (shared == MAP_FAILED) {
-		result("self", "FAIL", "mmap gntalloc: %s", strerror(errno));
-		free(ga);
-		goto out;
-	}
-	for (i = 0; i < len; i++)
-		shared[i] = (unsigned char)(i * 7 + (i >> 12));
 
 	/* Read-write buffer: both directions. */
 	buf = create_grants(dev, 0, ga->gref_ids, npages, 0);
 	if (buf < 0) {
-		result("self_create", "FAIL", "CREATE_XEN_GRANTS of %u own refs: %s",
-		       npages, strerror(-buf));
-		free(ga);
+		tier_result("self_create", "FAIL", "CREATE_XEN_GRANTS of %u own refs: %s",
+			    npages, strerror(-buf));
 		goto out;
 	}
-	result("self_create", "PASS", "%u refs of d0 -> dma-buf fd %d, pages_in_use %+ld",
-	       npages, buf, in_use_pages(dev) - used0);
+	tier_result("self_create", "PASS", "%u refs of d0 -> dma-buf fd %d, pages_in_use %+ld",
+		    npages, buf, in_use_pages(dev) - used0);
 	mine = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
-	if (mine == MAP_FAILED) {
-		result("self_mmap", "FAIL", "mmap: %s", strerror(errno));
-	} else {
-		sync_buf(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
-		rc = memcmp(mine, shared, len);
-		for (i = 0; i < npages; i++)
-			mine[(size_t)i * PAGE + 100] = (unsigned char)(0xA0 + i);
-		sync_buf(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-		for (i = 0; i < npages; i++)
-			if (shared[(size_t)i * PAGE + 100] !=
-			    (unsigned char)(0xA0 + i))
-				break;
-		if (rc || i < npages)
-			result("self_mmap", "FAIL", "read %s, write seen through gntalloc up to page %u of %u",
-			       rc ? "differs" : "ok", i, npages);
-		else
-			result("self_mmap", "PASS", "%u pages read back and written through the dma-buf mmap",
-			       npages);
-
-		/* PV: Xen wrote these PTEs; Linux may not rewrite them. */
-		errno = 0;
-		rc = mprotect(mine, PAGE, PROT_READ);
-		result("self_mprotect", rc && errno == EACCES ? "PASS" :
-		       rc ? "FAIL" : "SKIP",
-		       "mprotect of the mapping: %s (EACCES in a PV domain)",
-		       rc ? strerror(errno) : "allowed (auto-translated?)");
-
-		/* VM_DONTCOPY: the child has no mapping there. */
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			signal(SIGSEGV, SIG_DFL);
-			_exit(mine[0] == 0xEE ? 3 : 4);
-		} else if (pid > 0) {
-			int st = 0;
-
-			waitpid(pid, &st, 0);
-			result("self_fork", WIFSIGNALED(st) &&
-			       WTERMSIG(st) == SIGSEGV ? "PASS" : "SKIP",
-			       "child touching the mapping: %s (SIGSEGV in a PV domain: VM_DONTCOPY)",
-			       WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) :
-			       "no signal");
-		}
-	}
-
-	/* Device import: attach + map_dma_buf through the DMA API. */
-	vgem = find_vgem();
-	if (vgem < 0) {
-		result("self_import_vgem", "SKIP", "no vgem card");
-	} else {
-		struct kx_drm_prime_handle p = { .fd = buf };
-
-		if (ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &p)) {
-			result("self_import_vgem", "FAIL", "PRIME_FD_TO_HANDLE: %s",
-			       strerror(errno));
-		} else {
-			struct kx_drm_gem_close gc = { .handle = p.handle };
-
-			result("self_import_vgem", "PASS", "vgem imported the dma-buf (handle %u)",
-			       p.handle);
-			ioctl(vgem, KX_DRM_IOCTL_GEM_CLOSE, &gc);
-		}
-		close(vgem);
-	}
-
-	/* Read-only buffer of the same refs: no writable mapping. */
-	ro = create_grants(dev, 0, ga->gref_ids, npages, VGFB_CREATE_READONLY);
-	if (ro < 0) {
-		result("self_readonly", "FAIL", "create READONLY: %s", strerror(-ro));
-	} else {
-		void *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       ro, 0);
-		unsigned char *r = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
-
-		if (w != MAP_FAILED || r == MAP_FAILED ||
-		    memcmp(r, shared, len))
-			result("self_readonly", "FAIL", "writable mmap %s, read-only mmap %s",
-			       w != MAP_FAILED ? "allowed" : "refused",
-			       r == MAP_FAILED ? strerror(errno) : "ok");
-		else
-			result("self_readonly", "PASS", "writable mmap refused, read-only mmap reads the grants");
-		if (w != MAP_FAILED)
-			munmap(w, len);
-		if (r != MAP_FAILED)
-			munmap(r, len);
-		close(ro);
-	}
-
-	/* Hostile: a bad ref in the middle, an absent domain. */
-	{
-		uint32_t *refs = calloc(npages, sizeof(*refs));
-		long before = in_use_pages(dev);
-		int e1 = 0, e2 = 0;
-
-		if (refs) {
-			memcpy(refs, ga->gref_ids, npages * sizeof(*refs));
-			refs[npages / 2] = 0x0fffffff;
-			e1 = create_grants(dev, 0, refs, npages, 0);
-			free(refs);
-		}
-		bad[0] = ga->gref_ids[0];
-		bad[1] = ga->gref_ids[0];
-		e2 = create_grants(dev, 0x7FEF, bad, 2, 0);
-		if (e1 >= 0)
-			close(e1);
-		if (e2 >= 0)
-			close(e2);
-		result("self_hostile",
-		       e1 < 0 && e2 < 0 && in_use_pages(dev) == before ?
-		       "PASS" : "FAIL",
-		       "bad ref in the middle: %s; domid 0x7FEF: %s; pages_in_use %ld -> %ld",
-		       e1 < 0 ? strerror(-e1) : "accepted",
-		       e2 < 0 ? strerror(-e2) : "accepted", before,
-		       in_use_pages(dev));
-	}
-	free(ga);
+	if (mine == MAP_FAILED)
+		tier_result("self_mmap", "FAIL", "mmap: %s", strerror(errno));
+	else
+		self_mmap(buf, mine, shared, npages);
+	self_import_vgem(buf);
+	self_readonly(dev, ga->gref_ids, npages, shared);
+	self_hostile(dev, ga->gref_ids, npages);
 
 out:
+	free(ga);
 	if (mine != MAP_FAILED)
 		munmap(mine, len);
 	if (buf >= 0)
@@ -493,8 +448,8 @@ out:
 		/* release() ran when the last fd and mapping went. */
 		long left = in_use_pages(dev);
 
-		result("self_released", left == 0 ? "PASS" : "FAIL",
-		       "pages_in_use %ld after closing everything", left);
+		tier_result("self_released", left == 0 ? "PASS" : "FAIL",
+			    "pages_in_use %ld after closing everything", left);
 		close(dev);
 	}
 }
@@ -513,20 +468,20 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 	int dev, gfd = -1, buf = -1;
 	char tag[64];
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	if (dev < 0) {
-		result(name, "FAIL", "open /dev/vgfb: %s", strerror(errno));
+		tier_result(name, "FAIL", "open /dev/vgfb: %s", strerror(errno));
 		return;
 	}
 	buf = create_grants(dev, domid, refs, count, VGFB_CREATE_READONLY);
 	if (buf < 0) {
-		result(name, "FAIL", "CREATE_XEN_GRANTS d%u, %u refs: %s", domid,
-		       count, strerror(-buf));
+		tier_result(name, "FAIL", "CREATE_XEN_GRANTS d%u, %u refs: %s", domid,
+			    count, strerror(-buf));
 		goto out;
 	}
 	mine = mmap(NULL, len, PROT_READ, MAP_SHARED, buf, 0);
 	if (mine == MAP_FAILED) {
-		result(name, "FAIL", "mmap: %s", strerror(errno));
+		tier_result(name, "FAIL", "mmap: %s", strerror(errno));
 		goto out;
 	}
 	snap = malloc(len);
@@ -538,14 +493,14 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 	if (gfd >= 0)
 		live = gntdev_map(gfd, domid, refs, count, &index);
 	if (!live)
-		result(name, "SKIP", "no gntdev mapping to compare with: %s",
-		       strerror(errno));
+		tier_result(name, "SKIP", "no gntdev mapping to compare with: %s",
+			    strerror(errno));
 	else if (!same_as_live(mine, live, len))
-		result(name, "FAIL", "d%u: %u refs differ between vgfb and gntdev",
-		       domid, count);
+		tier_result(name, "FAIL", "d%u: %u refs differ between vgfb and gntdev",
+			    domid, count);
 	else
-		result(name, "PASS", "d%u: %u refs read through the dma-buf equal gntdev's mapping",
-		       domid, count);
+		tier_result(name, "PASS", "d%u: %u refs read through the dma-buf equal gntdev's mapping",
+			    domid, count);
 	if (live)
 		gntdev_unmap(gfd, live, count, index);
 
@@ -570,12 +525,12 @@ test_guest(uint32_t domid, const uint32_t *refs, uint32_t count,
 		snap2 = malloc(len);
 		if (snap2)
 			memcpy(snap2, mine, len);
-		result(tag, waited < 600 && snap2 && !memcmp(snap2, snap, len) ?
-		       "PASS" : "FAIL",
-		       "after %d s: mapping of d%u's %u refs %s", waited, domid,
-		       count, waited >= 600 ? "timed out waiting" :
-		       snap2 && !memcmp(snap2, snap, len) ?
-		       "still readable and frozen" : "still changing");
+		tier_result(tag, waited < 600 && snap2 && !memcmp(snap2, snap, len) ?
+			    "PASS" : "FAIL",
+			    "after %d s: mapping of d%u's %u refs %s", waited, domid,
+			    count, waited >= 600 ? "timed out waiting" :
+			    snap2 && !memcmp(snap2, snap, len) ?
+			    "still readable and frozen" : "still changing");
 	}
 
 out:
@@ -590,8 +545,8 @@ out:
 	if (hold_file) {
 		long left = in_use_pages(dev);
 
-		result("hold_released", left == 0 ? "PASS" : "FAIL",
-		       "pages_in_use %ld after the dma-buf went", left);
+		tier_result("hold_released", left == 0 ? "PASS" : "FAIL",
+			    "pages_in_use %ld after the dma-buf went", left);
 	}
 	close(dev);
 }
@@ -615,10 +570,10 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	int dev, vgem, i;
 	void *p;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	frames = calloc((size_t)argc, sizeof(*frames));
 	if (dev < 0 || !frames || argc == 0) {
-		result("foreign", "FAIL", "setup: %s", strerror(errno));
+		tier_result("foreign", "FAIL", "setup: %s", strerror(errno));
 		free(frames);
 		return;
 	}
@@ -630,37 +585,37 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	c.domid = domid;
 	c.flags = VGFB_CREATE_READONLY | VGFB_CREATE_XEN_MACHINE_FRAMES;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
-		result("foreign", "FAIL", "d%u: create: %s", domid,
-		       strerror(errno));
+		tier_result("foreign", "FAIL", "d%u: create: %s", domid,
+			    strerror(errno));
 		goto out;
 	}
-	result("foreign", "PASS", "d%u: %d frames -> fd %d (mmap only)", domid,
-	       argc, c.fd);
+	tier_result("foreign", "PASS", "d%u: %d frames -> fd %d (mmap only)", domid,
+		    argc, c.fd);
 
 	p = mmap(NULL, (size_t)argc * 4096, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (p == MAP_FAILED)
-		result("foreign_unowned_mmap", "PASS",
-		       "frames d%u does not own: mmap refused (%s)", domid,
-		       strerror(errno));
+		tier_result("foreign_unowned_mmap", "PASS",
+			    "frames d%u does not own: mmap refused (%s)", domid,
+			    strerror(errno));
 	else
-		result("foreign_unowned_mmap", "FAIL",
-		       "frames d%u does not own were mapped", domid);
+		tier_result("foreign_unowned_mmap", "FAIL",
+			    "frames d%u does not own were mapped", domid);
 
 	vgem = find_vgem();
 	if (vgem < 0) {
-		result("foreign_import", "SKIP", "no vgem card");
+		tier_result("foreign_import", "SKIP", "no vgem card");
 	} else {
-		struct kx_drm_prime_handle h = { .fd = c.fd };
+		struct drm_prime_handle h = { .fd = c.fd };
 
-		if (!ioctl(vgem, KX_DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
-			result("foreign_import", "FAIL",
-			       "vgem imported a foreign buffer (handle %u)",
-			       h.handle);
+		if (!ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h))
+			tier_result("foreign_import", "FAIL",
+				    "vgem imported a foreign buffer (handle %u)",
+				    h.handle);
 		else
-			result("foreign_import", errno == EOPNOTSUPP ? "PASS"
+			tier_result("foreign_import", errno == EOPNOTSUPP ? "PASS"
 							      : "FAIL",
-			       "vgem import refused: %s (want EOPNOTSUPP)",
-			       strerror(errno));
+				    "vgem import refused: %s (want EOPNOTSUPP)",
+				    strerror(errno));
 		close(vgem);
 	}
 	close(c.fd);
@@ -671,18 +626,18 @@ test_foreign(uint32_t domid, char **argv, int argc)
 	g.flags = VGFB_CREATE_XEN_MACHINE_FRAMES;
 	errno = 0;
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_GRANTS, &g) == 0) {
-		result("foreign_flag_on_grants", "FAIL",
-		       "CREATE_XEN_GRANTS took the machine-frame flag (fd %d)",
-		       g.fd);
+		tier_result("foreign_flag_on_grants", "FAIL",
+			    "CREATE_XEN_GRANTS took the machine-frame flag (fd %d)",
+			    g.fd);
 		close(g.fd);
 	} else {
-		result("foreign_flag_on_grants",
-		       errno == EINVAL ? "PASS" : "FAIL",
-		       "CREATE_XEN_GRANTS with the machine-frame flag: %s (want EINVAL)",
-		       strerror(errno));
+		tier_result("foreign_flag_on_grants",
+			    errno == EINVAL ? "PASS" : "FAIL",
+			    "CREATE_XEN_GRANTS with the machine-frame flag: %s (want EINVAL)",
+			    strerror(errno));
 	}
-	result("foreign_released", in_use_pages(dev) == before ? "PASS" : "FAIL",
-	       "pages_in_use %ld -> %ld", before, in_use_pages(dev));
+	tier_result("foreign_released", in_use_pages(dev) == before ? "PASS" : "FAIL",
+		    "pages_in_use %ld -> %ld", before, in_use_pages(dev));
 out:
 	free(frames);
 	close(dev);
@@ -707,11 +662,11 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	struct stat st;
 	int dev, i, waited = 0;
 
-	dev = vgfb_open();
+	dev = tier_kmod_open();
 	frames = calloc((size_t)argc, sizeof(*frames));
 	snap = malloc(len);
 	if (dev < 0 || !frames || !snap || argc == 0) {
-		result("hold_foreign", "FAIL", "setup: %s", strerror(errno));
+		tier_result("hold_foreign", "FAIL", "setup: %s", strerror(errno));
 		goto out;
 	}
 	for (i = 0; i < argc; i++)
@@ -722,19 +677,19 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 	c.flags = VGFB_CREATE_READONLY |
 		  (machine ? VGFB_CREATE_XEN_MACHINE_FRAMES : 0);
 	if (ioctl(dev, VGFB_IOC_CREATE_XEN_FOREIGN, &c)) {
-		result("hold_foreign", "FAIL", "create: %s", strerror(errno));
+		tier_result("hold_foreign", "FAIL", "create: %s", strerror(errno));
 		goto out;
 	}
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, c.fd, 0);
 	if (map == MAP_FAILED) {
-		result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
-		       domid, argc, strerror(errno));
+		tier_result("hold_foreign", "FAIL", "mmap of d%u's %d frames: %s",
+			    domid, argc, strerror(errno));
 		close(c.fd);
 		goto out;
 	}
 	memcpy(snap, map, len);
-	result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
-	       domid, argc);
+	tier_result("hold_foreign", "PASS", "d%u: %d framebuffer frames mapped through a foreign dma-buf",
+		    domid, argc);
 	printf("VGFB_INFO kmod-xen-test holding d%u's frames; waiting for %s\n",
 	       domid, hold_file);
 	fflush(stdout);
@@ -742,19 +697,19 @@ test_hold_foreign(uint32_t domid, const char *hold_file, bool machine,
 		sleep(1);
 		waited++;
 	}
-	result("hold_foreign_after_destroy",
-	       waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
-	       "after %d s: mapping of d%u's %d frames %s", waited, domid,
-	       argc, waited >= 600 ? "timed out waiting" :
-	       !memcmp(snap, map, len) ? "still readable, unchanged" :
-	       "changed");
+	tier_result("hold_foreign_after_destroy",
+		    waited < 600 && !memcmp(snap, map, len) ? "PASS" : "FAIL",
+		    "after %d s: mapping of d%u's %d frames %s", waited, domid,
+		    argc, waited >= 600 ? "timed out waiting" :
+		    !memcmp(snap, map, len) ? "still readable, unchanged" :
+		    "changed");
 	held = in_use_pages(dev);
 	munmap(map, len);
 	close(c.fd);
 	after = in_use_pages(dev);
-	result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
-	       "pages_in_use %ld -> %ld when the buffer went (%d frames)",
-	       held, after, argc);
+	tier_result("hold_foreign_released", held - after == argc ? "PASS" : "FAIL",
+		    "pages_in_use %ld -> %ld when the buffer went (%d frames)",
+		    held, after, argc);
 out:
 	free(snap);
 	free(frames);
@@ -767,6 +722,7 @@ main(int argc, char **argv)
 {
 	uint32_t *refs, count;
 
+	tier_result_prefix("kmod_xen_");
 	if (argc >= 2 && !strcmp(argv[1], "self")) {
 		test_self(argc >= 3 ? (uint32_t)strtoul(argv[2], NULL, 0) : 16);
 	} else if (argc >= 3 && !strcmp(argv[1], "guest")) {
@@ -794,5 +750,5 @@ main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	return n_fail ? 1 : 0;
+	return tier_counts.fail ? 1 : 0;
 }

@@ -68,6 +68,7 @@
 #include "format.h"
 #include "pattern.h"
 #include "tool-util.h"
+#include "../tier-lib.h"
 
 /* VFIO's drm_plane_type values are the kernel's enum drm_plane_type */
 #define PLANE_PRIMARY 1
@@ -100,22 +101,13 @@ static void
 result(const struct consumer *c, const char *check, const char *verdict,
        const char *fmt, ...)
 {
+	char name[128];
 	va_list ap;
 
-	printf("VGFB_RESULT %s_%s_%s %s ", c->prefix, check, c->kind, verdict);
+	snprintf(name, sizeof(name), "%s_%s_%s", c->prefix, check, c->kind);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tier_vresult(name, verdict, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -167,10 +159,10 @@ static bool
 wait_log(const struct consumer *c, const char *needle, char *out,
 	 size_t outlen, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tier_now_ms() + timeout_ms;
 
 	while (!log_line(c, needle, out, outlen)) {
-		if (now_ms() >= deadline)
+		if (tier_now_ms() >= deadline)
 			return false;
 		usleep(200000);
 	}
@@ -204,18 +196,6 @@ plane_id(const struct consumer *c, const struct plane *p)
 	return c->dmabuf ? p->info.dmabuf_id : p->info.region_index;
 }
 
-static int
-dmabuf_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_READ };
-	int rc;
-
-	do {
-		rc = ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
-	} while (rc < 0 && (errno == EINTR || errno == EAGAIN));
-	return rc < 0 ? -errno : 0;
-}
-
 /*
  * Compare a mapped view with pattern frame `frame`: the mismatch count
  * (0 = exact), or a negative errno.  A dma-buf view is re-synced first,
@@ -225,8 +205,10 @@ static long
 compare(const struct plane *p, uint64_t frame, uint32_t *bx, uint32_t *by)
 {
 	if (p->view.is_dmabuf) {
-		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_END);
-		dmabuf_sync(p->view.fd, DMA_BUF_SYNC_START);
+		tier_dmabuf_sync(p->view.fd,
+				 DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		tier_dmabuf_sync(p->view.fd,
+				 DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	}
 	return vgfb_pattern_compare(p->view.addr, p->info.drm_format,
 				    p->info.width, p->info.height,
@@ -301,7 +283,7 @@ static int
 wait_event(struct consumer *c, uint32_t type, int timeout_ms,
 	   struct vgfb_event *out, uint32_t *seen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = tier_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = c->event_fd, .events = POLLIN };
 
 	for (;;) {
@@ -325,7 +307,7 @@ wait_event(struct consumer *c, uint32_t type, int timeout_ms,
 			if (ev.type == VGFB_EVENT_GUEST_GONE)
 				return -ENODEV;
 		}
-		left = deadline - now_ms();
+		left = deadline - tier_now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -388,11 +370,11 @@ plane_up(struct consumer *c, struct plane *p)
 		       access("/dev/vgfb", F_OK) == 0 ? "yes" : "no",
 		       rc ? strerror(-rc) : "ok");
 	}
-	t0 = now_ms();
+	t0 = tier_now_ms();
 	for (;;) {
 		rc = query(c, p);
 		if (rc || p->info.drm_format ||
-		    now_ms() - t0 > c->timeout_s * 1000LL)
+		    tier_now_ms() - t0 > c->timeout_s * 1000LL)
 			break;
 		rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
 		if (rc == -ENODEV)
@@ -438,24 +420,6 @@ domain_exists(uint32_t domid, bool *dying)
 	if (rc && dying)
 		*dying = info.dying;
 	xc_interface_close(xc);
-	return rc;
-}
-
-/* vgfb.ko's global counters; -ENODEV when the module is not loaded. */
-static int
-kmod_usage(uint64_t *pages, uint64_t *buffers)
-{
-	struct vgfb_version v;
-	int fd = open("/dev/vgfb", O_RDWR | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -ENODEV;
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, VGFB_IOC_VERSION, &v) < 0)
-		rc = -errno;
-	close(fd);
-	*pages = v.pages_in_use;
-	*buffers = v.buffers_in_use;
 	return rc;
 }
 
@@ -559,19 +523,19 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 	char line[256], names[128];
 	uint64_t seq = p0->ext.frame_seq;
 	uint32_t seen = 0, n = 0, outside = 0, stale = 0, stride;
-	long long t0 = now_ms(), first = -1;
+	long long t0 = tier_now_ms(), first = -1;
 	bool redrew = false;
 	int rc;
 
 	memset(gr, 0, sizeof(*gr));
-	while (now_ms() - t0 < 40000) {
+	while (tier_now_ms() - t0 < 40000) {
 		rc = wait_event(c, VGFB_EVENT_DAMAGE, 1000, &ev, &seen);
 		if (rc == 0) {
 			printf("VGFB_INFO damage %u,%u %ux%u frame_seq %" PRIu64 "\n",
 			       ev.rect.x, ev.rect.y, ev.rect.width,
 			       ev.rect.height, ev.frame_seq);
 			if (first < 0)
-				first = now_ms() - t0;
+				first = tier_now_ms() - t0;
 			n++;
 			if (!rect_inside(&ev.rect, VFB_W, VFB_H))
 				outside++;
@@ -590,7 +554,7 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 					  sizeof(line));
 		if (redrew && n)
 			break;
-		if (redrew && now_ms() - t0 > 15000)
+		if (redrew && tier_now_ms() - t0 > 15000)
 			break;
 	}
 	if (!redrew) {
@@ -624,7 +588,7 @@ vfb_damage_events(struct consumer *c, const struct plane *p0,
 	}
 	if (n == 0)
 		result(c, "damage_event", "FAIL", "no DAMAGE on head 0 primary within %lld ms of step 1, the guest redrew %u,%u %ux%u; events seen: %s",
-		       now_ms() - t0, gr->x, gr->y, gr->width, gr->height,
+		       tier_now_ms() - t0, gr->x, gr->y, gr->width, gr->height,
 		       seen_names(seen, names, sizeof(names)));
 	else if (outside)
 		result(c, "damage_event", "FAIL", "%u of %u DAMAGE rects empty or outside %ux%u (see VGFB_INFO)",
@@ -704,7 +668,7 @@ vfb_resize(struct consumer *c, const struct plane *p0)
 	struct plane p;
 	char line[256], names[128], d[160];
 	uint32_t seen = 0, stride = 0, bx = 0, by = 0;
-	long long t0 = now_ms(), ms;
+	long long t0 = tier_now_ms(), ms;
 	long bad;
 	bool resized;
 	int rc;
@@ -715,7 +679,7 @@ vfb_resize(struct consumer *c, const struct plane *p0)
 		return;
 	}
 	rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
-	ms = now_ms() - t0;
+	ms = tier_now_ms() - t0;
 	/* the guest prints after drawing frame 6 and msync */
 	resized = wait_log(c, "VGFB_GUEST_FB resized", line, sizeof(line),
 			   30000);
@@ -785,7 +749,7 @@ run_vfb(struct consumer *c)
 	struct plane p0;
 	struct vgfb_rect gr;
 	char d[160], line[256];
-	long long t0 = now_ms();
+	long long t0 = tier_now_ms();
 	long bad;
 	int rc;
 
@@ -793,7 +757,7 @@ run_vfb(struct consumer *c)
 	describe(c, &p0, d, sizeof(d));
 	if (rc || !p0.info.drm_format) {
 		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s",
-		       now_ms() - t0, rc ? strerror(-rc) : "disabled");
+		       tier_now_ms() - t0, rc ? strerror(-rc) : "disabled");
 		return 1;
 	}
 	if (!geometry_is(&p0, DRM_FORMAT_XRGB8888, VFB_W, VFB_H)) {
@@ -802,7 +766,7 @@ run_vfb(struct consumer *c)
 		return 1;
 	}
 	result(c, "query", "PASS", "head 0 primary %s (after %lld ms)", d,
-	       now_ms() - t0);
+	       tier_now_ms() - t0);
 	/* what guest-draw left: frame 0 (hook 30 checks it; here for context) */
 	if (tool_map_plane(c->ctx, c->flag, &p0.info, &p0.view) == 0) {
 		bad = compare_clip(&p0, 0, NULL, NULL, NULL);
@@ -831,7 +795,294 @@ run_vfb(struct consumer *c)
 	return 0;
 }
 
-/* ---- the scenario ---- */
+/* ---- the vdispl scenario, one step a function ---- */
+
+/* The planes the vdispl scenario holds, and which of them show a frame. */
+struct vdispl_run {
+	struct plane pa, pb, pb2, pc;	/* A, B (queried twice), C */
+	bool have_a, have_b, have_c;
+};
+
+/* 1. the plane comes up: PROBE, then the real query.  false: give up. */
+static bool
+step_query(struct consumer *c, struct vdispl_run *r)
+{
+	long long t0 = tier_now_ms();
+	char d[160];
+	int rc;
+
+	rc = plane_up(c, &r->pa);
+	if (rc || !r->pa.info.drm_format) {
+		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
+		       tier_now_ms() - t0, rc ? strerror(-rc) : "disabled",
+		       log_has(c, "VGFB_GUEST_DRM_ERROR") ? "guest-drm failed (VGFB_GUEST_DRM_ERROR)" :
+		       log_has(c, "VGFB_GUEST_DRM shown fb=A") ? "showed A" :
+		       log_has(c, "VGFB_GUEST_DRM card0") ? "has card0, A not shown" :
+							    "no card0");
+		return false;
+	}
+	describe(c, &r->pa, d, sizeof(d));
+	if (!geometry_is(&r->pa, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
+		result(c, "query", "FAIL", "head 0 primary is %s, expected XRGB8888 %ux%u", d,
+		       WIDTH, HEIGHT);
+		return false;
+	}
+	result(c, "query", "PASS", "head 0 primary %s (after %lld ms)", d,
+	       tier_now_ms() - t0);
+	return true;
+}
+
+/* 2. A's pixels through its dma-buf (or its region without vgfb.ko). */
+static void
+step_pixels(struct consumer *c, struct vdispl_run *r)
+{
+	r->have_a = check_pixels(c, &r->pa, 1,
+				 c->dmabuf ? "dmabuf_pixels" : "region_pixels");
+	if (!c->dmabuf)
+		result(c, "dmabuf_pixels", "SKIP", "no dma-buf exporter in this dom0 (exporter %s): checked the region instead",
+		       vgfb_get_exporter_name(c->ctx));
+	/* the zero-copy check below must be able to tell frame 4 from 1 */
+	if (r->have_a && compare(&r->pa, 4, NULL, NULL) <= 0) {
+		printf("VGFB_INFO A already equals frame 4 before the redraw: zero copy unprovable\n");
+		r->have_a = false;
+	}
+	drain_events(c);
+}
+
+/* 3. step 1: the guest flips to B.  false: the guest cannot be driven. */
+static bool
+step_flip(struct consumer *c, struct vdispl_run *r)
+{
+	struct vgfb_event ev;
+	char d1[160], d2[160], names[128];
+	uint32_t seen = 0;
+	long long t0;
+	int rc;
+
+	if (write_step(c, VDISPL_STEP_NODE, 1))
+		return false;
+	t0 = tier_now_ms();
+	rc = wait_event(c, VGFB_EVENT_FLIP, 30000, &ev, &seen);
+	if (rc) {
+		result(c, "flip_event", "FAIL", "no FLIP on head 0 primary within 30 s (%s); events seen: %s; guest %s",
+		       strerror(-rc), seen_names(seen, names, sizeof(names)),
+		       log_has(c, "VGFB_GUEST_DRM flipped") ? "flipped" : "did not report the flip");
+		/* a PLANE_CHANGED instead still lets the rest run */
+	} else if (ev.frame_seq == r->pa.ext.frame_seq) {
+		result(c, "flip_event", "FAIL", "FLIP kept frame_seq %" PRIu64,
+		       ev.frame_seq);
+	} else {
+		result(c, "flip_event", "PASS", "FLIP after %lld ms, frame_seq %" PRIu64 " -> %" PRIu64 "%s",
+		       tier_now_ms() - t0, r->pa.ext.frame_seq, ev.frame_seq,
+		       (seen & ~VGFB_EVENT_MASK(VGFB_EVENT_FLIP))
+			       ? " (other events too, see VGFB_INFO)" : "");
+	}
+	rc = query(c, &r->pb);
+	if (rc == 0)
+		rc = query(c, &r->pb2);	/* twice: the id must be stable */
+	describe(c, &r->pb, d1, sizeof(d1));
+	if (rc) {
+		result(c, "flip_pixels", "FAIL", "re-query: %s", strerror(-rc));
+	} else if (!geometry_is(&r->pb, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
+		result(c, "flip_pixels", "FAIL", "after the flip: %s", d1);
+	} else if (plane_id(c, &r->pb) == plane_id(c, &r->pa) && c->dmabuf) {
+		result(c, "flip_pixels", "FAIL", "B has A's dmabuf_id %u: %s",
+		       plane_id(c, &r->pa), d1);
+	} else if (plane_id(c, &r->pb) != plane_id(c, &r->pb2) && c->dmabuf) {
+		describe(c, &r->pb2, d2, sizeof(d2));
+		result(c, "flip_pixels", "FAIL", "dmabuf_id not stable: %s, then %s",
+		       d1, d2);
+	} else {
+		printf("VGFB_INFO after the flip: %s\n", d1);
+		r->have_b = check_pixels(c, &r->pb, 2, "flip_pixels");
+	}
+	return true;
+}
+
+/* 4. zero copy: A, held since step 0, shows frame 4. */
+static void
+step_zero_copy(struct consumer *c, struct vdispl_run *r)
+{
+	uint32_t bx, by;
+	long long t0;
+	long bad;
+
+	if (!c->dmabuf) {
+		result(c, "zero_copy", "SKIP", "region mode: a region is a snapshot, only a dma-buf can show later writes");
+	} else if (!r->have_a) {
+		result(c, "zero_copy", "FAIL", "no mapping of A's dma-buf to watch");
+	} else {
+		t0 = tier_now_ms();
+		do {
+			bad = compare(&r->pa, 4, &bx, &by);
+			if (bad == 0)
+				break;
+			usleep(300000);
+		} while (tier_now_ms() - t0 < 30000);
+		if (bad == 0)
+			result(c, "zero_copy", "PASS", "A's dma-buf (id %u), mapped once before the flip, shows the guest's redraw: frame 4 pixel for pixel after %lld ms",
+			       plane_id(c, &r->pa), tier_now_ms() - t0);
+		else
+			result(c, "zero_copy", "FAIL", "A's held dma-buf: %ld pixels differ from frame 4 after 30 s (first at %u,%u; frame 1 diff %ld); guest %s",
+			       bad, bx, by, compare(&r->pa, 1, NULL, NULL),
+			       log_has(c, "VGFB_GUEST_DRM redrew fb=A frame=4")
+				       ? "reported the redraw"
+				       : "did not report the redraw");
+	}
+	drain_events(c);
+}
+
+/* 5. step 2: off, then the RGB565 buffer C. */
+static void
+step_mode_change(struct consumer *c, struct vdispl_run *r)
+{
+	struct vgfb_event ev;
+	char d[160], names[128];
+	uint32_t seen = 0;
+	long long t0;
+	int rc;
+
+	if (write_step(c, VDISPL_STEP_NODE, 2))
+		return;
+	t0 = tier_now_ms();
+	/*
+	 * PLANE_DISABLED, then PLANE_CHANGED.  The event queues coalesce: a
+	 * PLANE_CHANGED supersedes a PLANE_DISABLED still queued (docs/abi.md),
+	 * so when both come in one burst only the second may arrive.  The
+	 * disable then still shows in frame_seq: each change of the plane
+	 * advances it, so the enable lands at least two past B's.
+	 */
+	rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
+	if (rc) {
+		result(c, "mode_change", "FAIL", "expected PLANE_DISABLED then PLANE_CHANGED: %s; events seen: %s; guest %s",
+		       strerror(-rc), seen_names(seen, names, sizeof(names)),
+		       log_has(c, "VGFB_GUEST_DRM shown fb=C") ? "showed C" : "did not report C");
+		return;
+	}
+	if (!(seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED)) &&
+	    ev.frame_seq < r->pb.ext.frame_seq + 2) {
+		result(c, "mode_change", "FAIL", "PLANE_CHANGED at frame_seq %" PRIu64 " after B's %" PRIu64 " with no PLANE_DISABLED: the connector was never turned off",
+		       ev.frame_seq, r->pb.ext.frame_seq);
+		return;
+	}
+	rc = query(c, &r->pc);
+	describe(c, &r->pc, d, sizeof(d));
+	if (rc)
+		result(c, "mode_change", "FAIL", "re-query: %s", strerror(-rc));
+	else if (!geometry_is(&r->pc, DRM_FORMAT_RGB565, WIDTH, HEIGHT))
+		result(c, "mode_change", "FAIL", "after the mode change: %s, expected RGB565 %ux%u",
+		       d, WIDTH, HEIGHT);
+	else if (c->dmabuf && (plane_id(c, &r->pc) == plane_id(c, &r->pa) ||
+			       plane_id(c, &r->pc) == plane_id(c, &r->pb)))
+		result(c, "mode_change", "FAIL", "C reuses A's or B's dmabuf_id: %s", d);
+	else {
+		printf("VGFB_INFO %sPLANE_CHANGED in %lld ms; now %s\n",
+		       seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED) ?
+		       "PLANE_DISABLED, " : "(PLANE_DISABLED coalesced) ",
+		       tier_now_ms() - t0, d);
+		r->have_c = check_pixels(c, &r->pc, 3, "mode_change");
+	}
+}
+
+/* 6. destroy the guest while its buffers are held. */
+static void
+step_destroy(struct consumer *c, struct vdispl_run *r)
+{
+	struct plane *held = r->have_c ? &r->pc : r->have_b ? &r->pb :
+			     r->have_a ? &r->pa : NULL;
+	uint64_t pages = 0, buffers = 0, sum;
+	bool dying = false;
+	char cmd[64];
+	long long t0;
+	int rc, sig, exists;
+	long bad;
+
+	drain_events(c);
+	if (tier_kmod_usage(-1, &pages, &buffers) == 0)
+		printf("VGFB_INFO vgfb.ko before destroy: %" PRIu64 " pages in %" PRIu64 " buffers\n",
+		       pages, buffers);
+	snprintf(cmd, sizeof(cmd), "xl destroy %u", c->domid);
+	t0 = tier_now_ms();
+	rc = system(cmd);
+	printf("VGFB_INFO %s: status %d after %lld ms\n", cmd, rc, tier_now_ms() - t0);
+	rc = wait_event(c, VGFB_EVENT_GUEST_GONE, 30000, NULL, NULL);
+	if (rc) {
+		result(c, "destroy_held", "FAIL", "no GUEST_GONE within 30 s of xl destroy: %s",
+		       strerror(-rc));
+	} else if (!held) {
+		result(c, "destroy_held", "FAIL", "GUEST_GONE after %lld ms, but no buffer was held (earlier steps failed)",
+		       tier_now_ms() - t0);
+	} else if ((sig = read_all(held, &sum))) {
+		result(c, "destroy_held", "FAIL", "GUEST_GONE; reading the held %s mapping: %s",
+		       c->dmabuf ? "dma-buf" : "region", strsignal(sig));
+	} else {
+		bad = compare(held, r->have_c ? 3 : r->have_b ? 2 : 1, NULL, NULL);
+		exists = domain_exists(c->domid, &dying);
+		result(c, "destroy_held", "PASS", "GUEST_GONE %lld ms after xl destroy; the held %s (id %u, %u bytes) stays readable, %ld pixels differ from the frame it showed; meanwhile d%u is %s",
+		       tier_now_ms() - t0, c->dmabuf ? "dma-buf" : "region",
+		       plane_id(c, held), held->info.size, bad,
+		       c->domid, exists == 0 ? "gone" : dying ? "dying (held)" : "listed");
+	}
+	/* a query of a dead guest must not crash or hang */
+	rc = query(c, &r->pb2);
+	printf("VGFB_INFO query after GUEST_GONE: %s (format %08x)\n",
+	       rc ? strerror(-rc) : "ok", r->pb2.info.drm_format);
+}
+
+/* 7. close everything; dom0 must be clean (VGFB_CLEAN, for the hook). */
+static void
+step_clean(struct consumer *c, struct vdispl_run *r)
+{
+	uint64_t pages = 0, buffers = 0;
+	bool ok, dying = false;
+	long long t0;
+	int rc, exists;
+
+	tool_unmap_plane(&r->pa.view);
+	tool_unmap_plane(&r->pb.view);
+	tool_unmap_plane(&r->pc.view);
+	vgfb_close(c->ctx);
+	xs_close(c->xs);
+	t0 = tier_now_ms();
+	do {
+		exists = domain_exists(c->domid, &dying);
+		rc = tier_kmod_usage(-1, &pages, &buffers);
+		ok = exists == 0 && (rc == -ENODEV || (rc == 0 && pages == 0 &&
+						       buffers == 0));
+		if (ok)
+			break;
+		usleep(250000);
+	} while (tier_now_ms() - t0 < 15000);
+	if (rc == -ENODEV)
+		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld\n",
+		       exists == 0 ? "gone" : dying ? "dying" : "present",
+		       tier_now_ms() - t0);
+	else
+		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld\n",
+		       exists == 0 ? "gone" : dying ? "dying" : "present",
+		       pages, buffers, tier_now_ms() - t0);
+}
+
+/* The whole vdispl scenario: steps 1-5 as far as the guest follows. */
+static int
+run_vdispl(struct consumer *c)
+{
+	struct vdispl_run r;
+
+	memset(&r, 0, sizeof(r));
+	if (step_query(c, &r)) {
+		step_pixels(c, &r);
+		if (step_flip(c, &r)) {
+			step_zero_copy(c, &r);
+			step_mode_change(c, &r);
+		}
+	}
+	step_destroy(c, &r);
+	step_clean(c, &r);
+	return 0;
+}
+
+/* ---- the program ---- */
 
 static void
 usage(FILE *f)
@@ -841,8 +1092,10 @@ usage(FILE *f)
 		"                       [--log-from BYTES] [--timeout S] [--mode vdispl|vfb]\n");
 }
 
-int
-main(int argc, char **argv)
+/* The options into c; 0, or the exit code: 2 on bad usage, -1 for --help. */
+static int
+parse_args(int argc, char **argv, struct consumer *c, const char **target,
+	   bool *vfb)
 {
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -855,278 +1108,79 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct consumer c = { .prefix = "vdispl", .kind = "guest",
-			      .timeout_s = 120, .event_fd = -1 };
-	bool vfb = false;
-	struct plane pa = { 0 }, pb = { 0 }, pb2 = { 0 }, pc = { 0 };
-	struct vgfb_event ev;
-	const char *target = NULL;
-	char d1[160], d2[160], names[128], cmd[64];
-	uint64_t pages = 0, buffers = 0, sum;
-	uint32_t seen, bx, by;
-	bool ok, dying = false, have_a = false, have_b = false,
-	     have_c = false;
-	long long t0;
-	long bad;
-	int opt, rc, sig, exists;
+	int opt;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt_long(argc, argv, "t:d:k:l:f:T:m:h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 't': target = optarg; break;
-		case 'd': c.domid = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'k': c.kind = optarg; break;
-		case 'l': c.guest_log = optarg; break;
-		case 'f': c.log_from = strtol(optarg, NULL, 10); break;
-		case 'T': c.timeout_s = atoi(optarg); break;
+		case 't': *target = optarg; break;
+		case 'd': c->domid = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'k': c->kind = optarg; break;
+		case 'l': c->guest_log = optarg; break;
+		case 'f': c->log_from = strtol(optarg, NULL, 10); break;
+		case 'T': c->timeout_s = atoi(optarg); break;
 		case 'm':
-			vfb = strcmp(optarg, "vfb") == 0;
-			if (!vfb && strcmp(optarg, "vdispl") != 0) {
+			*vfb = strcmp(optarg, "vfb") == 0;
+			if (!*vfb && strcmp(optarg, "vdispl") != 0) {
 				usage(stderr);
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!target || c.domid == 0 || c.timeout_s <= 0) {
+	if (!*target || c->domid == 0 || c->timeout_s <= 0) {
 		usage(stderr);
 		return 2;
 	}
-	if (vfb)
-		c.prefix = "vfb";
-	memset(&pa, 0, sizeof(pa));
-	memset(&pb, 0, sizeof(pb));
-	memset(&pb2, 0, sizeof(pb2));
-	memset(&pc, 0, sizeof(pc));
+	return 0;
+}
 
-	c.xs = xs_open(0);
-	if (!c.xs) {
-		result(&c, "query", "FAIL", "xs_open: %s", strerror(errno));
-		return 1;
+/* xenstore, the library and its event fd; false after a FAIL line. */
+static bool
+open_consumer(struct consumer *c, const char *target)
+{
+	int rc;
+
+	c->xs = xs_open(0);
+	if (!c->xs) {
+		result(c, "query", "FAIL", "xs_open: %s", strerror(errno));
+		return false;
 	}
-	rc = vgfb_open(target, &c.ctx);
+	rc = vgfb_open(target, &c->ctx);
 	if (rc) {
-		result(&c, "query", "FAIL", "vgfb_open(\"%s\"): %s", target,
+		result(c, "query", "FAIL", "vgfb_open(\"%s\"): %s", target,
 		       strerror(-rc));
-		return 1;
+		return false;
 	}
-	rc = vgfb_subscribe(c.ctx, VGFB_EVENT_MASK_ALL);
-	c.event_fd = vgfb_get_event_fd(c.ctx);
-	if (rc || c.event_fd < 0) {
-		result(&c, "query", "FAIL", "vgfb_subscribe: %s / event fd: %s",
-		       strerror(-rc), strerror(-c.event_fd));
-		return 1;
+	rc = vgfb_subscribe(c->ctx, VGFB_EVENT_MASK_ALL);
+	c->event_fd = vgfb_get_event_fd(c->ctx);
+	if (rc || c->event_fd < 0) {
+		result(c, "query", "FAIL", "vgfb_subscribe: %s / event fd: %s",
+		       strerror(-rc), strerror(-c->event_fd));
+		return false;
 	}
 	printf("VGFB_INFO opened %s: backend %s exporter %s\n", target,
-	       vgfb_get_backend_name(c.ctx), vgfb_get_exporter_name(c.ctx));
+	       vgfb_get_backend_name(c->ctx), vgfb_get_exporter_name(c->ctx));
+	return true;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct consumer c = { .prefix = "vdispl", .kind = "guest",
+			      .timeout_s = 120, .event_fd = -1 };
+	const char *target = NULL;
+	bool vfb = false;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = parse_args(argc, argv, &c, &target, &vfb);
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	if (vfb)
-		return run_vfb(&c);
-
-	/* ---- 1. the plane comes up: PROBE, then the real query ---- */
-	t0 = now_ms();
-	rc = plane_up(&c, &pa);
-	if (rc || !pa.info.drm_format) {
-		result(&c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
-		       now_ms() - t0, rc ? strerror(-rc) : "disabled",
-		       log_has(&c, "VGFB_GUEST_DRM_ERROR") ? "guest-drm failed (VGFB_GUEST_DRM_ERROR)" :
-		       log_has(&c, "VGFB_GUEST_DRM shown fb=A") ? "showed A" :
-		       log_has(&c, "VGFB_GUEST_DRM card0") ? "has card0, A not shown" :
-							     "no card0");
-		goto out_destroy;
-	}
-	describe(&c, &pa, d1, sizeof(d1));
-	if (!geometry_is(&pa, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
-		result(&c, "query", "FAIL", "head 0 primary is %s, expected XRGB8888 %ux%u", d1,
-		       WIDTH, HEIGHT);
-		goto out_destroy;
-	}
-	result(&c, "query", "PASS", "head 0 primary %s (after %lld ms)", d1,
-	       now_ms() - t0);
-
-	/* ---- 2. A's pixels through its dma-buf ---- */
-	have_a = check_pixels(&c, &pa, 1,
-			      c.dmabuf ? "dmabuf_pixels" : "region_pixels");
-	if (!c.dmabuf)
-		result(&c, "dmabuf_pixels", "SKIP", "no dma-buf exporter in this dom0 (exporter %s): checked the region instead",
-		       vgfb_get_exporter_name(c.ctx));
-	/* the zero-copy check below must be able to tell frame 4 from 1 */
-	if (have_a && compare(&pa, 4, NULL, NULL) <= 0) {
-		printf("VGFB_INFO A already equals frame 4 before the redraw: zero copy unprovable\n");
-		have_a = false;
-	}
-	drain_events(&c);
-
-	/* ---- 3. step 1: the guest flips to B ---- */
-	if (write_step(&c, VDISPL_STEP_NODE, 1))
-		goto out_destroy;
-	seen = 0;
-	t0 = now_ms();
-	rc = wait_event(&c, VGFB_EVENT_FLIP, 30000, &ev, &seen);
-	if (rc) {
-		result(&c, "flip_event", "FAIL", "no FLIP on head 0 primary within 30 s (%s); events seen: %s; guest %s",
-		       strerror(-rc), seen_names(seen, names, sizeof(names)),
-		       log_has(&c, "VGFB_GUEST_DRM flipped") ? "flipped" : "did not report the flip");
-		/* a PLANE_CHANGED instead still lets the rest run */
-	} else if (ev.frame_seq == pa.ext.frame_seq) {
-		result(&c, "flip_event", "FAIL", "FLIP kept frame_seq %" PRIu64,
-		       ev.frame_seq);
-	} else {
-		result(&c, "flip_event", "PASS", "FLIP after %lld ms, frame_seq %" PRIu64 " -> %" PRIu64 "%s",
-		       now_ms() - t0, pa.ext.frame_seq, ev.frame_seq,
-		       (seen & ~VGFB_EVENT_MASK(VGFB_EVENT_FLIP))
-			       ? " (other events too, see VGFB_INFO)" : "");
-	}
-	rc = query(&c, &pb);
-	if (rc == 0)
-		rc = query(&c, &pb2);	/* twice: the id must be stable */
-	describe(&c, &pb, d1, sizeof(d1));
-	if (rc) {
-		result(&c, "flip_pixels", "FAIL", "re-query: %s", strerror(-rc));
-	} else if (!geometry_is(&pb, DRM_FORMAT_XRGB8888, WIDTH, HEIGHT)) {
-		result(&c, "flip_pixels", "FAIL", "after the flip: %s", d1);
-	} else if (plane_id(&c, &pb) == plane_id(&c, &pa) && c.dmabuf) {
-		result(&c, "flip_pixels", "FAIL", "B has A's dmabuf_id %u: %s",
-		       plane_id(&c, &pa), d1);
-	} else if (plane_id(&c, &pb) != plane_id(&c, &pb2) && c.dmabuf) {
-		describe(&c, &pb2, d2, sizeof(d2));
-		result(&c, "flip_pixels", "FAIL", "dmabuf_id not stable: %s, then %s",
-		       d1, d2);
-	} else {
-		printf("VGFB_INFO after the flip: %s\n", d1);
-		have_b = check_pixels(&c, &pb, 2, "flip_pixels");
-	}
-
-	/* ---- 4. zero copy: A, held since step 0, shows frame 4 ---- */
-	if (!c.dmabuf) {
-		result(&c, "zero_copy", "SKIP", "region mode: a region is a snapshot, only a dma-buf can show later writes");
-	} else if (!have_a) {
-		result(&c, "zero_copy", "FAIL", "no mapping of A's dma-buf to watch");
-	} else {
-		t0 = now_ms();
-		do {
-			bad = compare(&pa, 4, &bx, &by);
-			if (bad == 0)
-				break;
-			usleep(300000);
-		} while (now_ms() - t0 < 30000);
-		if (bad == 0)
-			result(&c, "zero_copy", "PASS", "A's dma-buf (id %u), mapped once before the flip, shows the guest's redraw: frame 4 pixel for pixel after %lld ms",
-			       plane_id(&c, &pa), now_ms() - t0);
-		else
-			result(&c, "zero_copy", "FAIL", "A's held dma-buf: %ld pixels differ from frame 4 after 30 s (first at %u,%u; frame 1 diff %ld); guest %s",
-			       bad, bx, by, compare(&pa, 1, NULL, NULL),
-			       log_has(&c, "VGFB_GUEST_DRM redrew fb=A frame=4")
-				       ? "reported the redraw"
-				       : "did not report the redraw");
-	}
-	drain_events(&c);
-
-	/* ---- 5. step 2: off, then the RGB565 buffer C ---- */
-	if (write_step(&c, VDISPL_STEP_NODE, 2))
-		goto out_destroy;
-	seen = 0;
-	t0 = now_ms();
-	/*
-	 * PLANE_DISABLED, then PLANE_CHANGED.  The event queues coalesce: a
-	 * PLANE_CHANGED supersedes a PLANE_DISABLED still queued (docs/abi.md),
-	 * so when both come in one burst only the second may arrive.  The
-	 * disable then still shows in frame_seq: each change of the plane
-	 * advances it, so the enable lands at least two past B's.
-	 */
-	rc = wait_event(&c, VGFB_EVENT_PLANE_CHANGED, 30000, &ev, &seen);
-	if (rc) {
-		result(&c, "mode_change", "FAIL", "expected PLANE_DISABLED then PLANE_CHANGED: %s; events seen: %s; guest %s",
-		       strerror(-rc), seen_names(seen, names, sizeof(names)),
-		       log_has(&c, "VGFB_GUEST_DRM shown fb=C") ? "showed C" : "did not report C");
-	} else if (!(seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED)) &&
-		   ev.frame_seq < pb.ext.frame_seq + 2) {
-		result(&c, "mode_change", "FAIL", "PLANE_CHANGED at frame_seq %" PRIu64 " after B's %" PRIu64 " with no PLANE_DISABLED: the connector was never turned off",
-		       ev.frame_seq, pb.ext.frame_seq);
-	} else {
-		rc = query(&c, &pc);
-		describe(&c, &pc, d1, sizeof(d1));
-		if (rc)
-			result(&c, "mode_change", "FAIL", "re-query: %s", strerror(-rc));
-		else if (!geometry_is(&pc, DRM_FORMAT_RGB565, WIDTH, HEIGHT))
-			result(&c, "mode_change", "FAIL", "after the mode change: %s, expected RGB565 %ux%u",
-			       d1, WIDTH, HEIGHT);
-		else if (c.dmabuf && (plane_id(&c, &pc) == plane_id(&c, &pa) ||
-				      plane_id(&c, &pc) == plane_id(&c, &pb)))
-			result(&c, "mode_change", "FAIL", "C reuses A's or B's dmabuf_id: %s", d1);
-		else {
-			printf("VGFB_INFO %sPLANE_CHANGED in %lld ms; now %s\n",
-			       seen & VGFB_EVENT_MASK(VGFB_EVENT_PLANE_DISABLED) ?
-			       "PLANE_DISABLED, " : "(PLANE_DISABLED coalesced) ",
-			       now_ms() - t0, d1);
-			have_c = check_pixels(&c, &pc, 3, "mode_change");
-		}
-	}
-
-out_destroy:
-	/* ---- 6. destroy the guest while its buffers are held ---- */
-	drain_events(&c);
-	if (kmod_usage(&pages, &buffers) == 0)
-		printf("VGFB_INFO vgfb.ko before destroy: %" PRIu64 " pages in %" PRIu64 " buffers\n",
-		       pages, buffers);
-	snprintf(cmd, sizeof(cmd), "xl destroy %u", c.domid);
-	t0 = now_ms();
-	rc = system(cmd);
-	printf("VGFB_INFO %s: status %d after %lld ms\n", cmd, rc, now_ms() - t0);
-	rc = wait_event(&c, VGFB_EVENT_GUEST_GONE, 30000, NULL, NULL);
-	{
-		struct plane *held = have_c ? &pc : have_b ? &pb : have_a ? &pa : NULL;
-
-		if (rc) {
-			result(&c, "destroy_held", "FAIL", "no GUEST_GONE within 30 s of xl destroy: %s",
-			       strerror(-rc));
-		} else if (!held) {
-			result(&c, "destroy_held", "FAIL", "GUEST_GONE after %lld ms, but no buffer was held (earlier steps failed)",
-			       now_ms() - t0);
-		} else {
-			sig = read_all(held, &sum);
-			if (sig) {
-				result(&c, "destroy_held", "FAIL", "GUEST_GONE; reading the held %s mapping: %s",
-				       c.dmabuf ? "dma-buf" : "region", strsignal(sig));
-			} else {
-				bad = compare(held, have_c ? 3 : have_b ? 2 : 1, NULL, NULL);
-				exists = domain_exists(c.domid, &dying);
-				result(&c, "destroy_held", "PASS", "GUEST_GONE %lld ms after xl destroy; the held %s (id %u, %u bytes) stays readable, %ld pixels differ from the frame it showed; meanwhile d%u is %s",
-				       now_ms() - t0, c.dmabuf ? "dma-buf" : "region",
-				       plane_id(&c, held), held->info.size, bad,
-				       c.domid, exists == 0 ? "gone" : dying ? "dying (held)" : "listed");
-			}
-		}
-	}
-	/* a query of a dead guest must not crash or hang */
-	rc = query(&c, &pb2);
-	printf("VGFB_INFO query after GUEST_GONE: %s (format %08x)\n",
-	       rc ? strerror(-rc) : "ok", pb2.info.drm_format);
-
-	/* ---- 7. close everything; dom0 must be clean ---- */
-	tool_unmap_plane(&pa.view);
-	tool_unmap_plane(&pb.view);
-	tool_unmap_plane(&pc.view);
-	vgfb_close(c.ctx);
-	xs_close(c.xs);
-	t0 = now_ms();
-	do {
-		exists = domain_exists(c.domid, &dying);
-		rc = kmod_usage(&pages, &buffers);
-		ok = exists == 0 && (rc == -ENODEV || (rc == 0 && pages == 0 &&
-						       buffers == 0));
-		if (ok)
-			break;
-		usleep(250000);
-	} while (now_ms() - t0 < 15000);
-	if (rc == -ENODEV)
-		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld\n",
-		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       now_ms() - t0);
-	else
-		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld\n",
-		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       pages, buffers, now_ms() - t0);
-	return 0;
+		c.prefix = "vfb";
+	if (!open_consumer(&c, target))
+		return 1;
+	return vfb ? run_vfb(&c) : run_vdispl(&c);
 }

@@ -42,6 +42,7 @@
 #include <drm_fourcc.h>
 
 #include "pattern.h"
+#include "../tier-lib.h"
 
 #define PAGE_SZ 4096UL
 /* frame numbers per directory page (unsigned long, native 64-bit ABI) */
@@ -49,14 +50,6 @@
 #define PD_MAX (sizeof(((struct xenfb_page *)0)->pd) / sizeof(unsigned long))
 /* our own cap on a framebuffer, well below the 512 MiB pd[] capacity */
 #define FB_MAX_BYTES (64UL << 20)
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static char *xs_get(struct xs_handle *xs, unsigned int domid, const char *key)
 {
@@ -251,7 +244,7 @@ int main(int argc, char **argv)
 			pd[i] = v->pd[i];
 
 		/* 4. directory, then the frames */
-		t0 = now_ms();
+		t0 = tier_now() * 1e3;
 		dir = map_frames(fmem, domid, pd, n_pd, &bad);
 		if (!dir) {
 			printf("ERROR mapping directory page %zu (frame %lu): %s\n",
@@ -267,7 +260,7 @@ int main(int argc, char **argv)
 			frames[i] = ((volatile const unsigned long *)dir)[i];
 		xenforeignmemory_unmap(fmem, (void *)dir, n_pd);
 		fb = map_frames(fmem, domid, frames, n_pages, &bad);
-		t1 = now_ms();
+		t1 = tier_now() * 1e3;
 		if (!fb) {
 			printf("ERROR mapping framebuffer page %zu (frame %lu): %s\n",
 			       bad, (unsigned long)frames[bad], strerror(errno));
