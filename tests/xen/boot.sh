@@ -12,7 +12,9 @@
 #
 # Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
 # XEN_TIER_TIMEOUT (seconds, default 360), XEN_TIER_XEN_APPEND (more Xen
-# options), VGFB_QEMU_LOCK, QEMU, KIMAGE.
+# options), XEN_TIER_DOM0_APPEND (more dom0 kernel options),
+# XEN_TIER_QEMU_CPU (qemu -cpu, default below), XEN_TIER_QEMU_ACCEL (qemu
+# -accel, default tcg), VGFB_QEMU_LOCK, QEMU, KIMAGE.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -50,12 +52,16 @@ xen_args+=" smap=0"
 xen_args+=${XEN_TIER_XEN_APPEND:+ $XEN_TIER_XEN_APPEND}
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4"
 dom0_args+=" vgfb_guests=$guests"
+# more dom0 kernel options (a literal comma must be written ,, here)
+dom0_args+=${XEN_TIER_DOM0_APPEND:+ $XEN_TIER_DOM0_APPEND}
+qemu_cpu=${XEN_TIER_QEMU_CPU:-max}
+qemu_accel=${XEN_TIER_QEMU_ACCEL:-tcg}
 
 # timeout(1) is the backstop should this script itself be killed: qemu
 # never outlives the limit by more than a minute.
 qemu_cmd=(flock -w 900 "$VGFB_QEMU_LOCK"
 	timeout -s KILL $((XEN_TIER_TIMEOUT + 60))
-	"$QEMU" -accel tcg -machine q35 -cpu max -smp 2 -m 2048
+	"$QEMU" -accel "$qemu_accel" -machine q35 -cpu "$qemu_cpu" -smp 2 -m 2048
 	-display none -vga none -nic none -no-reboot
 	-monitor none -serial "file:$log" -pidfile "$pidfile"
 	-kernel "$B/xen-4.17-amd64" -append "$xen_args"
@@ -84,6 +90,7 @@ on_signal() {
 trap on_signal INT TERM HUP
 
 xen_log "booting Xen + dom0 + domUs ($guests), log $log"
+xen_log "qemu -accel $qemu_accel -cpu $qemu_cpu; Xen: $xen_args"
 "${qemu_cmd[@]}" >"$B/logs/boot-$stamp.qemu-stderr" 2>&1 &
 runner=$!
 
