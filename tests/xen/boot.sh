@@ -15,6 +15,11 @@
 # options), XEN_TIER_DOM0_APPEND (more dom0 kernel options),
 # XEN_TIER_QEMU_CPU (qemu -cpu, default below), XEN_TIER_QEMU_ACCEL (qemu
 # -accel, default tcg), VGFB_QEMU_LOCK, QEMU, KIMAGE.
+# Diagnostic mode (images built with XEN_TIER_DIAG=1; see
+# docs/xen-tier-reliability.md): XEN_TIER_DIAG=1 runs the corruption
+# detectors in dom0 beside the hooks, XEN_TIER_DIAG_BURST=N adds N seconds
+# of them in the foreground once the guests are up, XEN_TIER_NO_HOOKS=1
+# skips the hooks.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,6 +59,11 @@ dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4"
 dom0_args+=" vgfb_guests=$guests"
 # more dom0 kernel options (a literal comma must be written ,, here)
 dom0_args+=${XEN_TIER_DOM0_APPEND:+ $XEN_TIER_DOM0_APPEND}
+if [ "${XEN_TIER_DIAG:-0}" = 1 ]; then
+	[ -e "$B/diag-enabled" ] || xen_die "XEN_TIER_DIAG=1 needs images built with XEN_TIER_DIAG=1"
+	dom0_args+=" vgfb_diag=1 vgfb_diag_burst=${XEN_TIER_DIAG_BURST:-0}"
+fi
+[ "${XEN_TIER_NO_HOOKS:-0}" = 1 ] && dom0_args+=" vgfb_hooks=0"
 qemu_cpu=${XEN_TIER_QEMU_CPU:-max}
 qemu_accel=${XEN_TIER_QEMU_ACCEL:-tcg}
 

@@ -22,6 +22,18 @@
 #                          for a vdispl backend's InitWait during create)
 #   XEN_TIER_HOOKS      -> /vgfb/hooks, run after the domUs are unpaused
 #   XEN_TIER_DOM0_FILES -> /vgfb/bin (in dom0's PATH)
+#
+# Diagnostic mode (issue #14, docs/xen-tier-reliability.md; opt-in):
+#   XEN_TIER_DIAG=1      adds cpu-state-check (static) and
+#                        /vgfb/diag/dom0-diag.sh, and libasan8 and libtsan2
+#                        to the dom0 root (its own debootstrap cache key);
+#                        boot.sh then runs the detectors beside the hooks
+#   XEN_TIER_DOM0_CFLAGS more compiler flags for every dom0 program, e.g.
+#                        "-fsanitize=address -g" (then point builddir at a
+#                        build tree configured with the same flags, so that
+#                        libvgfb-core.a is instrumented as well);
+#                        kmod-xen-test is linked dynamically when a
+#                        -fsanitize flag is given (static cannot be)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +42,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 B=${XEN_TIER_BUILD:-$PWD/_build/xen-tier}
 CC=${CC:-gcc}
+diag=${XEN_TIER_DIAG:-0}
+read -r -a dom0_cflags <<<"${XEN_TIER_DOM0_CFLAGS:-}"
+kmod_test_link=(-static)
+case " ${dom0_cflags[*]} " in *" -fsanitize="*) kmod_test_link=() ;; esac
+if [ "$diag" = 1 ]; then
+	# the sanitizers' runtimes, from Debian, for XEN_TIER_DOM0_CFLAGS
+	XEN_DOM0_PACKAGES+=(libasan8 libtsan2)
+fi
 
 mkdir -p "$B/cache"
 B=$(cd "$B" && pwd)
@@ -191,7 +211,7 @@ read -r -a xen_flags <<<"$(pkg-config --cflags --libs xenstore xenforeignmemory 
 	xen_die "libxen-dev missing (pkg-config xenstore xenforeignmemory xenevtchn)"
 "$CC" -O2 -Wall -Wextra -I"$B/guest-include" -I"$top_srcdir/include" \
 	-I"$top_srcdir/backend" -I/usr/include/libdrm \
-	-o "$B/vfb-probe" "$here/vfb-probe.c" \
+	"${dom0_cflags[@]}" -o "$B/vfb-probe" "$here/vfb-probe.c" \
 	"$top_srcdir/backend/pattern.c" "$top_srcdir/backend/format.c" \
 	"${xen_flags[@]}"
 dom0_bins=("$B/vfb-probe")
@@ -210,7 +230,7 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 		"$CC" -O2 -Wall -I"$builddir" -I"$top_srcdir/include" \
 			-I"$top_srcdir/backend" -I"$top_srcdir/tools" \
 			-I/usr/include/libdrm -I/usr/include/libpng16 \
-			-o "$B/$tool" "$top_srcdir/tools/$tool.c" \
+			"${dom0_cflags[@]}" -o "$B/$tool" "$top_srcdir/tools/$tool.c" \
 			"$top_srcdir/tools/tool-util.c" "${extra[@]}" \
 			"$builddir/.libs/libvgfb-core.a" \
 			"$builddir/.libs/libvgfb-format.a" \
@@ -225,7 +245,7 @@ if [ -n "${builddir:-}" ] && [ -f "$builddir/.libs/libvgfb-core.a" ]; then
 		shift
 		"$CC" -O2 -Wall -Wextra -I"$builddir" -I"$top_srcdir/include" \
 			-I"$top_srcdir/backend" -I"$top_srcdir/tools" \
-			-I/usr/include/libdrm -o "$B/$out" "$@" \
+			-I/usr/include/libdrm "${dom0_cflags[@]}" -o "$B/$out" "$@" \
 			"$builddir/.libs/libvgfb-core.a" \
 			"$builddir/.libs/libvgfb-format.a" \
 			"${vgfb_xen_libs[@]}" -pthread 2>"$B/$out.log" ||
@@ -252,7 +272,8 @@ make -s -C "$kmod/src" KDIR="${KROOT%/}/lib/modules/$KVER/build" modules \
 	>"$kmod/build.log" 2>&1 ||
 	{ tail -20 "$kmod/build.log" >&2; xen_die "vgfb.ko does not build for $KVER"; }
 cp "$kmod/src/vgfb.ko" "$kmod/modules/vgfb.ko"
-"$CC" -O2 -Wall -Wextra -static -o "$B/kmod-xen-test" "$here/kmod-xen-test.c"
+"$CC" -O2 -Wall -Wextra "${kmod_test_link[@]}" "${dom0_cflags[@]}" \
+	-o "$B/kmod-xen-test" "$here/kmod-xen-test.c"
 # vgem and what it needs, in load order (dom0's root fs has no modules)
 : >"$kmod/modules/order"
 modprobe -d "$KROOT" -S "$KVER" --show-depends vgem |
@@ -266,6 +287,14 @@ modprobe -d "$KROOT" -S "$KVER" --show-depends vgem |
 	echo "$name" >>"$kmod/modules/order"
 done
 dom0_bins+=("$B/kmod-xen-test")
+
+# ---- diagnostic mode: the platform-corruption detector --------------------
+rm -f "$B/diag-enabled"
+if [ "$diag" = 1 ]; then
+	"$CC" -std=gnu11 -O2 -Wall -Wextra -static -o "$B/cpu-state-check" \
+		"$here/cpu-state-check.c"
+	dom0_bins+=("$B/cpu-state-check")
+fi
 
 # ---- domU initramfs --------------------------------------------------------
 d="$B/domu-initramfs"
@@ -302,6 +331,10 @@ install -m 755 "$here"/hooks/* "$s/vgfb/hooks/"
 for f in "${dom0_bins[@]}"; do
 	install -m 755 "$f" "$s/vgfb/bin/"
 done
+if [ "$diag" = 1 ]; then
+	install -d "$s/vgfb/diag"
+	install -m 755 "$here/diag/dom0-diag.sh" "$s/vgfb/diag/"
+fi
 install -d "$s/vgfb/kmods"
 install -m 644 "$kmod/modules/"* "$s/vgfb/kmods/"
 # install_list "a:b:c" DEST: files, or every file of a directory
@@ -326,5 +359,7 @@ size_mb=$(( $(du -sm "$s" | cut -f1) * 3 / 2 + 64 ))
 mkfs.ext4 -q -F -L vgfb-dom0 -d "$s" "$B/dom0.ext4.tmp" "${size_mb}M" >/dev/null
 mv "$B/dom0.ext4.tmp" "$B/dom0.ext4"
 rm -rf "$s"
+# boot.sh refuses XEN_TIER_DIAG=1 on images built without it
+[ "$diag" = 1 ] && echo "${XEN_TIER_DOM0_CFLAGS:-}" >"$B/diag-enabled"
 
 xen_log "images ready in $B ($(($(date +%s) - t_start)) s)"
