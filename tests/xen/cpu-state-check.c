@@ -6,10 +6,11 @@
  * tier's diagnostic mode (issue #14, docs/xen-tier-reliability.md); it
  * knows nothing about vgfb.
  *
- *   cpu-state-check [-t SECONDS] [-w WORKERS] [-m ymm|glibc|all] [-F]
+ *   cpu-state-check [-t SECONDS] [-w WORKERS] [-m ymm|glibc|all] [-F] [-x]
  *
  * -F is the self-test: it zeroes the upper YMM halves on purpose inside
- * the hold window, so every round must report mismatches (run by the
+ * the hold window (clears xmm0 in the SSE form), so every round must
+ * report mismatches (run by the
  * diagnostic hook first, to show the check can fail).
  *
  * Forks WORKERS processes (default 2 per online CPU; even ones pinned
@@ -20,7 +21,8 @@
  *          asm), keep them there across a busy loop and sched_yield()
  *          system calls, so that the process is preempted, switched and
  *          migrated with live AVX state (by Linux, and by Xen switching
- *          vCPUs), then store and compare all 512 bytes;
+ *          vCPUs), then store and compare all 512 bytes; on a CPU
+ *          without AVX (or with -x) the same with 128-bit xmm0..xmm15;
  *   glibc  random buffers and alignments through memcpy, memmove,
  *          memset, memcmp, strlen, strnlen, memchr, memrchr, strchr,
  *          rawmemchr, strcmp, each checked against a naive byte loop.
@@ -151,12 +153,77 @@ static void ymm_hold(const uint8_t in[NREG][32], uint8_t out[NREG][32],
 		  "xmm13", "xmm14", "xmm15");
 }
 
-static unsigned long ymm_round(unsigned long iter)
+static void xmm_hold(const uint8_t in[NREG][16], uint8_t out[NREG][16],
+		     unsigned long spins, unsigned long yields)
+{
+	__asm__ volatile(
+		"movdqu   0(%[in]), %%xmm0\n\t"
+		"movdqu  16(%[in]), %%xmm1\n\t"
+		"movdqu  32(%[in]), %%xmm2\n\t"
+		"movdqu  48(%[in]), %%xmm3\n\t"
+		"movdqu 64(%[in]), %%xmm4\n\t"
+		"movdqu 80(%[in]), %%xmm5\n\t"
+		"movdqu 96(%[in]), %%xmm6\n\t"
+		"movdqu 112(%[in]), %%xmm7\n\t"
+		"movdqu 128(%[in]), %%xmm8\n\t"
+		"movdqu 144(%[in]), %%xmm9\n\t"
+		"movdqu 160(%[in]), %%xmm10\n\t"
+		"movdqu 176(%[in]), %%xmm11\n\t"
+		"movdqu 192(%[in]), %%xmm12\n\t"
+		"movdqu 208(%[in]), %%xmm13\n\t"
+		"movdqu 224(%[in]), %%xmm14\n\t"
+		"movdqu 240(%[in]), %%xmm15\n\t"
+		"1:\n\t"
+		"mov %[spins], %%rdx\n\t"
+		"2:\n\t"
+		"pause\n\t"
+		"dec %%rdx\n\t"
+		"jnz 2b\n\t"
+		"test %[yields], %[yields]\n\t"
+		"jz 3f\n\t"
+		"mov $24, %%eax\n\t" /* SYS_sched_yield */
+		"syscall\n\t"
+		"dec %[yields]\n\t"
+		"jmp 1b\n\t"
+		"3:\n\t"
+		"test %[inject], %[inject]\n\t"
+		"jz 4f\n\t"
+		"pxor %%xmm0, %%xmm0\n\t"
+		"4:\n\t"
+		"movdqu %%xmm0,    0(%[out])\n\t"
+		"movdqu %%xmm1,   16(%[out])\n\t"
+		"movdqu %%xmm2,   32(%[out])\n\t"
+		"movdqu %%xmm3,   48(%[out])\n\t"
+		"movdqu %%xmm4,  64(%[out])\n\t"
+		"movdqu %%xmm5,  80(%[out])\n\t"
+		"movdqu %%xmm6,  96(%[out])\n\t"
+		"movdqu %%xmm7,  112(%[out])\n\t"
+		"movdqu %%xmm8,  128(%[out])\n\t"
+		"movdqu %%xmm9,  144(%[out])\n\t"
+		"movdqu %%xmm10, 160(%[out])\n\t"
+		"movdqu %%xmm11, 176(%[out])\n\t"
+		"movdqu %%xmm12, 192(%[out])\n\t"
+		"movdqu %%xmm13, 208(%[out])\n\t"
+		"movdqu %%xmm14, 224(%[out])\n\t"
+		"movdqu %%xmm15, 240(%[out])\n\t"
+		: [yields] "+r"(yields)
+		: [in] "r"(in), [out] "r"(out), [spins] "r"(spins),
+		  [inject] "r"((unsigned long)inject_fault)
+		: "rax", "rcx", "rdx", "r11", "memory", "cc",
+		  "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
+		  "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+		  "xmm13", "xmm14", "xmm15");
+}
+
+static int use_ymm; /* 1: ymm0..15 (AVX), 0: xmm0..15 (SSE only) */
+static int force_xmm; /* -x: xmm0..15 even where AVX is there */
+
+static unsigned long vec_round(unsigned long iter)
 {
 	uint8_t in[NREG][32] __attribute__((aligned(32)));
 	uint8_t out[NREG][32] __attribute__((aligned(32)));
-	unsigned long bad = 0;
-	int r, half, i;
+	unsigned long bad = 0, spins = 200 + rnd() % 20000, yields = 1 + rnd() % 4;
+	int r, half, i, halves = use_ymm ? 2 : 1;
 
 	/* distinct per worker, register, half and iteration */
 	for (r = 0; r < NREG; r++)
@@ -166,10 +233,19 @@ static unsigned long ymm_round(unsigned long iter)
 			memcpy(&in[r][i], &v, 8);
 		}
 	memset(out, 0, sizeof(out));
-	ymm_hold((const uint8_t (*)[32])in, out, 200 + rnd() % 20000,
-		 1 + rnd() % 4);
+	if (use_ymm) {
+		ymm_hold((const uint8_t (*)[32])in, out, spins, yields);
+	} else {
+		uint8_t in16[NREG][16], out16[NREG][16];
+
+		for (r = 0; r < NREG; r++)
+			memcpy(in16[r], in[r], 16);
+		xmm_hold((const uint8_t (*)[16])in16, out16, spins, yields);
+		for (r = 0; r < NREG; r++)
+			memcpy(out[r], out16[r], 16);
+	}
 	for (r = 0; r < NREG; r++)
-		for (half = 0; half < 2; half++) {
+		for (half = 0; half < halves; half++) {
 			char e[33], g[33];
 
 			if (!memcmp(&in[r][16 * half], &out[r][16 * half], 16))
@@ -180,8 +256,9 @@ static unsigned long ymm_round(unsigned long iter)
 			report_left--;
 			hex(e, &in[r][16 * half], 16);
 			hex(g, &out[r][16 * half], 16);
-			printf("VGFB_DIAG_MISMATCH ymm worker=%d cpu=%d iter=%lu reg=ymm%d half=%s expected=%s got=%s\n",
-			       worker_id, sched_getcpu(), iter, r,
+			printf("VGFB_DIAG_MISMATCH %s worker=%d cpu=%d iter=%lu reg=%s%d half=%s expected=%s got=%s\n",
+			       use_ymm ? "ymm" : "xmm", worker_id, sched_getcpu(),
+			       iter, use_ymm ? "ymm" : "xmm", r,
 			       half ? "high" : "low", e, g);
 			fflush(stdout);
 		}
@@ -346,7 +423,7 @@ static int worker(int id, double seconds, int do_ymm, int do_glibc, int ncpu)
 	while (now_s() < end) {
 		iter++;
 		if (do_ymm) {
-			bad_ymm += ymm_round(iter);
+			bad_ymm += vec_round(iter);
 			ymm_n++;
 		}
 		if (do_glibc) {
@@ -354,12 +431,21 @@ static int worker(int id, double seconds, int do_ymm, int do_glibc, int ncpu)
 			glibc_n++;
 		}
 	}
-	printf("VGFB_DIAG cpu-state-check worker=%d pinned=%s ymm=%lu ymm_bad=%lu glibc=%lu glibc_bad=%lu\n",
+	printf("VGFB_DIAG cpu-state-check worker=%d pinned=%s vec=%lu vec_bad=%lu glibc=%lu glibc_bad=%lu\n",
 	       id, id % 2 ? "no" : "yes", ymm_n, bad_ymm, glibc_n, bad_glibc);
 	fflush(stdout);
 	/* the exit status carries the worker's totals to the parent: none
 	 * bad is 0, else 1; the counts were printed */
 	return (bad_ymm || bad_glibc) ? 1 : 0;
+}
+
+static int cpu_has_avx(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	return !!(c & (1u << 28));
 }
 
 static int cpu_has_avx2(void)
@@ -388,7 +474,7 @@ int main(int argc, char **argv)
 	int workers = -1, do_ymm = 1, do_glibc = 1, opt, i, st, bad = 0;
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 
-	while ((opt = getopt(argc, argv, "t:w:m:F")) != -1) {
+	while ((opt = getopt(argc, argv, "t:w:m:Fx")) != -1) {
 		switch (opt) {
 		case 't':
 			seconds = atof(optarg);
@@ -399,6 +485,9 @@ int main(int argc, char **argv)
 		case 'F':
 			inject_fault = 1;
 			break;
+		case 'x':
+			force_xmm = 1;
+			break;
 		case 'm':
 			do_ymm = !strcmp(optarg, "ymm") || !strcmp(optarg, "all");
 			do_glibc = !strcmp(optarg, "glibc") || !strcmp(optarg, "all");
@@ -406,7 +495,7 @@ int main(int argc, char **argv)
 				break;
 			/* fallthrough */
 		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-w WORKERS] [-m ymm|glibc|all] [-F]\n",
+			fprintf(stderr, "usage: %s [-t SECONDS] [-w WORKERS] [-m ymm|glibc|all] [-F] [-x]\n",
 				argv[0]);
 			return 2;
 		}
@@ -415,13 +504,12 @@ int main(int argc, char **argv)
 		ncpu = 1;
 	if (workers < 1)
 		workers = 2 * ncpu;
-	if (do_ymm && !(cpu_has_avx2() && os_has_ymm())) {
-		printf("VGFB_DIAG cpu-state-check: no AVX/YMM state enabled here (avx2=%d xcr0-ymm=%d): ymm test off\n",
-		       cpu_has_avx2(), os_has_ymm());
-		do_ymm = 0;
-	}
-	printf("VGFB_DIAG cpu-state-check start cpus=%d workers=%d seconds=%.0f ymm=%d glibc=%d avx2=%d\n",
-	       ncpu, workers, seconds, do_ymm, do_glibc, cpu_has_avx2());
+	/* without AVX (or with YMM state off in XCR0) the register test
+	 * holds xmm0..15 instead */
+	use_ymm = cpu_has_avx() && os_has_ymm() && !force_xmm;
+	printf("VGFB_DIAG cpu-state-check start cpus=%d workers=%d seconds=%.0f regs=%s glibc=%d avx=%d avx2=%d\n",
+	       ncpu, workers, seconds, do_ymm ? (use_ymm ? "ymm" : "xmm") : "off",
+	       do_glibc, cpu_has_avx(), cpu_has_avx2());
 	fflush(stdout);
 	for (i = 0; i < workers; i++) {
 		pid_t pid = fork();
