@@ -53,6 +53,15 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2
 xen_args+=" loglvl=all guest_loglvl=all noreboot iommu=0"
 # SMAP as emulated by qemu 7.2 TCG crashes dom0 at its first exception.
 xen_args+=" smap=0"
+# Eager FPU context switching for PV vCPUs (issue #14).  qemu's -cpu max is
+# an AMD model, where Xen 4.17 defaults to lazy FPU switching (CR0.TS and
+# #NM) for PV guests; under qemu 7.2 TCG that loses and mixes up register
+# state: dom0 processes saw other processes' xmm/ymm contents, and bash,
+# ld.so, xl's XZ decoder and vgfb-dump then failed at random on a loaded
+# host.  With eager-fpu=1 the detector of XEN_TIER_DIAG=1 saw no bad
+# register in thousands of checks where lazy switching gave thousands.
+# Evidence and counts: docs/xen-tier-reliability.md.
+xen_args+=" spec-ctrl=eager-fpu=1"
 # extra Xen options, appended (later options win), e.g. for debugging
 xen_args+=${XEN_TIER_XEN_APPEND:+ $XEN_TIER_XEN_APPEND}
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4"
