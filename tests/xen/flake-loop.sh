@@ -37,7 +37,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 n=${1:-20}
-[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || xen_die "usage: $0 [N>=1]"
+if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ]; then
+	xen_die "usage: $0 [N>=1]"
+fi
 [ "$(id -u)" -eq 0 ] || xen_skip "needs root (build.sh and boot.sh do)"
 command -v "$QEMU" >/dev/null 2>&1 || xen_skip "$QEMU not found"
 export XEN_TIER_BUILD=${XEN_TIER_BUILD:-$PWD/_build/xen-tier}

@@ -21,6 +21,7 @@
 #
 # Every failure prints a VGFB_DIAG_MISMATCH line with what was seen.
 set -u
+# shellcheck source-path=SCRIPTDIR source=../dom0-lib.sh
 . /vgfb/dom0-lib.sh
 
 D=$VGFB_RUN/diag
