@@ -23,11 +23,13 @@
 # XEN_TIER_DIAG, VGFB_QEMU_LOCK, ...); they are printed at the start.
 #
 # Output goes to FLAKE_OUT (default $XEN_TIER_BUILD/flake-<stamp>):
-#   runs.tsv            run, rc, pass, fail, skip, seconds, load average, log
+#   runs.tsv            run, start (UTC), rc, pass, fail, skip, seconds,
+#                       load average at the end, log
 #   run-NN.out          boot.sh's output of each run
 #   run-NN.log          full serial log, kept for every FAILED run (boot.sh
 #                       itself keeps only the last 10 logs)
 #   summary.txt         what is printed at the end
+# SIGINT/SIGTERM/SIGHUP end the loop after the current boot (counted).
 # Exit status: 0 when every run passed, 1 otherwise, 77 if a prerequisite
 # is missing.
 set -uo pipefail
@@ -58,7 +60,9 @@ stop_hog() {
 	done
 	hog_pids=()
 }
-trap 'stop_hog; exit 130' INT TERM HUP
+# A signal stops the loop after the current boot, which is still counted.
+stop=0
+trap 'stop=1' INT TERM HUP
 trap stop_hog EXIT
 
 {
@@ -86,12 +90,15 @@ sig_re+='Bus error|Aborted|core dumped|general protection|invalid opcode|'
 sig_re+='timed out|timeout after|VGFB_WARN|VGFB_FATAL|VGFB_DIAG_MISMATCH|'
 sig_re+='Kernel panic|Panic on CPU|Hardware Dom0 crashed|Oops|BUG:'
 
-printf 'run\trc\tpass\tfail\tskip\tseconds\tloadavg\tlog\n' >"$out/runs.tsv"
+printf 'run\tstart_utc\trc\tpass\tfail\tskip\tseconds\tloadavg\tlog\n' >"$out/runs.tsv"
 nfail=0
 t_all=$(date +%s)
+done_runs=0
 for ((r = 1; r <= n; r++)); do
+	[ "$stop" = 1 ] && break
 	rr=$(printf '%02d' "$r")
 	t0=$(date +%s)
+	start=$(date -u +%T)
 	"$here/boot.sh" >"$out/run-$rr.out" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - t0))
@@ -99,8 +106,9 @@ for ((r = 1; r <= n; r++)); do
 	closing=$(grep -a '^xen: ' "$out/run-$rr.out" | tail -n 1)
 	read -r pass fail skip < <(sed -E 's/^xen: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$closing")
 	log=$(grep -aoE 'log [^ )]+\.log' <<<"$closing" | cut -d' ' -f2)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rr" "$rc" "${pass:-?}" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rr" "$start" "$rc" "${pass:-?}" \
 		"${fail:-?}" "${skip:-?}" "$secs" "$load" "${log:-?}" >>"$out/runs.tsv"
+	done_runs=$r
 	if [ "$rc" -eq 0 ]; then
 		echo "run $rr: PASS ($secs s, load $load)"
 		continue
@@ -119,7 +127,8 @@ done
 stop_hog
 
 {
-	echo "flake-loop: $nfail of $n runs failed ($(awk -v f="$nfail" -v n="$n" 'BEGIN { printf "%.0f", 100 * f / n }') %), $(($(date +%s) - t_all)) s in all"
+	[ "$done_runs" -eq "$n" ] || echo "flake-loop: stopped by a signal after $done_runs of $n runs"
+	echo "flake-loop: $nfail of $done_runs runs failed ($(awk -v f="$nfail" -v n="$done_runs" 'BEGIN { if (n) printf "%.0f", 100 * f / n; else printf "-" }') %), $(($(date +%s) - t_all)) s in all"
 	echo "flake-loop: per-run table $out/runs.tsv"
 	[ "$nfail" -eq 0 ] || { echo "flake-loop: failed runs:"; cat "$out/failures.txt"; }
 } | tee -a "$out/summary.txt"
