@@ -12,7 +12,14 @@
 #
 # Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
 # XEN_TIER_TIMEOUT (seconds, default 360), XEN_TIER_XEN_APPEND (more Xen
-# options), VGFB_QEMU_LOCK, QEMU, KIMAGE.
+# options), XEN_TIER_DOM0_APPEND (more dom0 kernel options),
+# XEN_TIER_QEMU_CPU (qemu -cpu, default below), XEN_TIER_QEMU_ACCEL (qemu
+# -accel, default tcg), VGFB_QEMU_LOCK, QEMU, KIMAGE.
+# Diagnostic mode (images built with XEN_TIER_DIAG=1; see
+# docs/xen-tier-reliability.md): XEN_TIER_DIAG=1 runs the corruption
+# detectors in dom0 beside the hooks, XEN_TIER_DIAG_BURST=N adds N seconds
+# of them in the foreground once the guests are up, XEN_TIER_NO_HOOKS=1
+# skips the hooks.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,16 +53,34 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2
 xen_args+=" loglvl=all guest_loglvl=all noreboot iommu=0"
 # SMAP as emulated by qemu 7.2 TCG crashes dom0 at its first exception.
 xen_args+=" smap=0"
+# Eager FPU context switching for PV vCPUs (issue #14).  qemu's -cpu max is
+# an AMD model, where Xen 4.17 defaults to lazy FPU switching (CR0.TS and
+# #NM) for PV guests; under qemu 7.2 TCG that loses and mixes up register
+# state: dom0 processes saw other processes' xmm/ymm contents, and bash,
+# ld.so, xl's XZ decoder and vgfb-dump then failed at random on a loaded
+# host.  With eager-fpu=1 the detector of XEN_TIER_DIAG=1 saw no bad
+# register in thousands of checks where lazy switching gave thousands.
+# Evidence and counts: docs/xen-tier-reliability.md.
+xen_args+=" spec-ctrl=eager-fpu=1"
 # extra Xen options, appended (later options win), e.g. for debugging
 xen_args+=${XEN_TIER_XEN_APPEND:+ $XEN_TIER_XEN_APPEND}
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4"
 dom0_args+=" vgfb_guests=$guests"
+# more dom0 kernel options (a literal comma must be written ,, here)
+dom0_args+=${XEN_TIER_DOM0_APPEND:+ $XEN_TIER_DOM0_APPEND}
+if [ "${XEN_TIER_DIAG:-0}" = 1 ]; then
+	[ -e "$B/diag-enabled" ] || xen_die "XEN_TIER_DIAG=1 needs images built with XEN_TIER_DIAG=1"
+	dom0_args+=" vgfb_diag=1 vgfb_diag_burst=${XEN_TIER_DIAG_BURST:-0}"
+fi
+[ "${XEN_TIER_NO_HOOKS:-0}" = 1 ] && dom0_args+=" vgfb_hooks=0"
+qemu_cpu=${XEN_TIER_QEMU_CPU:-max}
+qemu_accel=${XEN_TIER_QEMU_ACCEL:-tcg}
 
 # timeout(1) is the backstop should this script itself be killed: qemu
 # never outlives the limit by more than a minute.
 qemu_cmd=(flock -w 900 "$VGFB_QEMU_LOCK"
 	timeout -s KILL $((XEN_TIER_TIMEOUT + 60))
-	"$QEMU" -accel tcg -machine q35 -cpu max -smp 2 -m 2048
+	"$QEMU" -accel "$qemu_accel" -machine q35 -cpu "$qemu_cpu" -smp 2 -m 2048
 	-display none -vga none -nic none -no-reboot
 	-monitor none -serial "file:$log" -pidfile "$pidfile"
 	-kernel "$B/xen-4.17-amd64" -append "$xen_args"
@@ -84,6 +109,7 @@ on_signal() {
 trap on_signal INT TERM HUP
 
 xen_log "booting Xen + dom0 + domUs ($guests), log $log"
+xen_log "qemu -accel $qemu_accel -cpu $qemu_cpu; Xen: $xen_args"
 "${qemu_cmd[@]}" >"$B/logs/boot-$stamp.qemu-stderr" 2>&1 &
 runner=$!
 

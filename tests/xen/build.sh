@@ -22,6 +22,20 @@
 #                          for a vdispl backend's InitWait during create)
 #   XEN_TIER_HOOKS      -> /vgfb/hooks, run after the domUs are unpaused
 #   XEN_TIER_DOM0_FILES -> /vgfb/bin (in dom0's PATH)
+#
+# Diagnostic mode (issue #14, docs/xen-tier-reliability.md; opt-in):
+#   XEN_TIER_DIAG=1      adds cpu-state-check and /vgfb/diag/dom0-diag.sh,
+#                        and libasan8 and libtsan2 to the dom0 root (its
+#                        own debootstrap cache key); boot.sh then runs the
+#                        detectors beside the hooks
+#   XEN_TIER_DOM0_BUILDDIR=DIR
+#                        take the dynamically linked dom0 programs (vgfbd,
+#                        vgfb-query, vgfb-dump, vdispl-consumer, vfb-probe)
+#                        from a second build tree configured with
+#                        sanitizer flags, e.g. CFLAGS="-fsanitize=address
+#                        -g -O1" LDFLAGS=-fsanitize=address, where just
+#                        those programs were made (static ones cannot be
+#                        sanitized)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,6 +43,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 B=${XEN_TIER_BUILD:-$PWD/_build/xen-tier}
+diag=${XEN_TIER_DIAG:-0}
+if [ "$diag" = 1 ]; then
+	# the sanitizers' runtimes, from Debian, for XEN_TIER_DOM0_BUILDDIR
+	XEN_DOM0_PACKAGES+=(libasan8 libtsan2)
+fi
 
 mkdir -p "$B/cache"
 B=$(cd "$B" && pwd)
@@ -176,9 +195,19 @@ for prog in guest-draw guest-drm guest-fb hostile-front kmod-xen-test \
 	[ -n "$bt" ] && [ -x "$bt/$prog" ] ||
 		xen_die "no $prog in '${bt:-}': run make (configured with Xen) first"
 done
-dom0_bins=("$bt/vfb-probe" "$bt/vdispl-consumer" "$bt/kmod-xen-test")
+# the dynamically linked dom0 programs, sanitized ones when asked
+db=${XEN_TIER_DOM0_BUILDDIR:-$builddir}
+dbt=$db/tests/xen
+for f in "$dbt/vfb-probe" "$dbt/vdispl-consumer"; do
+	[ -x "$f" ] || xen_die "no $f: run make there first"
+done
+dom0_bins=("$dbt/vfb-probe" "$dbt/vdispl-consumer" "$bt/kmod-xen-test")
+if [ "$diag" = 1 ]; then
+	[ -x "$bt/cpu-state-check" ] || xen_die "no $bt/cpu-state-check: run make"
+	dom0_bins+=("$bt/cpu-state-check")
+fi
 # without --enable-tools (libpng) the hooks that need them skip
-for f in "$bt/dom0/vgfb-query" "$bt/dom0/vgfb-dump" "$builddir/tools/vgfbd/vgfbd"; do
+for f in "$dbt/dom0/vgfb-query" "$dbt/dom0/vgfb-dump" "$db/tools/vgfbd/vgfbd"; do
 	if [ -x "$f" ]; then
 		dom0_bins+=("$f")
 	else
@@ -246,6 +275,11 @@ install -m 755 "$here"/hooks/* "$s/vgfb/hooks/"
 for f in "${dom0_bins[@]}"; do
 	install -m 755 "$f" "$s/vgfb/bin/"
 done
+rm -f "$B/diag-enabled"
+if [ "$diag" = 1 ]; then
+	install -d "$s/vgfb/diag"
+	install -m 755 "$here/diag/dom0-diag.sh" "$s/vgfb/diag/"
+fi
 install -d "$s/vgfb/kmods"
 install -m 644 "$kmod/modules/"* "$s/vgfb/kmods/"
 # install_list "a:b:c" DEST: files, or every file of a directory
@@ -270,5 +304,7 @@ size_mb=$(( $(du -sm "$s" | cut -f1) * 3 / 2 + 64 ))
 mkfs.ext4 -q -F -L vgfb-dom0 -d "$s" "$B/dom0.ext4.tmp" "${size_mb}M" >/dev/null
 mv "$B/dom0.ext4.tmp" "$B/dom0.ext4"
 rm -rf "$s"
+# boot.sh refuses XEN_TIER_DIAG=1 on images built without it
+[ "$diag" = 1 ] && echo "${XEN_TIER_DOM0_BUILDDIR:-}" >"$B/diag-enabled"
 
 xen_log "images ready in $B ($(($(date +%s) - t_start)) s)"

@@ -9,6 +9,12 @@
 # Kernel command line (set by boot.sh):
 #   vgfb_guests=pv+pvh+hostile  which /vgfb/guests/<kind>.cfg domUs to create
 #   vgfb_hook_timeout=N    seconds one hook may run (default 240)
+#   vgfb_diag=1            diagnostic mode (issue #14): sanitizer logs,
+#                          /vgfb/diag/dom0-diag.sh's detectors beside the
+#                          hooks (docs/xen-tier-reliability.md)
+#   vgfb_diag_burst=N      in diagnostic mode, N seconds of the detectors in
+#                          the foreground once the guests are up
+#   vgfb_hooks=0           run no hooks (diagnostic boots)
 export PATH=/vgfb/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/xen-4.17/bin
 # shellcheck source-path=SCRIPTDIR source=dom0-lib.sh
 . /vgfb/dom0-lib.sh
@@ -63,6 +69,23 @@ vgfb_stage toolstack
 
 guests=$(cmdline_arg vgfb_guests || echo pv+pvh+hostile)
 hook_timeout=$(cmdline_arg vgfb_hook_timeout || echo 240)
+diag=$(cmdline_arg vgfb_diag || echo 0)
+[ -x /vgfb/diag/dom0-diag.sh ] || diag=0
+run_hooks=$(cmdline_arg vgfb_hooks || echo 1)
+
+if [ "$diag" = 1 ]; then
+	# Sanitized dom0 programs (XEN_TIER_DOM0_CFLAGS) write their reports
+	# to files, whatever a hook does with their stderr; teardown prints
+	# them and counts them.
+	mkdir -p "$VGFB_RUN/san"
+	export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$VGFB_RUN/san/asan"
+	export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:log_path=$VGFB_RUN/san/tsan"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$VGFB_RUN/san/ubsan"
+	grep -m1 -o -w -E 'avx2|avx512f' /proc/cpuinfo | sed 's/^/VGFB_DIAG dom0 cpu flag /'
+	grep -m1 '^flags' /proc/cpuinfo | grep -qw avx2 || echo "VGFB_DIAG dom0 cpu flag avx2 absent"
+	/vgfb/diag/dom0-diag.sh selftest
+	/vgfb/diag/dom0-diag.sh start
+fi
 
 # Setup drop-ins (/vgfb/setup.d), before any domU exists: e.g. start the
 # display backend daemon (in the background, its output to /dev/console or
@@ -155,9 +178,14 @@ while read -r kind domid name; do
 	done
 done <<<"$created_first"
 
+burst=$(cmdline_arg vgfb_diag_burst || echo 0)
+[ "$diag" = 1 ] && [ "$burst" -gt 0 ] && /vgfb/diag/dom0-diag.sh burst "$burst"
+
 # The hooks: every executable in /vgfb/hooks, in order.  Each prints its
 # own VGFB_RESULT lines; a hook that fails without printing one is a FAIL.
+[ "$run_hooks" = 0 ] && vgfb_stage "hooks skipped (vgfb_hooks=0)"
 for hook in /vgfb/hooks/*; do
+	[ "$run_hooks" = 0 ] && break
 	[ -x "$hook" ] || continue
 	hname=$(basename "$hook")
 	vgfb_stage "hook $hname"
@@ -181,6 +209,20 @@ while read -r kind domid name; do
 	xl list "$domid" >/dev/null 2>&1 || continue
 	xl destroy "$domid" || vgfb_result "destroy_$kind" FAIL "xl destroy $domid"
 done <"$VGFB_RUN/created"
+if [ "$diag" = 1 ]; then
+	/vgfb/diag/dom0-diag.sh stop
+	n=0
+	for f in "$VGFB_RUN"/san/*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		sed "s|^|VGFB_DIAG_SAN $(basename "$f"): |" "$f" | head -n 80
+	done
+	if [ "$n" -eq 0 ]; then
+		vgfb_result diag_sanitizer_reports PASS "no sanitizer report from any dom0 program"
+	else
+		vgfb_result diag_sanitizer_reports FAIL "$n sanitizer report file(s), printed above as VGFB_DIAG_SAN"
+	fi
+fi
 vgfb_stage "done"
 echo VGFB_DONE
 poweroff_now
