@@ -74,7 +74,7 @@ diag=$(cmdline_arg vgfb_diag || echo 0)
 run_hooks=$(cmdline_arg vgfb_hooks || echo 1)
 
 if [ "$diag" = 1 ]; then
-	# Sanitized dom0 programs (XEN_TIER_DOM0_CFLAGS) write their reports
+	# Sanitized dom0 programs (XEN_TIER_DOM0_BUILDDIR) write their reports
 	# to files, whatever a hook does with their stderr; teardown prints
 	# them and counts them.
 	mkdir -p "$VGFB_RUN/san"
