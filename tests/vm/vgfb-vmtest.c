@@ -1252,7 +1252,16 @@ t_race_munmap(char *why, size_t why_len)
 	read_vmstat("nr_foll_pin_released", &rel0);
 	CHECK(pthread_create(&thread, NULL, race_remapper, &r) == 0,
 	      "pthread_create");
-	for (int i = 0; i < 20000 && (i < 2000 || r.remaps < 1000); i++) {
+	/*
+	 * Until the race was really run: enough creates, enough remaps, and
+	 * both outcomes seen.  Counted, not timed: on a loaded host the
+	 * remapper may get little CPU, so the main thread yields to it
+	 * while it lags; the cap only stops a remapper that never runs.
+	 */
+	for (long i = 0; i < 2000000 && !(i >= 2000 && r.remaps >= 1000 &&
+					  ok > 0 && efault > 0); i++) {
+		if (r.remaps < i / 2)
+			sched_yield();
 		rc = create_user(dev, r.range, r.size, 0, &buf);
 		if (rc == 0) {
 			ok++;
