@@ -407,86 +407,107 @@ check_rsp(const uint8_t *page, uint32_t idx, uint16_t id, uint8_t op,
 		ck_assert_uint_eq(s[i], 0);
 }
 
-START_TEST(ring_good_sequence)
-{
-	uint8_t *page = new_page();
-	struct vdispl_state *s = new_state(false, 2);
+/* What the ring tests start from: a shared page, a state, the ring. */
+struct ring_test {
+	uint8_t *page;
+	struct vdispl_state *s;
 	struct vdispl_ring r;
 	struct vdispl_action act;
 	struct vdispl_req req;
-	char why[256] = "";
+	char why[256];
+};
 
+static void
+ring_test_init(struct ring_test *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->page = new_page();
+	t->s = new_state(false, 2);
+	vgfb__vdispl_ring_init(&t->r, t->page);
+}
+
+static void
+ring_test_fini(struct ring_test *t)
+{
+	vgfb__vdispl_state_free(t->s);
+	free(t->page);
+}
+
+START_TEST(ring_good_sequence)
+{
+	struct ring_test t;
+
+	ring_test_init(&t);
 	/* SHARED_RING_INIT */
-	put32(page, VDISPL_SRING_REQ_EVENT, 1);
-	put32(page, VDISPL_SRING_RSP_EVENT, 1);
-	vgfb__vdispl_ring_init(&r, page);
-	ck_assert_int_eq(vgfb__vdispl_ring_take(&r, &req, why, sizeof(why)), 0);
-	ck_assert(!vgfb__vdispl_ring_final_check(&r));
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_REQ_EVENT), 1);
+	put32(t.page, VDISPL_SRING_REQ_EVENT, 1);
+	put32(t.page, VDISPL_SRING_RSP_EVENT, 1);
+	ck_assert_int_eq(vgfb__vdispl_ring_take(&t.r, &t.req, t.why,
+						 sizeof(t.why)), 0);
+	ck_assert(!vgfb__vdispl_ring_final_check(&t.r));
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_REQ_EVENT), 1);
 
-	front_dbuf_create(page, 0, 100, 0xd1, 1920, 1080, 32, FB_BYTES, 77);
-	set_req_prod(page, 1);
-	ck_assert(vgfb__vdispl_ring_final_check(&r));
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_DBUF_CREATE);
-	ck_assert_uint_eq(act.dbuf.cookie, 0xd1);
-	ck_assert_uint_eq(act.dbuf.gref_directory, 77);
-	ck_assert_uint_eq(act.dbuf.n_pages, (FB_BYTES + 4095) / 4096);
-	ck_assert(!act.dbuf.be_alloc);
-	ck_assert(vgfb__vdispl_ring_push(&r));	/* rsp_event 1 */
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_RSP_PROD), 1);
-	check_rsp(page, 0, 100, VDISPL_OP_DBUF_CREATE, 0);
+	front_dbuf_create(t.page, 0, 100, 0xd1, 1920, 1080, 32, FB_BYTES, 77);
+	set_req_prod(t.page, 1);
+	ck_assert(vgfb__vdispl_ring_final_check(&t.r));
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_DBUF_CREATE);
+	ck_assert_uint_eq(t.act.dbuf.cookie, 0xd1);
+	ck_assert_uint_eq(t.act.dbuf.gref_directory, 77);
+	ck_assert_uint_eq(t.act.dbuf.n_pages, (FB_BYTES + 4095) / 4096);
+	ck_assert(!t.act.dbuf.be_alloc);
+	ck_assert(vgfb__vdispl_ring_push(&t.r));	/* rsp_event 1 */
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_RSP_PROD), 1);
+	check_rsp(t.page, 0, 100, VDISPL_OP_DBUF_CREATE, 0);
 	/* the request was copied: rewriting the slot now changes nothing */
-	put64(slot_at(page, 0), 8, 0xbad);
-	ck_assert_uint_eq(req.op.dbuf_create.dbuf_cookie, 0xd1);
+	put64(slot_at(t.page, 0), 8, 0xbad);
+	ck_assert_uint_eq(t.req.op.dbuf_create.dbuf_cookie, 0xd1);
 
-	front_fb_attach(page, 1, 101, 0xd1, 0xf1, 1920, 1080,
+	front_fb_attach(t.page, 1, 101, 0xd1, 0xf1, 1920, 1080,
 			DRM_FORMAT_XRGB8888);
-	front_set_config(page, 2, 102, 0xf1, 0, 0, 1920, 1080, 32);
-	front_cookie_op(page, 3, 103, VDISPL_OP_PG_FLIP, 0xf1);
-	set_req_prod(page, 4);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_FB_ATTACH);
-	ck_assert_uint_eq(act.fb.stride, 7680);
-	ck_assert_uint_eq(act.fb.drm_format, DRM_FORMAT_XRGB8888);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_SET_CONFIG);
-	ck_assert_uint_eq(act.fb.fb_cookie, 0xf1);
-	ck_assert_uint_eq(vgfb__vdispl_state_shown(s, 0), 0xf1);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_PG_FLIP);
-	ck_assert_uint_eq(act.width, 1920);
+	front_set_config(t.page, 2, 102, 0xf1, 0, 0, 1920, 1080, 32);
+	front_cookie_op(t.page, 3, 103, VDISPL_OP_PG_FLIP, 0xf1);
+	set_req_prod(t.page, 4);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_FB_ATTACH);
+	ck_assert_uint_eq(t.act.fb.stride, 7680);
+	ck_assert_uint_eq(t.act.fb.drm_format, DRM_FORMAT_XRGB8888);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_SET_CONFIG);
+	ck_assert_uint_eq(t.act.fb.fb_cookie, 0xf1);
+	ck_assert_uint_eq(vgfb__vdispl_state_shown(t.s, 0), 0xf1);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_PG_FLIP);
+	ck_assert_uint_eq(t.act.width, 1920);
 	/* the frontend did not move rsp_event: no notification */
-	ck_assert(!vgfb__vdispl_ring_push(&r));
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_RSP_PROD), 4);
-	check_rsp(page, 1, 101, VDISPL_OP_FB_ATTACH, 0);
-	check_rsp(page, 3, 103, VDISPL_OP_PG_FLIP, 0);
+	ck_assert(!vgfb__vdispl_ring_push(&t.r));
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_RSP_PROD), 4);
+	check_rsp(t.page, 1, 101, VDISPL_OP_FB_ATTACH, 0);
+	check_rsp(t.page, 3, 103, VDISPL_OP_PG_FLIP, 0);
 
 	/* reset, detach, destroy; the frontend wants to hear about it */
-	put32(page, VDISPL_SRING_RSP_EVENT, 5);
-	front_set_config(page, 4, 104, 0, 0, 0, 0, 0, 0);
-	front_cookie_op(page, 5, 105, VDISPL_OP_FB_DETACH, 0xf1);
-	front_cookie_op(page, 6, 106, VDISPL_OP_DBUF_DESTROY, 0xd1);
-	set_req_prod(page, 7);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_uint_eq(vgfb__vdispl_state_shown(s, 0), 0);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_FB_DETACH);
-	ck_assert_uint_eq(act.blank_mask, 0);
-	ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_DBUF_DESTROY);
-	ck_assert(vgfb__vdispl_ring_push(&r));
-	ck_assert_uint_eq(vgfb__vdispl_state_dbufs(s), 0);
-	ck_assert_uint_eq(vgfb__vdispl_state_fbs(s), 0);
-	check_rsp(page, 6, 106, VDISPL_OP_DBUF_DESTROY, 0);
+	put32(t.page, VDISPL_SRING_RSP_EVENT, 5);
+	front_set_config(t.page, 4, 104, 0, 0, 0, 0, 0, 0);
+	front_cookie_op(t.page, 5, 105, VDISPL_OP_FB_DETACH, 0xf1);
+	front_cookie_op(t.page, 6, 106, VDISPL_OP_DBUF_DESTROY, 0xd1);
+	set_req_prod(t.page, 7);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_uint_eq(vgfb__vdispl_state_shown(t.s, 0), 0);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_FB_DETACH);
+	ck_assert_uint_eq(t.act.blank_mask, 0);
+	ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_DBUF_DESTROY);
+	ck_assert(vgfb__vdispl_ring_push(&t.r));
+	ck_assert_uint_eq(vgfb__vdispl_state_dbufs(t.s), 0);
+	ck_assert_uint_eq(vgfb__vdispl_state_fbs(t.s), 0);
+	check_rsp(t.page, 6, 106, VDISPL_OP_DBUF_DESTROY, 0);
 	/* nothing left: req_event asks for the next request */
-	ck_assert(!vgfb__vdispl_ring_final_check(&r));
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_REQ_EVENT), 8);
+	ck_assert(!vgfb__vdispl_ring_final_check(&t.r));
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_REQ_EVENT), 8);
 	/* every taken request is answered */
-	ck_assert_int_eq(vgfb__vdispl_ring_respond(&r, &req, 0, 0), -ENOSPC);
+	ck_assert_int_eq(vgfb__vdispl_ring_respond(&t.r, &t.req, 0, 0), -ENOSPC);
 
-	vgfb__vdispl_state_free(s);
-	free(page);
+	ring_test_fini(&t);
 }
 END_TEST
 
@@ -548,55 +569,46 @@ END_TEST
 
 START_TEST(ring_wraparound)
 {
-	uint8_t *page = new_page();
-	struct vdispl_state *s = new_state(false, 2);
-	struct vdispl_ring r;
-	struct vdispl_action act;
-	struct vdispl_req req;
-	char why[256] = "";
+	struct ring_test t;
 	const uint32_t start = UINT32_MAX - 1;
 
-	vgfb__vdispl_ring_init(&r, page);
-	r.req_cons = r.rsp_prod_pvt = r.rsp_pushed = start;
-	put32(page, VDISPL_SRING_RSP_PROD, start);
-	put32(page, VDISPL_SRING_RSP_EVENT, start + 1);
+	ring_test_init(&t);
+	t.r.req_cons = t.r.rsp_prod_pvt = t.r.rsp_pushed = start;
+	put32(t.page, VDISPL_SRING_RSP_PROD, start);
+	put32(t.page, VDISPL_SRING_RSP_EVENT, start + 1);
 	for (uint32_t i = 0; i < 4; i++)
-		front_dbuf_create(page, start + i, (uint16_t)(200 + i),
+		front_dbuf_create(t.page, start + i, (uint16_t)(200 + i),
 				  0x100 + i, 64, 64, 32, 64 * 64 * 4, 9);
-	set_req_prod(page, start + 4);	/* 2 */
+	set_req_prod(t.page, start + 4);	/* 2 */
 	for (uint32_t i = 0; i < 4; i++) {
-		ck_assert_int_eq(serve_one(&r, s, 0, &act, &req), 0);
-		ck_assert_uint_eq(req.id, 200 + i);
-		ck_assert_uint_eq(act.dbuf.cookie, 0x100 + i);
+		ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req), 0);
+		ck_assert_uint_eq(t.req.id, 200 + i);
+		ck_assert_uint_eq(t.act.dbuf.cookie, 0x100 + i);
 	}
-	ck_assert_int_eq(vgfb__vdispl_ring_take(&r, &req, why, sizeof(why)), 0);
-	ck_assert(vgfb__vdispl_ring_push(&r));
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_RSP_PROD), 2);
-	check_rsp(page, start + 3, 203, VDISPL_OP_DBUF_CREATE, 0);
-	ck_assert(!vgfb__vdispl_ring_final_check(&r));
-	ck_assert_uint_eq(get32(page, VDISPL_SRING_REQ_EVENT), 3);
-	vgfb__vdispl_state_free(s);
-	free(page);
+	ck_assert_int_eq(vgfb__vdispl_ring_take(&t.r, &t.req, t.why,
+						 sizeof(t.why)), 0);
+	ck_assert(vgfb__vdispl_ring_push(&t.r));
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_RSP_PROD), 2);
+	check_rsp(t.page, start + 3, 203, VDISPL_OP_DBUF_CREATE, 0);
+	ck_assert(!vgfb__vdispl_ring_final_check(&t.r));
+	ck_assert_uint_eq(get32(t.page, VDISPL_SRING_REQ_EVENT), 3);
+	ring_test_fini(&t);
 }
 END_TEST
 
 START_TEST(ring_unknown_ops)
 {
-	uint8_t *page = new_page();
-	struct vdispl_state *s = new_state(false, 2);
-	struct vdispl_ring r;
-	struct vdispl_action act;
-	struct vdispl_req req;
+	struct ring_test t;
 	const uint8_t ops[] = { 0x00, 0x01, 0x0f, 0x17, 0x42, 0xff };
 
-	vgfb__vdispl_ring_init(&r, page);
+	ring_test_init(&t);
 	for (uint32_t i = 0; i < sizeof(ops); i++) {
-		memset(front_req(page, i, (uint16_t)i, ops[i]), 0xa5, 56);
-		set_req_prod(page, i + 1);
-		ck_assert_int_eq(serve_one(&r, s, 0, &act, &req),
+		memset(front_req(t.page, i, (uint16_t)i, ops[i]), 0xa5, 56);
+		set_req_prod(t.page, i + 1);
+		ck_assert_int_eq(serve_one(&t.r, t.s, 0, &t.act, &t.req),
 				 -EOPNOTSUPP);
-		ck_assert_int_eq(act.type, VDISPL_ACT_NONE);
-		check_rsp(page, i, (uint16_t)i, ops[i], -EOPNOTSUPP);
+		ck_assert_int_eq(t.act.type, VDISPL_ACT_NONE);
+		check_rsp(t.page, i, (uint16_t)i, ops[i], -EOPNOTSUPP);
 	}
 	ck_assert_int_eq(vgfb__vdispl_status(-EINVAL), -22);
 	ck_assert_int_eq(vgfb__vdispl_status(-ENOENT), -2);
@@ -605,45 +617,39 @@ START_TEST(ring_unknown_ops)
 	ck_assert_int_eq(vgfb__vdispl_status(-EPROTO), -5);
 	ck_assert_int_eq(vgfb__vdispl_status(-12345), -5);
 	ck_assert_int_eq(vgfb__vdispl_status(0), 0);
-	vgfb__vdispl_state_free(s);
-	free(page);
+	ring_test_fini(&t);
 }
 END_TEST
 
 START_TEST(ring_edid_response)
 {
-	uint8_t *page = new_page();
-	struct vdispl_state *s = new_state(false, 2);
-	struct vdispl_ring r;
-	struct vdispl_action act;
-	struct vdispl_req req;
-	char why[256] = "";
+	struct ring_test t;
 	uint8_t *op;
 
-	vgfb__vdispl_ring_init(&r, page);
-	op = front_req(page, 0, 7, VDISPL_OP_GET_EDID);
+	ring_test_init(&t);
+	op = front_req(t.page, 0, 7, VDISPL_OP_GET_EDID);
 	put32(op, 0, VDISPL_EDID_MAX_SIZE);
 	put32(op, 4, 4242);
-	set_req_prod(page, 1);
-	ck_assert_int_eq(vgfb__vdispl_ring_take(&r, &req, why, sizeof(why)), 1);
-	ck_assert_int_eq(vgfb__vdispl_handle(s, 1, &req, &act, why,
-					     sizeof(why)), 0);
-	ck_assert_int_eq(act.type, VDISPL_ACT_GET_EDID);
-	ck_assert_uint_eq(act.edid.gref_directory, 4242);
-	ck_assert_uint_eq(act.edid.n_pages, 8);
-	ck_assert_int_eq(vgfb__vdispl_ring_respond(&r, &req, 0, 256), 0);
-	ck_assert_uint_eq(get32(slot_at(page, 0), 4), 0);
-	ck_assert_uint_eq(get32(slot_at(page, 0), 8), 256);
-	ck_assert_uint_eq(slot_at(page, 0)[2], VDISPL_OP_GET_EDID);
-	vgfb__vdispl_state_free(s);
+	set_req_prod(t.page, 1);
+	ck_assert_int_eq(vgfb__vdispl_ring_take(&t.r, &t.req, t.why,
+						 sizeof(t.why)), 1);
+	ck_assert_int_eq(vgfb__vdispl_handle(t.s, 1, &t.req, &t.act, t.why,
+					     sizeof(t.why)), 0);
+	ck_assert_int_eq(t.act.type, VDISPL_ACT_GET_EDID);
+	ck_assert_uint_eq(t.act.edid.gref_directory, 4242);
+	ck_assert_uint_eq(t.act.edid.n_pages, 8);
+	ck_assert_int_eq(vgfb__vdispl_ring_respond(&t.r, &t.req, 0, 256), 0);
+	ck_assert_uint_eq(get32(slot_at(t.page, 0), 4), 0);
+	ck_assert_uint_eq(get32(slot_at(t.page, 0), 8), 256);
+	ck_assert_uint_eq(slot_at(t.page, 0)[2], VDISPL_OP_GET_EDID);
+	vgfb__vdispl_state_free(t.s);
 
 	/* protocol version 1 has no GET_EDID */
-	s = new_state(false, 1);
-	ck_assert_int_eq(vgfb__vdispl_handle(s, 0, &req, &act, why,
-					     sizeof(why)), -EOPNOTSUPP);
-	ck_assert_ptr_nonnull(strstr(why, "needs protocol version 2"));
-	vgfb__vdispl_state_free(s);
-	free(page);
+	t.s = new_state(false, 1);
+	ck_assert_int_eq(vgfb__vdispl_handle(t.s, 0, &t.req, &t.act, t.why,
+					     sizeof(t.why)), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(t.why, "needs protocol version 2"));
+	ring_test_fini(&t);
 }
 END_TEST
 

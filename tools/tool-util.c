@@ -30,10 +30,12 @@ tool_parse_mode(const char *s, enum plane_mode *mode)
 }
 
 void
-tool_options_init(struct tool_options *o, const char *progname)
+tool_options_init(struct tool_options *o, const char *progname,
+		  void (*usage)(FILE *f))
 {
 	*o = (struct tool_options){
 		.progname = progname,
+		.usage = usage,
 		.target = DEFAULT_TARGET,
 		.mode = MODE_AUTO,
 	};
@@ -77,9 +79,26 @@ tool_take_option(struct tool_options *o, int c, const char *arg)
 	case 'v':
 		o->verbose++;
 		return true;
+	case 'h':
+		o->usage(stdout);
+		exit(0);
 	default:
 		return false;
 	}
+}
+
+void
+tool_bad_usage(const struct tool_options *o)
+{
+	o->usage(stderr);
+	exit(2);
+}
+
+void
+tool_no_operands(const struct tool_options *o, int argc, int optind)
+{
+	if (optind != argc)
+		tool_bad_usage(o);
 }
 
 int

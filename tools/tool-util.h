@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <vgfb/vgfb.h>
 
 #define DEFAULT_TARGET "sim"
@@ -21,6 +22,7 @@ int tool_parse_mode(const char *s, enum plane_mode *mode);
 /* The options vgfb-query and vgfb-dump share: -t -m -W -v. */
 struct tool_options {
 	const char *progname;
+	void (*usage)(FILE *f);	/* the tool's --help text */
 	const char *target;
 	enum plane_mode mode;
 	int wait_ms;		/* --wait: for the primary plane, 0: not */
@@ -28,14 +30,16 @@ struct tool_options {
 	uint32_t head;		/* vgfb-dump's --head */
 };
 
-#define TOOL_SHARED_SHORT_OPTS "t:m:W:v"
+#define TOOL_SHARED_SHORT_OPTS "t:m:W:vh"
 #define TOOL_SHARED_LONG_OPTS \
 	{ "target", required_argument, NULL, 't' }, \
 	{ "mode", required_argument, NULL, 'm' }, \
 	{ "wait", required_argument, NULL, 'W' }, \
-	{ "verbose", no_argument, NULL, 'v' }
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
 
-void tool_options_init(struct tool_options *o, const char *progname);
+void tool_options_init(struct tool_options *o, const char *progname,
+		       void (*usage)(FILE *f));
 
 /* A decimal in [0, max] into *out: 0, or -1 and a message on stderr. */
 int tool_parse_uint(const struct tool_options *o, const char *what,
@@ -44,9 +48,15 @@ int tool_parse_uint(const struct tool_options *o, const char *what,
 /*
  * Take getopt's option c if it is a shared one (true), else false.  A bad
  * value is said on stderr and ends the program with status 2, as any bad
- * option does.
+ * option does; --help prints the usage and ends it with 0.
  */
 bool tool_take_option(struct tool_options *o, int c, const char *arg);
+
+/* An unknown option, or operands left after them: usage, status 2. */
+void tool_bad_usage(const struct tool_options *o) __attribute__((noreturn));
+
+/* Operands are not taken: tool_bad_usage() unless none are left. */
+void tool_no_operands(const struct tool_options *o, int argc, int optind);
 
 /*
  * Open the target with the tool's verbosity, select the head and wait for

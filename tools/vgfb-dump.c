@@ -161,7 +161,6 @@ main(int argc, char **argv)
 		{ "cursor", no_argument, NULL, 'c' },
 		{ "check-pattern", no_argument, NULL, 'p' },
 		{ "pattern-frame", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = "vgfb-dump.png";
@@ -176,8 +175,8 @@ main(int argc, char **argv)
 	uint32_t flag;
 	char *end;
 
-	tool_options_init(&o, "vgfb-dump");
-	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "H:o:cpF:h",
+	tool_options_init(&o, "vgfb-dump", usage);
+	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "H:o:cpF:",
 				opts, NULL)) != -1) {
 		if (tool_take_option(&o, c, optarg))
 			continue;
@@ -204,18 +203,11 @@ main(int argc, char **argv)
 			}
 			pattern = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			tool_bad_usage(&o);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	tool_no_operands(&o, argc, optind);
 	if (tool_start(&o, &ctx))
 		return 1;
 	flag = tool_query_flag(ctx, o.mode);

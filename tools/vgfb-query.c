@@ -261,7 +261,6 @@ main(int argc, char **argv)
 		{ "watch", no_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tool_options o;
@@ -271,8 +270,8 @@ main(int argc, char **argv)
 	unsigned long v;
 	struct vgfb *ctx;
 
-	tool_options_init(&o, "vgfb-query");
-	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "jwn:T:h",
+	tool_options_init(&o, "vgfb-query", usage);
+	while ((c = getopt_long(argc, argv, TOOL_SHARED_SHORT_OPTS "jwn:T:",
 				opts, NULL)) != -1) {
 		if (tool_take_option(&o, c, optarg))
 			continue;
@@ -297,18 +296,11 @@ main(int argc, char **argv)
 				return 2;
 			timeout_ms = (int)v;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			tool_bad_usage(&o);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	tool_no_operands(&o, argc, optind);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
