@@ -515,7 +515,15 @@ local_close(struct vgfb *ctx)
 
 	if (!m)
 		return;
-	vgfb__cache_free(m->cache);
+	/*
+	 * Drop the cached mappings now, while the backend still has what
+	 * they map; free the cache only after the backend's close, which
+	 * forgets its buffers in it (xen-vdispl's free_dbuf ->
+	 * vgfb__local_forget_buffer): freeing it first was a use after free
+	 * (ThreadSanitizer in the xen tier's diagnostic mode, issue #14).
+	 */
+	if (m->cache)
+		vgfb__cache_invalidate(m->cache);
 	for (unsigned int i = 0; i < m->n_dmabuf; i++)
 		if (m->dmabuf[i].ops->release)
 			m->dmabuf[i].ops->release(m->dmabuf[i].priv);
@@ -523,6 +531,7 @@ local_close(struct vgfb *ctx)
 		m->region.ops->release(m->region.priv);
 	if (m->be_priv)
 		m->be->close(m->be_priv);
+	vgfb__cache_free(m->cache);
 	vgfb__evq_free(m->events);
 	if (m->epoll_fd >= 0)
 		close(m->epoll_fd);
