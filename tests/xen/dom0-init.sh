@@ -101,11 +101,13 @@ done
 
 # create_guest KIND: create the domU paused, give it its display devices
 # (so its frontends find their xenstore nodes when they enumerate at boot),
-# unpause it; prints "kind domid name".  xl is retried: one boot in about
-# ten under a loaded TCG host saw `xl unpause` die in ld.so ("Inconsistency
-# detected by ld.so: dl-version.c: 204").
+# unpause it; prints "kind domid name".  Nothing here is retried: the
+# failures that retries used to hide (ld.so dying in `xl unpause`, a PVH
+# guest triple-faulting in early boot) were Xen's lazy FPU switching under
+# qemu TCG, fixed by boot.sh's spec-ctrl=eager-fpu=1
+# (docs/xen-tier-reliability.md); should one come back, it must fail.
 create_guest() {
-	local kind=$1 cfg=/vgfb/guests/$1.cfg name=vgfb-$1 t0 domid try
+	local kind=$1 cfg=/vgfb/guests/$1.cfg name=vgfb-$1 t0 domid
 	[ -f "$cfg" ] || fatal "no guest config $cfg"
 	t0=$(uptime_s)
 	if ! xl create -p "$cfg" >"/tmp/xl-create-$kind.log" 2>&1; then
@@ -118,18 +120,13 @@ create_guest() {
 		vgfb_result "devices_$kind" FAIL "writing vfb/vdispl xenstore nodes" >&2
 	fi
 	vgfb_stage "created $name domid=$domid (xl create -p: $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }') s)" >&2
-	for try in 1 2 3; do
-		if xl unpause "$domid"; then
-			vgfb_stage "unpaused $name domid=$domid" >&2
-			echo "$kind $domid $name"
-			return 0
-		fi
-		echo "VGFB_WARN xl unpause $domid failed (try $try)" >&2
-		sleep 1
-	done
-	vgfb_result "unpause_$kind" FAIL "xl unpause $domid failed 3 times" >&2
-	xl destroy "$domid" >/dev/null 2>&1
-	return 1
+	if ! xl unpause "$domid"; then
+		vgfb_result "unpause_$kind" FAIL "xl unpause $domid failed" >&2
+		xl destroy "$domid" >/dev/null 2>&1
+		return 1
+	fi
+	vgfb_stage "unpaused $name domid=$domid" >&2
+	echo "$kind $domid $name"
 }
 
 # ready_count NAME: how many times the domU's userspace came up so far.
@@ -140,10 +137,9 @@ ready_count() {
 }
 
 # Create all guests, then wait for each to come up.  A guest that dies
-# before its userspace runs (qemu TCG's emulated SVM now and then makes a
-# PVH kernel triple-fault in early boot, before any vgfb code runs) is
-# created again, twice at most; the guest configs say on_reboot="destroy"
-# so that xl never restarts one behind our back without its devices.
+# before its userspace runs fails (with the end of its console log); the
+# guest configs say on_reboot="destroy" so that xl never restarts one
+# behind our back without its devices.
 : >"$VGFB_GUESTS_FILE"
 : >"$VGFB_RUN/created"
 declare -A ready_before
@@ -151,32 +147,21 @@ for kind in ${guests//+/ }; do
 	ready_before[$kind]=$(ready_count "vgfb-$kind")
 	create_guest "$kind" >>"$VGFB_RUN/created"
 done
-created_first=$(cat "$VGFB_RUN/created")
 while read -r kind domid name; do
-	for attempt in 1 2 3; do
-		deadline=$(($(date +%s) + 180))
-		while [ "$(date +%s)" -lt "$deadline" ]; do
-			[ "$(ready_count "$name")" -gt "${ready_before[$kind]}" ] && break
-			[ "$(xl domid "$name" 2>/dev/null)" = "$domid" ] || break
-			sleep 1
-		done
-		if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
-			echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
-			break
-		fi
-		echo "VGFB_WARN $name (domid $domid) died while booting (attempt $attempt)"
-		xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
-		xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
-		[ "$attempt" -lt 3 ] || {
-			vgfb_result "boot_$kind" FAIL "$name died while booting, 3 times"
-			break
-		}
-		ready_before[$kind]=$(ready_count "$name")
-		line=$(create_guest "$kind") || break
-		echo "$line" >>"$VGFB_RUN/created"
-		read -r kind domid name <<<"$line"
+	deadline=$(($(date +%s) + 180))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		[ "$(ready_count "$name")" -gt "${ready_before[$kind]}" ] && break
+		[ "$(xl domid "$name" 2>/dev/null)" = "$domid" ] || break
+		sleep 1
 	done
-done <<<"$created_first"
+	if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
+		echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
+		continue
+	fi
+	xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
+	xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
+	vgfb_result "boot_$kind" FAIL "$name (domid $domid) died while booting; its console ends: $(tail -n 3 "$(guest_log "$name")" 2>/dev/null | tr -d '\r' | tr '\n' '|')"
+done <"$VGFB_RUN/created"
 
 burst=$(cmdline_arg vgfb_diag_burst || echo 0)
 [ "$diag" = 1 ] && [ "$burst" -gt 0 ] && /vgfb/diag/dom0-diag.sh burst "$burst"

@@ -110,12 +110,12 @@ for ((r = 1; r <= n; r++)); do
 		"${fail:-?}" "${skip:-?}" "$secs" "$load" "${log:-?}" >>"$out/runs.tsv"
 	done_runs=$r
 	if [ "$rc" -eq 0 ]; then
-		# dom0's init retries `xl unpause` and re-creates a guest that
-		# died while booting (VGFB_WARN): a pass that needed one says so
+		# nothing in the tier is retried; a warning (a module that did
+		# not load) is still shown beside a pass
 		warns=
 		[ -n "$log" ] && [ -r "$log" ] &&
 			warns=$(grep -a 'VGFB_WARN' "$log" | tr -d '\r' | head -n 3 | tr '\n' ';')
-		echo "run $rr: PASS ($secs s, load $load)${warns:+, with retries: $warns}"
+		echo "run $rr: PASS ($secs s, load $load)${warns:+, with warnings: $warns}"
 		continue
 	fi
 	nfail=$((nfail + 1))
