@@ -9,11 +9,16 @@ top_builddir=${top_builddir:-.}
 secs=${VGFB_FUZZ_SECONDS:-10}
 artifacts="$top_builddir/tests/fuzz/"
 
-echo "1..6"
+echo "1..8"
 n=0
-for target in proto:corpus server:corpus-server vdispl:corpus-vdispl; do
+# name:seed corpus:longest input (the vfb input holds a whole shared page)
+for target in proto:corpus:4096 server:corpus-server:4096 \
+	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192; do
 	name=${target%%:*}
-	seeds="$top_srcdir/tests/fuzz/${target#*:}"
+	corpus=${target#*:}
+	max_len=${corpus#*:}
+	corpus=${corpus%%:*}
+	seeds="$top_srcdir/tests/fuzz/$corpus"
 	fuzzer="$top_builddir/tests/fuzz/fuzz-$name"
 	if [ ! -x "$fuzzer" ]; then
 		echo "not ok $((n + 1)) - $fuzzer is not built"
@@ -36,7 +41,7 @@ for target in proto:corpus server:corpus-server vdispl:corpus-vdispl; do
 	work=$(mktemp -d "${TMPDIR:-/tmp}/vgfb-fuzz.XXXXXX") || exit 1
 	cp "$seeds"/* "$work"/ 2>/dev/null
 	if "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts" \
+		-max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts" \
 		"$work" >&2 2>&1; then
 		echo "ok $((n + 2)) - fuzz-$name ran ${secs}s without a finding"
 	else
