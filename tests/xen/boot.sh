@@ -6,8 +6,10 @@
 # fail-fast watcher that kills this run's own qemu (by its -pidfile PID)
 # on timeout, a Xen or kernel panic, a dom0 crash or a VGFB_FATAL marker.
 #
-# Prints every VGFB_RESULT line, a timeline, and the closing line
-#   xen: N passed, N failed, N skipped
+# Prints every VGFB_RESULT line, a timeline, the VGFB_RETRY lines (a domU
+# re-created on the one infrastructure signature dom0-init.sh allows), and
+# the closing line
+#   xen: N passed, N failed, N skipped, N retried
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
 # Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
@@ -168,8 +170,14 @@ echo "---- timeline (s since qemu start) ----"
 cat "$timeline"
 echo "---- results ----"
 echo "$results"
+retries=$(grep -aoE 'VGFB_RETRY .*' "$log" | tr -d '\r')
+if [ -n "$retries" ]; then
+	echo "---- infrastructure retries (docs/xen-tier-reliability.md) ----"
+	echo "$retries"
+fi
 pass=$(grep -c ' PASS' <<<"$results")
 fail=$(grep -c ' FAIL' <<<"$results")
 skip=$(grep -c ' SKIP' <<<"$results")
-echo "xen: $pass passed, $fail failed, $skip skipped (boot ${total} s, log $log)"
+retried=$(grep -c . <<<"$retries")
+echo "xen: $pass passed, $fail failed, $skip skipped, $retried retried (boot ${total} s, log $log)"
 [ "$fail" -eq 0 ]

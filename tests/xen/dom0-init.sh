@@ -101,11 +101,10 @@ done
 
 # create_guest KIND: create the domU paused, give it its display devices
 # (so its frontends find their xenstore nodes when they enumerate at boot),
-# unpause it; prints "kind domid name".  Nothing here is retried: the
-# failures that retries used to hide (ld.so dying in `xl unpause`, a PVH
-# guest triple-faulting in early boot) were Xen's lazy FPU switching under
-# qemu TCG, fixed by boot.sh's spec-ctrl=eager-fpu=1
-# (docs/xen-tier-reliability.md); should one come back, it must fail.
+# unpause it; prints "kind domid name".  `xl unpause` is not retried: it
+# died in ld.so only through Xen's lazy FPU switching under qemu TCG,
+# fixed by boot.sh's spec-ctrl=eager-fpu=1 (docs/xen-tier-reliability.md);
+# should that come back, it must fail.
 create_guest() {
 	local kind=$1 cfg=/vgfb/guests/$1.cfg name=vgfb-$1 t0 domid
 	[ -f "$cfg" ] || fatal "no guest config $cfg"
@@ -136,32 +135,70 @@ ready_count() {
 	echo "${n:-0}"
 }
 
+# log_size NAME: bytes in the domU's console log so far (0 before any).
+log_size() {
+	stat -c %s "$(guest_log "$1")" 2>/dev/null || echo 0
+}
+
+# early_triple_fault DOMID NAME FROM: true when the domU died by a triple
+# fault (Xen's "dNv0 Triple fault") before its console showed any line of
+# ours (none from byte FROM on): the PVH kernel's early PIT calibration
+# under qemu TCG's emulated SVM, before any vgfb code ran in the guest
+# (docs/xen-tier-reliability.md).  Prints the faulting RIP Xen dumped.
+early_triple_fault() {
+	local domid=$1 name=$2 from=$3
+	xl dmesg 2>/dev/null | tr -d '\r' |
+		awk -v d="d${domid}v0 Triple fault" '
+			index($0, d) { hit = 1; next }
+			hit && /RIP:/ { print $NF; found = 1; exit }
+			END { exit !(hit && found) }' || return 1
+	! tail -c +"$((from + 1))" "$(guest_log "$name")" 2>/dev/null | grep -aq 'VGFB_'
+}
+
 # Create all guests, then wait for each to come up.  A guest that dies
-# before its userspace runs fails (with the end of its console log); the
-# guest configs say on_reboot="destroy" so that xl never restarts one
-# behind our back without its devices.
+# before its userspace runs fails, with the end of its console log, with
+# one exception: the infrastructure signature above is created again (at
+# most twice per guest), and every such retry is printed as VGFB_RETRY,
+# counted by boot.sh and shown in run-all's summary.  The guest configs say
+# on_reboot="destroy" so that xl never restarts one behind our back
+# without its devices.
 : >"$VGFB_GUESTS_FILE"
 : >"$VGFB_RUN/created"
-declare -A ready_before
+declare -A ready_before log_from
 for kind in ${guests//+/ }; do
 	ready_before[$kind]=$(ready_count "vgfb-$kind")
+	log_from[$kind]=$(log_size "vgfb-$kind")
 	create_guest "$kind" >>"$VGFB_RUN/created"
 done
+created_first=$(cat "$VGFB_RUN/created")
 while read -r kind domid name; do
-	deadline=$(($(date +%s) + 180))
-	while [ "$(date +%s)" -lt "$deadline" ]; do
-		[ "$(ready_count "$name")" -gt "${ready_before[$kind]}" ] && break
-		[ "$(xl domid "$name" 2>/dev/null)" = "$domid" ] || break
-		sleep 1
+	for attempt in 1 2 3; do
+		deadline=$(($(date +%s) + 180))
+		while [ "$(date +%s)" -lt "$deadline" ]; do
+			[ "$(ready_count "$name")" -gt "${ready_before[$kind]}" ] && break
+			[ "$(xl domid "$name" 2>/dev/null)" = "$domid" ] || break
+			sleep 1
+		done
+		if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
+			echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
+			break
+		fi
+		xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
+		xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
+		if [ "$attempt" -lt 3 ] &&
+			rip=$(early_triple_fault "$domid" "$name" "${log_from[$kind]}"); then
+			echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
+			ready_before[$kind]=$(ready_count "$name")
+			log_from[$kind]=$(log_size "$name")
+			line=$(create_guest "$kind") || break
+			echo "$line" >>"$VGFB_RUN/created"
+			read -r kind domid name <<<"$line"
+			continue
+		fi
+		vgfb_result "boot_$kind" FAIL "$name (domid $domid) died while booting; its console ends: $(tail -c +"$((${log_from[$kind]} + 1))" "$(guest_log "$name")" 2>/dev/null | tail -n 3 | tr -d '\r' | tr '\n' '|')"
+		break
 	done
-	if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
-		echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
-		continue
-	fi
-	xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
-	xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
-	vgfb_result "boot_$kind" FAIL "$name (domid $domid) died while booting; its console ends: $(tail -n 3 "$(guest_log "$name")" 2>/dev/null | tr -d '\r' | tr '\n' '|')"
-done <"$VGFB_RUN/created"
+done <<<"$created_first"
 
 burst=$(cmdline_arg vgfb_diag_burst || echo 0)
 [ "$diag" = 1 ] && [ "$burst" -gt 0 ] && /vgfb/diag/dom0-diag.sh burst "$burst"

@@ -23,7 +23,7 @@
 # XEN_TIER_DIAG, VGFB_QEMU_LOCK, ...); they are printed at the start.
 #
 # Output goes to FLAKE_OUT (default $XEN_TIER_BUILD/flake-<stamp>):
-#   runs.tsv            run, start (UTC), rc, pass, fail, skip, seconds,
+#   runs.tsv            run, start (UTC), rc, pass, fail, skip, retried, seconds,
 #                       load average at the end, log
 #   run-NN.out          boot.sh's output of each run
 #   run-NN.log          full serial log, kept for every FAILED run (boot.sh
@@ -90,8 +90,9 @@ sig_re+='Bus error|Aborted|core dumped|general protection|invalid opcode|'
 sig_re+='timed out|timeout after|VGFB_WARN|VGFB_FATAL|VGFB_DIAG_MISMATCH|'
 sig_re+='Kernel panic|Panic on CPU|Hardware Dom0 crashed|Oops|BUG:'
 
-printf 'run\tstart_utc\trc\tpass\tfail\tskip\tseconds\tloadavg\tlog\n' >"$out/runs.tsv"
+printf 'run\tstart_utc\trc\tpass\tfail\tskip\tretried\tseconds\tloadavg\tlog\n' >"$out/runs.tsv"
 nfail=0
+nretried=0
 t_all=$(date +%s)
 done_runs=0
 for ((r = 1; r <= n; r++)); do
@@ -105,17 +106,19 @@ for ((r = 1; r <= n; r++)); do
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	closing=$(grep -a '^xen: ' "$out/run-$rr.out" | tail -n 1)
 	read -r pass fail skip < <(sed -E 's/^xen: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$closing")
+	retried=$(sed -nE 's/^xen: .* ([0-9]+) retried.*/\1/p' <<<"$closing")
+	nretried=$((nretried + ${retried:-0}))
 	log=$(grep -aoE 'log [^ )]+\.log' <<<"$closing" | cut -d' ' -f2)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rr" "$start" "$rc" "${pass:-?}" \
-		"${fail:-?}" "${skip:-?}" "$secs" "$load" "${log:-?}" >>"$out/runs.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rr" "$start" "$rc" "${pass:-?}" \
+		"${fail:-?}" "${skip:-?}" "${retried:-?}" "$secs" "$load" "${log:-?}" >>"$out/runs.tsv"
 	done_runs=$r
 	if [ "$rc" -eq 0 ]; then
-		# nothing in the tier is retried; a warning (a module that did
-		# not load) is still shown beside a pass
+		# a pass that needed the one allowed infrastructure retry (or
+		# printed a warning) says so
 		warns=
 		[ -n "$log" ] && [ -r "$log" ] &&
-			warns=$(grep -a 'VGFB_WARN' "$log" | tr -d '\r' | head -n 3 | tr '\n' ';')
-		echo "run $rr: PASS ($secs s, load $load)${warns:+, with warnings: $warns}"
+			warns=$(grep -aE 'VGFB_(WARN|RETRY)' "$log" | tr -d '\r' | head -n 3 | tr '\n' ';')
+		echo "run $rr: PASS ($secs s, load $load)${warns:+, with: $warns}"
 		continue
 	fi
 	nfail=$((nfail + 1))
@@ -134,6 +137,7 @@ stop_hog
 {
 	[ "$done_runs" -eq "$n" ] || echo "flake-loop: stopped by a signal after $done_runs of $n runs"
 	echo "flake-loop: $nfail of $done_runs runs failed ($(awk -v f="$nfail" -v n="$done_runs" 'BEGIN { if (n) printf "%.0f", 100 * f / n; else printf "-" }') %), $(($(date +%s) - t_all)) s in all"
+	echo "flake-loop: $nretried infrastructure retries (VGFB_RETRY) in all"
 	echo "flake-loop: per-run table $out/runs.tsv"
 	[ "$nfail" -eq 0 ] || { echo "flake-loop: failed runs:"; cat "$out/failures.txt"; }
 } | tee -a "$out/summary.txt"

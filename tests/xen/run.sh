@@ -34,7 +34,7 @@ file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
 "$QEMU" -accel help 2>/dev/null | grep -qx tcg || xen_skip "$QEMU has no TCG"
 
 t0=$(date +%s)
-"$here/build.sh" || { echo "xen: 0 passed, 1 failed, 0 skipped (build failed)"; exit 1; }
+"$here/build.sh" || { echo "xen: 0 passed, 1 failed, 0 skipped, 0 retried (build failed)"; exit 1; }
 t1=$(date +%s)
 "$here/boot.sh"
 rc=$?
