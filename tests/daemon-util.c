@@ -60,24 +60,17 @@ try_connect(const char *path)
 	return fd;
 }
 
-void
-test_daemon_start(struct test_daemon *d, const char *const *args)
+/* Start vgfbd on d->socket and wait until it serves; sets pid, base_fds. */
+static void
+spawn_daemon(struct test_daemon *d, const char *const *args)
 {
 	const char *bin = test_vgfbd_path();
 	const char *argv[64];
 	struct timespec t0;
 	int n = 0;
 
-	memset(d, 0, sizeof(*d));
 	ck_assert_msg(access(bin, X_OK) == 0, "%s: %s (set VGFBD)", bin,
 		      strerror(errno));
-	snprintf(d->dir, sizeof(d->dir), "%s/vgfbd-test.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_msg(strlen(d->dir) < 40 && mkdtemp(d->dir), "mkdtemp %s",
-		      d->dir);
-	snprintf(d->socket, sizeof(d->socket), "%s/socket", d->dir);
-	snprintf(d->target, sizeof(d->target), "unix:%s", d->socket);
-
 	/*
 	 * VGFBD_VALGRIND=/path/to/valgrind runs the daemon under memcheck:
 	 * any error makes it exit 3, which test_daemon_stop() fails on.
@@ -131,6 +124,26 @@ test_daemon_start(struct test_daemon *d, const char *const *args)
 	}
 }
 
+void
+test_daemon_start(struct test_daemon *d, const char *const *args)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "%s/vgfbd-test.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_msg(strlen(d->dir) < 40 && mkdtemp(d->dir), "mkdtemp %s",
+		      d->dir);
+	snprintf(d->socket, sizeof(d->socket), "%s/socket", d->dir);
+	snprintf(d->target, sizeof(d->target), "unix:%s", d->socket);
+	spawn_daemon(d, args);
+}
+
+void
+test_daemon_restart(struct test_daemon *d, const char *const *args)
+{
+	ck_assert_int_eq(d->pid, 0);
+	spawn_daemon(d, args);
+}
+
 static void
 cleanup_dir(struct test_daemon *d)
 {
@@ -160,13 +173,19 @@ test_daemon_stop(struct test_daemon *d)
 }
 
 void
-test_daemon_kill(struct test_daemon *d)
+test_daemon_crash(struct test_daemon *d)
 {
 	if (d->pid > 0) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, NULL, 0);
 	}
 	d->pid = 0;
+}
+
+void
+test_daemon_kill(struct test_daemon *d)
+{
+	test_daemon_crash(d);
 	cleanup_dir(d);
 }
 

@@ -26,6 +26,16 @@ const char *test_vgfbd_path(void);
  */
 void test_daemon_start(struct test_daemon *d, const char *const *args);
 
+/*
+ * A new vgfbd on the same socket after the previous one died (d->pid must
+ * be 0: test_daemon_crash()); it takes over the stale socket file.
+ */
+void test_daemon_restart(struct test_daemon *d, const char *const *args);
+
+/* SIGKILL and reap the daemon, keeping its directory (and the stale
+ * socket file it leaves) for test_daemon_restart(). */
+void test_daemon_crash(struct test_daemon *d);
+
 /* SIGTERM, wait; the daemon must exit 0 and remove its socket. */
 void test_daemon_stop(struct test_daemon *d);
 

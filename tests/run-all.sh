@@ -2,6 +2,7 @@
 # Every test tier, from a fresh Debian 12 machine (as root): install what
 # the tiers need, build with warnings as errors, then
 #   unit    make check (Check suites, valgrind pass, symbol and header checks)
+#   sanitize  make check-sanitize (the same suite built with ASan and UBSan)
 #   dist    make distcheck (everything built and tested from the tarball)
 #   checkpatch  the kernel module against checkpatch.pl --strict
 #   vm      make check-vm (vgfb.ko in Debian's own kernels under qemu)
@@ -53,6 +54,7 @@ has_target() {
 
 tier build make -j"$(nproc)"
 tier unit make -j"$(nproc)" check
+tier sanitize make -j"$(nproc)" check-sanitize
 tier dist make -j"$(nproc)" distcheck
 if has_target checkpatch; then
 	tier checkpatch make checkpatch
@@ -77,6 +79,9 @@ count() {
 		/^(vm|xen): [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped/ {
 			n["PASS"] += $2; n["FAIL"] += $4; n["SKIP"] += $6
 		}
+		/^xen: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped, [0-9]+ retried/ {
+			n["RETRY"] += $8
+		}
 		END { print n[what] + 0 }' "$log"
 }
 
@@ -84,4 +89,7 @@ echo
 printf '%s\n' "${summary[@]}"
 echo "tiers: $passed passed, $failed failed, $skipped skipped"
 echo "tests: $(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped"
+# a domU re-created on the xen tier's one infrastructure signature (a PVH
+# kernel's triple fault in early boot under qemu TCG; never a test's FAIL)
+echo "infrastructure retries: $(count RETRY) (VGFB_RETRY lines in $log; docs/xen-tier-reliability.md)"
 [ "$failed" -eq 0 ]

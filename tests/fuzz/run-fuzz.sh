@@ -1,7 +1,10 @@
 #!/bin/sh
 # Run the libFuzzer targets for a bounded time from their seed corpora (TAP).
 # VGFB_FUZZ_SECONDS=N is each target's budget (default 10); 0 only replays
-# the seeds.  Findings (crash-*, leak-*) are kept in tests/fuzz/ for a rerun:
+# the seeds.  VGFB_FUZZ_KEEP=DIR keeps each grown corpus in DIR/NAME (make
+# fuzz-long).  Each run's output is in tests/fuzz/fuzz-NAME.log; its runs,
+# exec/s and coverage are printed as a TAP comment.  Findings (crash-*,
+# leak-*) are kept in tests/fuzz/ for a rerun:
 #   tests/fuzz/fuzz-server tests/fuzz/crash-...
 set -u
 top_srcdir=${top_srcdir:-.}
@@ -37,16 +40,35 @@ for target in proto:corpus:4096 server:corpus-server:4096 \
 		n=$((n + 2))
 		continue
 	fi
-	# new inputs go to a scratch corpus, never into the source tree
-	work=$(mktemp -d "${TMPDIR:-/tmp}/vgfb-fuzz.XXXXXX") || exit 1
+	# new inputs go to a scratch corpus, never into the source tree;
+	# VGFB_FUZZ_KEEP=DIR keeps each target's grown corpus in DIR/NAME
+	if [ -n "${VGFB_FUZZ_KEEP:-}" ]; then
+		work="$VGFB_FUZZ_KEEP/$name"
+		mkdir -p "$work" || exit 1
+	else
+		work=$(mktemp -d "${TMPDIR:-/tmp}/vgfb-fuzz.XXXXXX") || exit 1
+	fi
 	cp "$seeds"/* "$work"/ 2>/dev/null
+	flog="$top_builddir/tests/fuzz/fuzz-$name.log"
 	if "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts" \
-		"$work" >&2 2>&1; then
+		"$work" >"$flog" 2>&1; then
 		echo "ok $((n + 2)) - fuzz-$name ran ${secs}s without a finding"
 	else
-		echo "not ok $((n + 2)) - fuzz-$name found a problem: see the log and ${artifacts}"
+		echo "not ok $((n + 2)) - fuzz-$name found a problem: see $flog and ${artifacts}"
+		tail -n 40 "$flog" >&2
 	fi
-	rm -rf "$work"
+	# what the run reached, for docs/testing.md's table
+	awk -v name="$name" '
+		/^stat::number_of_executed_units:/ { runs = $2 }
+		/^stat::average_exec_per_sec:/ { rate = $2 }
+		/(INITED|DONE|NEW|REDUCE|pulse) +cov:/ {
+			for (i = 1; i < NF; i++) {
+				if ($i == "cov:") cov = $(i + 1)
+				if ($i == "ft:") ft = $(i + 1)
+			}
+		}
+		END { printf "# fuzz-%s: %s runs, %s exec/s, cov %s, ft %s\n", name, runs, rate, cov, ft }' "$flog"
+	[ -n "${VGFB_FUZZ_KEEP:-}" ] || rm -rf "$work"
 	n=$((n + 2))
 done
