@@ -893,6 +893,21 @@ START_TEST(sim_control_needs_the_option)
 }
 END_TEST
 
+/* A client, once the daemon has noticed that a slot was freed (1 s). */
+static struct vgfb *
+open_when_free(const struct test_daemon *d)
+{
+	struct vgfb *c = NULL;
+
+	for (int k = 0; k < 500; k++) {
+		if (vgfb_open(d->target, &c) == 0)
+			return c;
+		usleep(2000);
+	}
+	ck_abort_msg("no slot came free in 1 s");
+	return NULL;
+}
+
 START_TEST(client_limit)
 {
 	static const char *const args[] = {
@@ -907,14 +922,120 @@ START_TEST(client_limit)
 	ck_assert_int_eq(vgfb_open(d.target, &c), -EBUSY);
 	ck_assert_ptr_null(c);
 	vgfb_close(b);
-	/* the daemon notices the slot is free */
-	for (int k = 0; k < 500; k++) {
-		if (vgfb_open(d.target, &c) == 0)
-			break;
-		usleep(2000);
+	vgfb_close(open_when_free(&d));
+	vgfb_close(a);
+	test_daemon_stop(&d);
+}
+END_TEST
+
+/*
+ * Connect to the daemon as uid; the child's exit status is 0 for a HELLO,
+ * 1 for a refusal, 2 for anything else.  The connection stays open until
+ * release[0] reads EOF.
+ */
+static pid_t
+connect_as(const struct test_daemon *d, uid_t uid, const int release[2])
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct vgfb *ctx = NULL;
+		char b;
+		int rc;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(release[1]);	/* EOF once the parent closes its end */
+		if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(2);
+		rc = vgfb_open(d->target, &ctx);
+		if (rc == -EBUSY)
+			_exit(1);
+		if (rc)
+			_exit(2);
+		while (read(release[0], &b, 1) > 0)
+			;
+		vgfb_close(ctx);
+		_exit(0);
 	}
-	ck_assert_ptr_nonnull(c);
-	vgfb_close(c);
+	return pid;
+}
+
+/* Exit status of pid, waiting at most timeout_ms; -1 while it runs. */
+static int
+exit_status_within(pid_t pid, int timeout_ms)
+{
+	for (int t = 0; t <= timeout_ms; t += 10) {
+		int status;
+
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+		usleep(10000);
+	}
+	return -1;
+}
+
+START_TEST(per_uid_limit)
+{
+	static const char *const args[] = {
+		"--target", "sim", "--max-clients", "8",
+		"--max-clients-per-uid", "2", "--socket-mode", "0666", NULL,
+	};
+	const uid_t nobody = 65534;
+	struct test_daemon d;
+	struct vgfb *a, *b, *c = NULL;
+	pid_t other[3];
+	int release[2];
+
+	if (geteuid() != 0) {
+		/* the other user needs root to become */
+		printf("# per_uid_limit: SKIP, needs root\n");
+		return;
+	}
+	test_daemon_start(&d, args);
+	ck_assert_int_eq(chmod(d.dir, 0711), 0);
+	a = open_client(&d);
+	b = open_client(&d);
+	/* root is a user like any other here */
+	ck_assert_int_eq(vgfb_open(d.target, &c), -EBUSY);
+	ck_assert_ptr_null(c);
+
+	/* another uid still gets its own two, and no third */
+	ck_assert_int_eq(pipe2(release, O_CLOEXEC), 0);
+	for (int i = 0; i < 3; i++)
+		other[i] = connect_as(&d, nobody, release);
+	/* exactly one of the three is refused; the two others stay */
+	{
+		int refused = -1;
+
+		for (int t = 0; t < 500 && refused < 0; t++) {
+			for (int i = 0; i < 3 && refused < 0; i++) {
+				int st = exit_status_within(other[i], 0);
+
+				ck_assert_msg(st == -1 || st == 1,
+					      "uid %u client %d: status %d",
+					      (unsigned int)nobody, i, st);
+				if (st == 1)
+					refused = i;
+			}
+			usleep(10000);
+		}
+		ck_assert_int_ge(refused, 0);
+		for (int i = 0; i < 3; i++)
+			if (i != refused)
+				ck_assert_int_eq(exit_status_within(other[i], 0),
+						 -1);
+		other[refused] = 0;
+	}
+	close(release[1]);
+	for (int i = 0; i < 3; i++)
+		if (other[i])
+			ck_assert_int_eq(exit_status_within(other[i], 5000), 0);
+	close(release[0]);
+
+	/* a slot of root's, freed, is root's again */
+	vgfb_close(b);
+	vgfb_close(open_when_free(&d));
 	vgfb_close(a);
 	test_daemon_stop(&d);
 }
@@ -1143,13 +1264,18 @@ END_TEST
 START_TEST(many_consumers)
 {
 	enum { N = 60 };
+	/* one uid holds all of them: lift the per-uid limit (48 of 64) */
+	static const char *const args[] = {
+		"--target", "sim:heads=2", "--sim-control",
+		"--max-clients-per-uid", "64", NULL,
+	};
 	struct test_daemon d;
 	struct vgfb *c[N];
 	struct vgfb_event ev[8];
 	struct vgfb_msg hello;
 	int ctl;
 
-	test_daemon_start(&d, sim2_args);
+	test_daemon_start(&d, args);
 	for (int i = 0; i < N; i++) {
 		c[i] = open_client(&d);
 		ck_assert_int_eq(vgfb_subscribe(c[i], VGFB_EVENT_MASK_ALL), 0);
@@ -1821,6 +1947,7 @@ daemon_suite(void)
 	tcase_add_test(tc, stalled_consumer_is_dropped);
 	tcase_add_test(tc, sim_control_needs_the_option);
 	tcase_add_test(tc, client_limit);
+	tcase_add_test(tc, per_uid_limit);
 	tcase_add_test(tc, guest_gone_is_told_and_survived);
 	tcase_add_test(tc, daemon_death_reaches_the_client);
 	tcase_add_test(tc, socket_takeover_rules);

@@ -46,7 +46,8 @@
 #define MAX_CONSUMERS 256
 
 static const char *const soak_args[] = {
-	"--target", "sim:heads=2", "--sim-control", "--max-clients=300", NULL,
+	"--target", "sim:heads=2", "--sim-control", "--max-clients=300",
+	"--max-clients-per-uid=300", NULL,
 };
 
 static unsigned long

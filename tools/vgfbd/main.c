@@ -35,6 +35,8 @@ usage(FILE *f)
 "  -s, --socket=PATH          listen on PATH instead\n"
 "      --socket-mode=OCTAL    permissions of the socket (default 0660)\n"
 "      --max-clients=N        refuse clients beyond N (default 64)\n"
+"      --max-clients-per-uid=N  refuse a uid's clients beyond N (default:\n"
+"                             three quarters of --max-clients)\n"
 "      --queue-len=N          per-client event queue, 2..4096 (default 64)\n"
 "      --stall-timeout-ms=MS  drop a client that reads nothing for MS\n"
 "                             while a message waits for it (default 30000;\n"
@@ -108,6 +110,7 @@ notify(const char *state)
 enum {
 	OPT_SOCKET_MODE = 0x100,
 	OPT_MAX_CLIENTS,
+	OPT_MAX_CLIENTS_PER_UID,
 	OPT_QUEUE_LEN,
 	OPT_STALL,
 	OPT_FLIP,
@@ -124,6 +127,8 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "max-clients-per-uid", required_argument, NULL,
+		  OPT_MAX_CLIENTS_PER_UID },
 		{ "queue-len", required_argument, NULL, OPT_QUEUE_LEN },
 		{ "stall-timeout-ms", required_argument, NULL, OPT_STALL },
 		{ "sim-flip-ms", required_argument, NULL, OPT_FLIP },
@@ -168,6 +173,11 @@ main(int argc, char **argv)
 			if (!parse_uint(optarg, 65536, 10, &v) || v == 0)
 				goto bad_value;
 			o.max_clients = (unsigned int)v;
+			break;
+		case OPT_MAX_CLIENTS_PER_UID:
+			if (!parse_uint(optarg, 65536, 10, &v) || v == 0)
+				goto bad_value;
+			o.max_clients_per_uid = (unsigned int)v;
 			break;
 		case OPT_QUEUE_LEN:
 			if (!parse_uint(optarg, 4096, 10, &v) || v < 2)

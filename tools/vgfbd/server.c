@@ -67,6 +67,8 @@ struct client {
 	unsigned int id;
 	int fd;
 	bool dead;
+	bool uid_known;
+	uid_t uid;		/* SO_PEERCRED at connect, for the per-uid limit */
 	uint32_t epoll_events;
 	uint32_t mask;		/* subscribed VGFB_EVENT_MASK bits */
 	struct vgfb_event_queue *evq;
@@ -139,6 +141,46 @@ static int
 plane_index(uint32_t drm_plane_type)
 {
 	return drm_plane_type == DRM_PLANE_TYPE_CURSOR ? 1 : 0;
+}
+
+/* ---- admission ---- */
+
+static bool
+peer_cred(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == 0;
+}
+
+/*
+ * 0 when the daemon takes one more client on fd, or -EBUSY: --max-clients
+ * reached, or the peer's uid already holds --max-clients-per-uid
+ * connections (so that one user, root included, cannot take every slot).
+ */
+static int
+admit(struct vgfbd *d, int fd)
+{
+	unsigned int same_uid = 0;
+	struct ucred cred;
+
+	if (d->n_clients >= d->o.max_clients) {
+		dlog(d, V_INFO, "client refused: %u clients already",
+		     d->n_clients);
+		return -EBUSY;
+	}
+	if (!peer_cred(fd, &cred))
+		return 0;	/* not a UNIX socket peer: only the total counts */
+	for (const struct client *c = d->clients; c; c = c->next)
+		if (!c->dead && c->uid_known && c->uid == cred.uid)
+			same_uid++;
+	if (same_uid >= d->o.max_clients_per_uid) {
+		dlog(d, V_INFO, "client refused: uid %u holds %u connections "
+		     "(--max-clients-per-uid)", (unsigned int)cred.uid,
+		     same_uid);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /* ---- clients: lifetime ---- */
@@ -747,16 +789,17 @@ client_new(struct vgfbd *d, int fd)
 	d->clients = c;
 	d->n_clients++;
 	{
-		struct ucred cred;
-		socklen_t len = sizeof(cred);
+		struct ucred cred = { .pid = 0 };
 
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		c->uid_known = peer_cred(fd, &cred);
+		c->uid = cred.uid;
+		if (c->uid_known)
 			dlog(d, V_INFO, "client %u connected: pid %d uid %u "
 			     "(%u clients)", c->id, (int)cred.pid,
 			     (unsigned int)cred.uid, d->n_clients);
 		else
-			dlog(d, V_INFO, "client %u connected (%u clients)", c->id,
-			     d->n_clients);
+			dlog(d, V_INFO, "client %u connected (%u clients)",
+			     c->id, d->n_clients);
 	}
 
 	hello.hello.version = VGFB_PROTO_VERSION;
@@ -811,10 +854,9 @@ accept_clients(struct vgfbd *d)
 				dlog(d, V_ERR, "accept: %s", strerror(errno));
 			return;
 		}
-		if (d->n_clients >= d->o.max_clients) {
-			dlog(d, V_INFO, "client refused: %u clients already",
-			     d->n_clients);
-			refuse(d, fd, -EBUSY);
+		rc = admit(d, fd);
+		if (rc) {
+			refuse(d, fd, rc);
 			continue;
 		}
 		rc = client_new(d, fd);
@@ -942,9 +984,10 @@ vgfbd_add_client(struct vgfbd *d, int fd)
 		close(fd);
 		return rc;
 	}
-	if (d->n_clients >= d->o.max_clients) {
-		refuse(d, fd, -EBUSY);
-		return -EBUSY;
+	rc = admit(d, fd);
+	if (rc) {
+		refuse(d, fd, rc);
+		return rc;
 	}
 	rc = client_new(d, fd);
 	if (rc)
@@ -1134,6 +1177,11 @@ vgfbd_new(const struct vgfbd_options *opts, struct vgfbd **out)
 	d->reserve_fd = -1;
 	if (!d->o.max_clients)
 		d->o.max_clients = 64;
+	if (!d->o.max_clients_per_uid)
+		d->o.max_clients_per_uid = d->o.max_clients == 1 ? 1 :
+			d->o.max_clients - d->o.max_clients / 4;
+	if (d->o.max_clients_per_uid > d->o.max_clients)
+		d->o.max_clients_per_uid = d->o.max_clients;
 	if (d->o.queue_len < 2)
 		d->o.queue_len = 64;
 	d->socket_path = strdup(opts->socket_path);

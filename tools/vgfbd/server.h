@@ -12,6 +12,7 @@ struct vgfbd_options {
 	const char *socket_path;
 	mode_t socket_mode;		/* chmod of the socket */
 	unsigned int max_clients;
+	unsigned int max_clients_per_uid; /* 0: three quarters of max_clients */
 	unsigned int queue_len;		/* per-client event queue capacity */
 	unsigned int stall_timeout_ms;	/* drop a client this long unwritable; 0 never */
 	unsigned int sim_flip_ms;	/* flip every sim head every N ms; 0 off */
