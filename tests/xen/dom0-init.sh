@@ -142,8 +142,9 @@ log_size() {
 
 # early_triple_fault DOMID NAME FROM: true when the domU died by a triple
 # fault (Xen's "dNv0 Triple fault") before its console showed any line of
-# ours (none from byte FROM on): the PVH kernel's early PIT calibration
-# under qemu TCG's emulated SVM, before any vgfb code ran in the guest
+# ours (none from byte FROM on): a PVH kernel dying in early boot (seen in
+# its PIT calibration and its early memory setup) under qemu TCG's
+# emulated SVM, before any vgfb code ran in the guest
 # (docs/xen-tier-reliability.md).  Prints the faulting RIP Xen dumped.
 early_triple_fault() {
 	local domid=$1 name=$2 from=$3
