@@ -121,8 +121,10 @@ fmt_ratio(char *buf, size_t len, const struct bench_row *r)
 		snprintf(buf, len, "-");
 	else if (isinf(x))
 		snprintf(buf, len, "inf");
+	else if (r->kind == RATIO_CHEAPER && x >= 1000)
+		snprintf(buf, len, "%.0fx less", x);
 	else if (r->kind == RATIO_CHEAPER)
-		snprintf(buf, len, "%.4gx less", x);
+		snprintf(buf, len, "%.3gx less", x);
 	else if (x < 0.1)
 		snprintf(buf, len, "%.3g%% of", x * 100);
 	else
