@@ -70,9 +70,7 @@ START_TEST(copies_only_the_clipped_damage)
 	int fd;
 
 	memset(src, 0x11, geom.size);
-	ck_assert_int_eq(vgfb__region_new(&geom, &r), 0);
-	ck_assert(vgfb__region_pending(r));
-	ck_assert_uint_eq(vgfb__region_sync(r, src), geom.size);
+	ck_assert_int_eq(vgfb__region_new(&geom, src, &r), 0);
 	ck_assert(!vgfb__region_pending(r));
 	fd = vgfb__region_fd(r);
 	ck_assert_int_ge(fd, 0);
@@ -116,8 +114,7 @@ START_TEST(too_many_rectangles_become_all)
 	uint8_t *src = guarded_source();
 	struct vgfb_region *r;
 
-	ck_assert_int_eq(vgfb__region_new(&geom, &r), 0);
-	vgfb__region_sync(r, src);
+	ck_assert_int_eq(vgfb__region_new(&geom, src, &r), 0);
 	for (uint32_t i = 0; i <= VGFB_MAX_DAMAGE; i++)
 		vgfb__region_damage(r, &(struct vgfb_rect){ i, 0, 1, 1 });
 	ck_assert_uint_eq(vgfb__region_sync(r, src), geom.size);
@@ -133,14 +130,27 @@ START_TEST(inconsistent_geometry_is_refused)
 	struct vgfb_region *r = NULL;
 
 	g.stride = 399;		/* narrower than a row of pixels */
-	ck_assert_int_eq(vgfb__region_new(&g, &r), -EINVAL);
+	ck_assert_int_eq(vgfb__region_new(&g, NULL, &r), -EINVAL);
 	g = geom;
 	g.size = 448 * 50 - 1;	/* smaller than the rows */
-	ck_assert_int_eq(vgfb__region_new(&g, &r), -EINVAL);
+	ck_assert_int_eq(vgfb__region_new(&g, NULL, &r), -EINVAL);
 	g = geom;
 	g.cpp = 0;
-	ck_assert_int_eq(vgfb__region_new(&g, &r), -EINVAL);
+	ck_assert_int_eq(vgfb__region_new(&g, NULL, &r), -EINVAL);
 	ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* A source that cannot be read: an error, and nothing left behind. */
+START_TEST(unreadable_source_is_an_error)
+{
+	uint8_t *src = guarded_source();
+	struct vgfb_region *r = NULL;
+
+	/* starts one page before the plane: the guard page */
+	ck_assert_int_eq(vgfb__region_new(&geom, src - PAGE, &r), -EFAULT);
+	ck_assert_ptr_null(r);
+	free_source(src);
 }
 END_TEST
 
@@ -159,6 +169,7 @@ main(void)
 	tcase_add_test(tc, copies_only_the_clipped_damage);
 	tcase_add_test(tc, too_many_rectangles_become_all);
 	tcase_add_test(tc, inconsistent_geometry_is_refused);
+	tcase_add_test(tc, unreadable_source_is_an_error);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

@@ -579,13 +579,13 @@ make_region(struct vgfb_local *m, struct vgfb_cache_entry *e)
 	rc = vgfb__local_map(m, &e->backing, &src);
 	if (rc)
 		return rc;
-	rc = vgfb__region_new(&g, &e->region);
+	rc = vgfb__region_new(&g, src, &e->region);
 	if (rc) {
 		vgfb__local_unmap(m, &e->backing, src);
 		return rc;
 	}
 	e->region_src = src;
-	sync_entry(m, e);
+	m->region_bytes_copied += g.size;
 	return 0;
 }
 

@@ -34,8 +34,8 @@ struct vgfb_region;
 /* 0 when this kernel can make such views; else -errno and a reason. */
 int vgfb__region_probe(char *why, size_t why_len);
 
-/* A view of g->size bytes, all of it pending: sync it before handing out. */
-int vgfb__region_new(const struct vgfb_region_geom *g,
+/* A view of g->size bytes, filled from src (which holds that many). */
+int vgfb__region_new(const struct vgfb_region_geom *g, const void *src,
 		     struct vgfb_region **out);
 void vgfb__region_free(struct vgfb_region *r);
 
