@@ -239,6 +239,9 @@ bench_write_json(const struct bench *b, const char *path, const char *machine,
 		json_num(f, r->baseline >= 0 ? r->baseline : NAN);
 		fprintf(f, ", \"ratio\": ");
 		json_num(f, bench_ratio(r));
+		/* a zero value against a non-zero baseline: "inf" in the table */
+		fprintf(f, ", \"ratio_infinite\": %s",
+			isinf(bench_ratio(r)) ? "true" : "false");
 		fprintf(f, ", \"ratio_kind\": \"%s\", \"goal\": ", kinds[r->kind]);
 		json_num(f, r->has_goal ? r->goal : NAN);
 		fprintf(f, ", \"goal_on\": \"%s\"",
