@@ -30,6 +30,7 @@
 #include <drm_fourcc.h>
 
 #include "daemon-util.h"
+#include "pattern.h"
 #include "test-common.h"
 
 #define FLIP VGFB_EVENT_FLIP
@@ -222,6 +223,12 @@ START_TEST(client_answers_like_in_process)
 	vgfb_close(remote);
 	vgfb_close(local);
 	ck_assert_int_eq(tier_count_fds(0), fds_before);
+	/*
+	 * The daemon keeps one live region view (one memfd) per plane it
+	 * served, 2 heads x primary and cursor, until the cache drops it;
+	 * the client's own fds are gone.
+	 */
+	daemon_fds += 4;
 	ck_assert_int_eq(test_daemon_wait_fds(&d, daemon_fds, 2000),
 			 daemon_fds);
 	test_daemon_stop(&d);
@@ -474,6 +481,68 @@ START_TEST(damage_is_per_consumer)
 	close(ctl);
 	vgfb_close(a);
 	vgfb_close(b);
+	test_daemon_stop(&d);
+}
+END_TEST
+
+/*
+ * Through the daemon a region is the same live view: every GET passes a
+ * new fd of one file, and a client's mapping shows a damage by the time
+ * the DAMAGE event reaches it, with no query in between.
+ */
+START_TEST(region_is_live_through_the_daemon)
+{
+	struct vgfb_rect r = { 30, 40, 64, 64 };
+	struct test_daemon d;
+	struct vgfb *c;
+	struct vfio_device_gfx_plane_info info;
+	struct vgfb_plane_ext ext;
+	struct vgfb_event ev[8];
+	struct vgfb_msg hello;
+	struct stat s1, s2;
+	unsigned int n;
+	uint8_t *p;
+	int ctl, f1, f2;
+
+	test_daemon_start(&d, sim2_args);
+	c = open_client(&d);
+	ctl = test_raw_connect(&d, &hello);
+	ck_assert_int_eq(vgfb_subscribe(c, VGFB_EVENT_MASK(VGFB_EVENT_DAMAGE)),
+			 0);
+	query(c, 0, PRIMARY, &info, &ext);
+	f1 = vgfb_get_region_fd(c, info.region_index);
+	f2 = vgfb_get_region_fd(c, info.region_index);
+	ck_assert_int_ge(f1, 0);
+	ck_assert_int_ge(f2, 0);
+	ck_assert_int_eq(fstat(f1, &s1), 0);
+	ck_assert_int_eq(fstat(f2, &s2), 0);
+	ck_assert(s1.st_ino == s2.st_ino && s1.st_dev == s2.st_dev);
+	p = test_map(f1, info.size);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(vgfb_pattern_compare(p, info.drm_format, info.width,
+					      info.height, info.stride,
+					      ext.frame_seq, NULL, NULL,
+					      NULL), 0);
+
+	ck_assert_int_eq(test_sim(ctl, VGFB_SIM_UPDATE, 0, r.x, r.y, r.width,
+				  r.height), 0);
+	n = read_events(c, ev, 8, 1000);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ev[0].type, VGFB_EVENT_DAMAGE);
+	ck_assert_int_eq(vgfb_pattern_compare(p, info.drm_format, info.width,
+					      info.height, info.stride,
+					      ev[0].frame_seq, &r, NULL,
+					      NULL), 0);
+	/* and only the damage changed */
+	ck_assert_int_eq(vgfb_pattern_compare(p, info.drm_format, info.width,
+					      info.height, info.stride,
+					      ext.frame_seq, NULL, NULL,
+					      NULL), 64 * 64);
+	munmap(p, info.size);
+	close(f1);
+	close(f2);
+	close(ctl);
+	vgfb_close(c);
 	test_daemon_stop(&d);
 }
 END_TEST
@@ -1936,6 +2005,7 @@ daemon_suite(void)
 	test_add_fd_leak_check(tc);
 	tcase_add_test(tc, events_reach_every_consumer_in_order);
 	tcase_add_test(tc, damage_is_per_consumer);
+	tcase_add_test(tc, region_is_live_through_the_daemon);
 	tcase_add_test(tc, slow_consumer_gets_coalesced_events);
 	suite_add_tcase(s, tc);
 

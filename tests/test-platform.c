@@ -3,7 +3,8 @@
  * The platform and plane-source contracts (backend/core/platform.h), with
  * a fake platform of two sources: the core numbers their heads, maps a
  * consumer's head to (source, local head) and back for events, bounds the
- * heads, and closes sources before anything they may still call into.
+ * heads, closes sources before anything they may still call into, and
+ * keeps a region view's CPU mapping of a platform's backing for its life.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <drm_fourcc.h>
 
 #include "platform.h"
+#include "private.h"
 #include "test-common.h"
 
 #define RAM_BYTES (1u << 20)
@@ -321,6 +323,110 @@ START_TEST(source_forget_on_close_releases_backing)
 }
 END_TEST
 
+/*
+ * A region view over a backing the platform maps for the CPU (the Xen
+ * kinds): one mapping per view, made on the first GET and held while the
+ * view lives, let go before the backing; a source's damage rectangle
+ * reaches the view clipped to the plane.  Counters that outlive the
+ * platform:
+ */
+static struct {
+	unsigned int maps, unmaps, puts, unmapped_before_put;
+	const void *addr;
+} mapped;
+
+static int
+mapped_get_backing(void *priv, const struct vgfb_buffer *buf, uint64_t size,
+		   struct vgfb_backing *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = VGFB_BACKING_XEN_GFNS;
+	out->size = size;
+	return 0;
+}
+
+static void
+mapped_put_backing(void *priv, struct vgfb_backing *b)
+{
+	mapped.puts++;
+	mapped.unmapped_before_put = mapped.unmaps;
+}
+
+static int
+mapped_map(void *priv, const struct vgfb_backing *b, const void **addr)
+{
+	struct fake_platform *pf = priv;
+
+	ck_assert_int_eq(b->kind, VGFB_BACKING_XEN_GFNS);
+	mapped.maps++;
+	*addr = mapped.addr = pf->ram;
+	return 0;
+}
+
+static void
+mapped_unmap(void *priv, const struct vgfb_backing *b, const void *addr)
+{
+	ck_assert_ptr_eq(addr, mapped.addr);
+	mapped.unmaps++;
+}
+
+START_TEST(region_view_holds_one_mapping)
+{
+	/* one pixel inside the plane, the rest far outside it */
+	const struct vgfb_rect hostile = {
+		.x = PLANE_W - 1, .y = PLANE_H - 1,
+		.width = UINT32_MAX, .height = UINT32_MAX,
+	};
+	const size_t last_px = (PLANE_H - 1) * PLANE_W * 4 + (PLANE_W - 1) * 4;
+	struct vgfb_platform_ops ops = fake_platform;
+	struct vfio_device_gfx_plane_info info;
+	struct vgfb_event ev;
+	const uint8_t *view;
+	uint64_t copied;
+	struct vgfb *ctx;
+	int fd1, fd2;
+
+	ops.get_backing = mapped_get_backing;
+	ops.put_backing = mapped_put_backing;
+	ops.map = mapped_map;
+	ops.unmap = mapped_unmap;
+	memset(&mapped, 0, sizeof(mapped));
+	ck_assert_int_eq(vgfb__ctx_new(NULL, &ctx), 0);
+	ck_assert_int_eq(vgfb__local_open(ctx, &ops, "exporter=region"), 0);
+	ck_assert_int_eq(vgfb_subscribe(ctx, VGFB_EVENT_MASK_ALL), 0);
+	ck_assert_int_eq(test_query(ctx, VFIO_GFX_PLANE_TYPE_REGION,
+				    DRM_PLANE_TYPE_PRIMARY, &info, NULL), 0);
+	fd1 = vgfb_get_region_fd(ctx, info.region_index);
+	fd2 = vgfb_get_region_fd(ctx, info.region_index);
+	ck_assert_int_ge(fd1, 0);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_uint_eq(mapped.maps, 1);
+	ck_assert_uint_eq(mapped.unmaps, 0);
+	view = test_map(fd1, info.size);
+	ck_assert_ptr_nonnull(view);
+	ck_assert_uint_eq(view[last_px], 0);
+
+	memset(last->ram, 0x5a, info.size);
+	copied = vgfb__local_region_bytes_copied(ctx);
+	vgfb__source_emit(last->src[0].handle, &(struct vgfb_event){
+		.type = VGFB_EVENT_DAMAGE, .head = 0,
+		.drm_plane_type = DRM_PLANE_TYPE_PRIMARY, .rect = hostile });
+	ck_assert_int_eq(vgfb_read_event(ctx, &ev), 0);
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx) - copied, 4);
+	ck_assert_uint_eq(view[last_px], 0x5a);
+	ck_assert_uint_eq(view[last_px + 3], 0x5a);
+	ck_assert_uint_eq(view[last_px - 1], 0);
+
+	munmap((void *)view, info.size);
+	close(fd1);
+	close(fd2);
+	vgfb_close(ctx);
+	ck_assert_uint_eq(mapped.unmaps, 1);
+	ck_assert_uint_eq(mapped.puts, 1);
+	ck_assert_uint_eq(mapped.unmapped_before_put, 1);
+}
+END_TEST
+
 START_TEST(too_many_heads_refused_and_unwound)
 {
 	struct vgfb_platform_ops ops = fake_platform;
@@ -343,6 +449,7 @@ main(void)
 	tcase_add_test(tc, heads_numbered_across_sources);
 	tcase_add_test(tc, events_carry_consumer_heads);
 	tcase_add_test(tc, source_forget_on_close_releases_backing);
+	tcase_add_test(tc, region_view_holds_one_mapping);
 	tcase_add_test(tc, too_many_heads_refused_and_unwound);
 	suite_add_tcase(s, tc);
 	return test_run(s);

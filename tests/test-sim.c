@@ -2,7 +2,8 @@
 /*
  * The sim guest end to end through the region exporter: what a consumer
  * maps is the documented pattern, pixel for pixel, across formats, heads,
- * flips, in-place updates and mode changes; ids follow the buffers.
+ * flips, in-place updates and mode changes; ids follow the buffers; a
+ * region is one live, read-only view per id that costs only its damage.
  */
 #include "config.h"
 
@@ -11,16 +12,28 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <drm_fourcc.h>
 
 #include "format.h"
 #include "pattern.h"
+#include "private.h"
 #include "test-common.h"
 
 #define REGION VFIO_GFX_PLANE_TYPE_REGION
 #define PRIMARY DRM_PLANE_TYPE_PRIMARY
 #define CURSOR DRM_PLANE_TYPE_CURSOR
+
+/* Pixels of a mapped plane that differ from frame `frame` (in clip). */
+static long
+view_mismatches(const void *p, const struct vfio_device_gfx_plane_info *info,
+		uint64_t frame, const struct vgfb_rect *clip)
+{
+	return vgfb_pattern_compare(p, info->drm_format, info->width,
+				    info->height, info->stride, frame, clip,
+				    NULL, NULL);
+}
 
 /* Map the plane's region and count pixels that differ from frame `frame`. */
 static long
@@ -35,9 +48,7 @@ mismatches(struct vgfb *ctx, const struct vfio_device_gfx_plane_info *info,
 	ck_assert_int_eq(lseek(fd, 0, SEEK_END), info->size);
 	p = test_map(fd, info->size);
 	ck_assert_ptr_nonnull(p);
-	bad = vgfb_pattern_compare(p, info->drm_format, info->width,
-				   info->height, info->stride, frame, clip,
-				   NULL, NULL);
+	bad = view_mismatches(p, info, frame, clip);
 	munmap(p, info->size);
 	close(fd);
 	return bad;
@@ -138,7 +149,7 @@ START_TEST(ids_across_mode_changes)
 	int old = vgfb_get_region_fd(ctx, a.region_index);
 	ck_assert_int_ge(old, 0);
 	close(old);
-	/* a region fd taken before the mode change stays a valid snapshot */
+	/* a view no longer shown keeps the last frame it showed */
 	void *p = test_map(fd, a.size);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(vgfb_pattern_compare(p, a.drm_format, a.width, a.height,
@@ -159,23 +170,230 @@ START_TEST(ids_across_mode_changes)
 }
 END_TEST
 
-START_TEST(region_is_a_sealed_snapshot)
+/* A consumer cannot change a view, whatever it does with its fd. */
+START_TEST(region_is_read_only_for_consumers)
 {
 	struct vgfb *ctx = test_open("sim:mode=64x64");
 	struct vfio_device_gfx_plane_info info;
+	char path[64];
+	uint8_t *r, *priv;
 	void *w;
-	int fd;
+	int fd, rw;
 
 	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &info, NULL), 0);
 	fd = vgfb_get_region_fd(ctx, info.region_index);
 	ck_assert_int_ge(fd, 0);
-	/* a consumer cannot write into it, nor resize it */
+	ck_assert_int_eq(lseek(fd, 0, SEEK_END), info.size);
 	w = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert(w == MAP_FAILED);
-	ck_assert_int_lt(ftruncate(fd, 0), 0);
+	r = test_map(fd, info.size);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_lt(mprotect(r, info.size, PROT_READ | PROT_WRITE), 0);
 	ck_assert_int_lt(write(fd, "x", 1), 0);
+	ck_assert_int_lt(pwrite(fd, "x", 1, 0), 0);
+	ck_assert_int_lt(ftruncate(fd, 0), 0);
+	ck_assert_int_lt(ftruncate(fd, (off_t)info.size * 2), 0);
+	ck_assert_int_lt(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   0, 4096), 0);
+	ck_assert_int_lt(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+	/* reopening the file read-write gains nothing: the seals hold */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	rw = open(path, O_RDWR | O_CLOEXEC);
+	if (rw >= 0) {
+		w = mmap(NULL, info.size, PROT_WRITE, MAP_SHARED, rw, 0);
+		ck_assert(w == MAP_FAILED);
+		ck_assert_int_lt(write(rw, "x", 1), 0);
+		close(rw);
+	}
+	/* a private copy-on-write mapping changes nothing for others */
+	priv = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ck_assert(priv != MAP_FAILED);
+	priv[0] = (uint8_t)~r[0];
+	ck_assert_uint_ne(priv[0], r[0]);
+	munmap(priv, info.size);
+	munmap(r, info.size);
 	close(fd);
 	vgfb_close(ctx);
+}
+END_TEST
+
+/* Region views of this process: fds ("fd") or mappings ("maps") of them. */
+static int
+count_views(const char *what)
+{
+	char line[512], link[256], path[64];
+	int n = 0;
+
+	if (strcmp(what, "maps") == 0) {
+		FILE *f = fopen("/proc/self/maps", "re");
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f))
+			n += strstr(line, "/memfd:vgfb-region") != NULL;
+		fclose(f);
+		return n;
+	}
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		n += strncmp(link, "/memfd:vgfb-region", 18) == 0;
+	}
+	return n;
+}
+
+static void
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	ck_assert_int_eq(fstat(a, &sa), 0);
+	ck_assert_int_eq(fstat(b, &sb), 0);
+	ck_assert(sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/*
+ * Every GET is a new fd of one file; a mapping taken once follows the
+ * guest's damage; an unchanged plane costs no copy, damage costs itself.
+ */
+START_TEST(region_is_one_live_view)
+{
+	struct vgfb *ctx = test_open("sim:mode=333x200,exporter=region");
+	struct vgfb_rect r = { 10, 20, 64, 30 };
+	struct vfio_device_gfx_plane_info info, again;
+	struct vgfb_plane_ext ext;
+	struct vgfb_event ev;
+	uint64_t copied;
+	uint8_t *p;
+	int fd1, fd2;
+
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &info, &ext), 0);
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx), 0);
+	fd1 = vgfb_get_region_fd(ctx, info.region_index);
+	ck_assert_int_ge(fd1, 0);
+	/* the first GET fills the view: one copy of the plane */
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx), info.size);
+	p = test_map(fd1, info.size);
+	ck_assert_ptr_nonnull(p);
+
+	/* unchanged: the same file again, and nothing copied */
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &again, NULL), 0);
+	ck_assert_uint_eq(again.region_index, info.region_index);
+	fd2 = vgfb_get_region_fd(ctx, info.region_index);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_ne(fd1, fd2);
+	same_file(fd1, fd2);
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx), info.size);
+
+	/* damage: the consumer's event, then its old mapping shows it */
+	ck_assert_int_eq(vgfb_subscribe(ctx, VGFB_EVENT_MASK_ALL), 0);
+	ck_assert_int_eq(vgfb_sim_update(ctx, 0, &r), 0);
+	ck_assert_int_eq(vgfb_read_event(ctx, &ev), 0);
+	ck_assert_uint_eq(ev.type, VGFB_EVENT_DAMAGE);
+	ck_assert_int_eq(view_mismatches(p, &info, ext.frame_seq + 1, &r), 0);
+	ck_assert_int_eq(view_mismatches(p, &info, ext.frame_seq, NULL), 64 * 30);
+	copied = vgfb__local_region_bytes_copied(ctx) - info.size;
+	ck_assert_uint_eq(copied, 64 * 30 * vgfb_format_cpp(info.drm_format));
+	/* and a query after it copies nothing more */
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &again, NULL), 0);
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx),
+			  info.size + copied);
+	munmap(p, info.size);
+	close(fd1);
+	close(fd2);
+	vgfb_close(ctx);
+}
+END_TEST
+
+/*
+ * A flip shows the other buffer: its view is brought up to date by the
+ * query that names it, while the view of the buffer no longer shown keeps
+ * the last frame it showed until it is shown again.
+ */
+START_TEST(region_follows_flips)
+{
+	struct vgfb *ctx = test_open("sim:mode=256x128");
+	struct vfio_device_gfx_plane_info a, b, a2;
+	struct vgfb_plane_ext ea, eb, ea2;
+	uint8_t *pa, *pb;
+	uint64_t copied;
+	int fa, fb;
+
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &a, &ea), 0);
+	fa = vgfb_get_region_fd(ctx, a.region_index);
+	ck_assert_int_ge(fa, 0);
+	pa = test_map(fa, a.size);
+	ck_assert_ptr_nonnull(pa);
+	ck_assert_int_eq(vgfb_sim_flip(ctx, 0), 0);
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &b, &eb), 0);
+	ck_assert_uint_ne(a.region_index, b.region_index);
+	fb = vgfb_get_region_fd(ctx, b.region_index);
+	ck_assert_int_ge(fb, 0);
+	pb = test_map(fb, b.size);
+	ck_assert_ptr_nonnull(pb);
+	ck_assert_int_eq(view_mismatches(pb, &b, eb.frame_seq, NULL), 0);
+	ck_assert_int_eq(view_mismatches(pa, &a, ea.frame_seq, NULL), 0);
+	copied = vgfb__local_region_bytes_copied(ctx);
+	ck_assert_int_eq(vgfb_sim_flip(ctx, 0), 0);
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &a2, &ea2), 0);
+	ck_assert_uint_eq(a2.region_index, a.region_index);
+	ck_assert_uint_eq(ea2.frame_seq, ea.frame_seq + 2);
+	ck_assert_int_eq(view_mismatches(pa, &a, ea2.frame_seq, NULL), 0);
+	/* one full copy for the flip, of the buffer shown, not of both */
+	ck_assert_uint_eq(vgfb__local_region_bytes_copied(ctx) - copied,
+			  a.size);
+	munmap(pa, a.size);
+	munmap(pb, b.size);
+	close(fa);
+	close(fb);
+	vgfb_close(ctx);
+}
+END_TEST
+
+/*
+ * vgfb's own fd and mapping of a view go with the cache entry; a
+ * consumer's fd keeps the file, and its last picture, for itself.
+ */
+START_TEST(region_view_released_with_its_entry)
+{
+	struct vgfb *ctx = test_open("sim:mode=320x240");
+	struct vfio_device_gfx_plane_info a, b;
+	struct vgfb_plane_ext ea;
+	int fd, fds0 = count_views("fd"), maps0 = count_views("maps");
+	uint8_t *p;
+
+	ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &a, &ea), 0);
+	fd = vgfb_get_region_fd(ctx, a.region_index);
+	ck_assert_int_ge(fd, 0);
+	/* the consumer's fd and vgfb's own fd and mapping */
+	ck_assert_int_eq(count_views("fd"), fds0 + 2);
+	ck_assert_int_eq(count_views("maps"), maps0 + 1);
+	/* sixteen other planes later the entry is evicted */
+	for (uint32_t w = 16; w < 16 + 20 * 8; w += 8) {
+		ck_assert_int_eq(vgfb_sim_set_mode(ctx, 0, w, 16,
+						   DRM_FORMAT_XRGB8888), 0);
+		ck_assert_int_eq(test_query(ctx, REGION, PRIMARY, &b, NULL), 0);
+	}
+	ck_assert_int_eq(vgfb_get_region_fd(ctx, a.region_index), -ENOENT);
+	ck_assert_int_eq(count_views("fd"), fds0 + 1);
+	ck_assert_int_eq(count_views("maps"), maps0);
+	p = test_map(fd, a.size);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(view_mismatches(p, &a, ea.frame_seq, NULL), 0);
+	munmap(p, a.size);
+	close(fd);
+	/* views of live entries go with the context */
+	fd = vgfb_get_region_fd(ctx, b.region_index);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(count_views("fd"), fds0 + 1);
+	vgfb_close(ctx);
+	ck_assert_int_eq(count_views("fd"), fds0);
+	ck_assert_int_eq(count_views("maps"), maps0);
 }
 END_TEST
 
@@ -226,9 +444,7 @@ START_TEST(guest_death_with_fds_held)
 	/* the consumer's fd outlives the guest */
 	p = test_map(fd, info.size);
 	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(vgfb_pattern_compare(p, info.drm_format, info.width,
-					      info.height, info.stride,
-					      ext.frame_seq, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(view_mismatches(p, &info, ext.frame_seq, NULL), 0);
 	munmap(p, info.size);
 	close(fd);
 	vgfb_close(ctx);
@@ -264,7 +480,10 @@ main(void)
 	tcase_add_test(tc, flips_alternate_two_buffers);
 	tcase_add_test(tc, update_in_place_reports_damage);
 	tcase_add_test(tc, ids_across_mode_changes);
-	tcase_add_test(tc, region_is_a_sealed_snapshot);
+	tcase_add_test(tc, region_is_read_only_for_consumers);
+	tcase_add_test(tc, region_is_one_live_view);
+	tcase_add_test(tc, region_follows_flips);
+	tcase_add_test(tc, region_view_released_with_its_entry);
 	tcase_add_test(tc, cursor_image_is_exact);
 	tcase_add_test(tc, guest_death_with_fds_held);
 	tcase_add_test(tc, many_contexts_are_independent);

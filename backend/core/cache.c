@@ -224,3 +224,13 @@ vgfb__cache_count(const struct vgfb_cache *c)
 		n += c->entries[i] != NULL;
 	return n;
 }
+
+void
+vgfb__cache_for_each(struct vgfb_cache *c,
+		     void (*fn)(struct vgfb_cache_entry *e, void *data),
+		     void *data)
+{
+	for (unsigned int i = 0; i < c->capacity; i++)
+		if (c->entries[i])
+			fn(c->entries[i], data);
+}

@@ -18,6 +18,8 @@
 
 #include "platform.h"
 
+struct vgfb_region;
+
 struct vgfb_cache_key {
 	uint32_t head;
 	uint32_t plane_type;
@@ -42,6 +44,8 @@ struct vgfb_cache_entry {
 	int dmabuf_fd;		/* -1 until first exported */
 	bool have_backing;
 	struct vgfb_backing backing;
+	struct vgfb_region *region;	/* NULL until the first region GET */
+	const void *region_src;		/* CPU mapping of backing, with region */
 };
 
 typedef void (*vgfb_cache_release_t)(void *data, struct vgfb_cache_entry *e);
@@ -72,5 +76,10 @@ void vgfb__cache_invalidate(struct vgfb_cache *c);
 void vgfb__cache_forget_serial(struct vgfb_cache *c, uint64_t buffer_serial);
 
 unsigned int vgfb__cache_count(const struct vgfb_cache *c);
+
+/* Call fn for every live entry; fn must not insert or drop entries. */
+void vgfb__cache_for_each(struct vgfb_cache *c,
+			  void (*fn)(struct vgfb_cache_entry *e, void *data),
+			  void *data);
 
 #endif

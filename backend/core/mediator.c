@@ -24,7 +24,9 @@
 #include "damage.h"
 #include "event-queue.h"
 #include "exporter.h"
+#include "format.h"
 #include "platform.h"
+#include "region.h"
 #include "validate.h"
 
 #define CACHE_ENTRIES 16
@@ -54,7 +56,8 @@ struct vgfb_local {
 	/* The ladder, top first: dma-buf exporters that probed fine. */
 	struct exporter dmabuf[2];
 	unsigned int n_dmabuf;
-	struct exporter region;
+	bool have_region;	/* the floor (region.h) probed fine */
+	uint64_t region_bytes_copied;	/* into every view, ever */
 
 	int epoll_fd;		/* what consumers poll */
 	int signal_fd;		/* eventfd: readable while events are queued */
@@ -197,6 +200,24 @@ vgfb__source_dispatch(struct vgfb_source *s, enum vgfb_source_event what,
 		s->ops->dispatch(s->priv, what, channel);
 }
 
+/*
+ * A change of (head, plane) reaches the region views of that plane's
+ * buffers as pending damage: nothing is copied here, in the middle of a
+ * source's event handling, and not for buffers that are no longer shown.
+ * sync_shown() copies it for the buffer the plane shows.
+ */
+static void
+damage_region(struct vgfb_cache_entry *e, void *data)
+{
+	const struct vgfb_event *ev = data;
+
+	if (!e->region || e->key.head != ev->head ||
+	    e->key.plane_type != ev->drm_plane_type)
+		return;
+	vgfb__region_damage(e->region, ev->type == VGFB_EVENT_DAMAGE ?
+				       &ev->rect : NULL);
+}
+
 void
 vgfb__source_emit(struct vgfb_source *s, const struct vgfb_event *src_ev)
 {
@@ -212,6 +233,8 @@ vgfb__source_emit(struct vgfb_source *s, const struct vgfb_event *src_ev)
 		vgfb__damage_add_rect(d, &ev.rect);
 	else
 		vgfb__damage_all(d);
+	if (m->cache)
+		vgfb__cache_for_each(m->cache, damage_region, &ev);
 	queue_event(m, &ev);
 }
 
@@ -242,6 +265,12 @@ release_entry(void *data, struct vgfb_cache_entry *e)
 	if (e->dmabuf_fd >= 0)
 		close(e->dmabuf_fd);
 	e->dmabuf_fd = -1;
+	if (e->region) {
+		vgfb__region_free(e->region);
+		vgfb__local_unmap(m, &e->backing, e->region_src);
+		e->region = NULL;
+		e->region_src = NULL;
+	}
 	if (e->have_backing && m->pf->put_backing)
 		m->pf->put_backing(m->pf_priv, &e->backing);
 	e->have_backing = false;
@@ -262,6 +291,23 @@ try_exporter(struct vgfb_local *m, const struct vgfb_exporter_ops *ops,
 	}
 	out->ops = ops;
 	log_info(m->ctx, "exporter %s ready", ops->name);
+	return 0;
+}
+
+/* The floor: without it, and without a dma-buf rung, nothing is offered. */
+static int
+probe_region(struct vgfb_local *m)
+{
+	char why[256] = "";
+	int rc;
+
+	rc = vgfb__region_probe(why, sizeof(why));
+	if (rc) {
+		log_error(m->ctx, "exporter region unavailable: %s", why);
+		return rc;
+	}
+	m->have_region = true;
+	log_info(m->ctx, "exporter region ready");
 	return 0;
 }
 
@@ -295,7 +341,7 @@ build_ladder(struct vgfb_local *m, const char *want)
 	if (m->n_dmabuf == 0)
 		log_info(m->ctx, "no dma-buf exporter: planes are offered "
 			 "as CPU-mappable regions only");
-	return try_exporter(m, &vgfb__exporter_region, &m->region);
+	return probe_region(m);
 }
 
 static int
@@ -348,7 +394,7 @@ local_exporter_name(struct vgfb *ctx)
 {
 	struct vgfb_local *m = local_of(ctx);
 
-	return m->n_dmabuf ? m->dmabuf[0].ops->name : m->region.ops->name;
+	return m->n_dmabuf ? m->dmabuf[0].ops->name : "region";
 }
 
 static int
@@ -406,6 +452,151 @@ cache_key_of(uint32_t head, uint32_t plane_type,
 	k->buffer_serial = d->buf.serial;
 }
 
+/*
+ * What (head, type) shows now: the source's descriptor, validated, and its
+ * cache key.  -ENODEV: the plane is disabled.  A refusal is logged only
+ * when log_refusal (a consumer's query), not on the event path.
+ */
+static int
+describe_plane(struct vgfb_local *m, uint32_t head, uint32_t type,
+	       struct vgfb_plane_desc *desc, struct vgfb_plane_geom *geom,
+	       struct vgfb_cache_key *key, bool log_refusal)
+{
+	struct vgfb_memmap map = { 0 };
+	struct vgfb_source *src;
+	uint32_t src_head;
+	char why[256];
+	int rc;
+
+	src = source_of_head(m, head, &src_head);
+	if (!src)
+		return -EINVAL;
+	rc = src->ops->get_plane(src->priv, src_head, type, desc);
+	if (rc)
+		return rc;
+	rc = m->pf->get_memmap(m->pf_priv, &map);
+	if (rc)
+		return rc;
+	rc = vgfb__validate_plane(type, desc, &map, geom, why, sizeof(why));
+	if (rc) {
+		if (log_refusal)
+			log_error(m->ctx, "head %u %s plane refused: %s", head,
+				  type == DRM_PLANE_TYPE_CURSOR ? "cursor" :
+				  "primary", why);
+		return rc;
+	}
+	cache_key_of(head, type, desc, geom, key);
+	return 0;
+}
+
+/* ---- the region views (region.h) ---- */
+
+/* Copy what changed into e's view; e must be the buffer its plane shows. */
+static void
+sync_entry(struct vgfb_local *m, struct vgfb_cache_entry *e)
+{
+	if (e->region && vgfb__region_pending(e->region))
+		m->region_bytes_copied += vgfb__region_sync(e->region,
+							    e->region_src);
+}
+
+/*
+ * Bring the view of the buffer that (head, type) shows now up to date.
+ * Views of buffers not shown keep their damage until they are shown
+ * again: what a guest draws into its back buffer is not yet its picture,
+ * and copying it would be wasted (a flip makes all of it pending anyway).
+ */
+static void
+sync_shown(struct vgfb_local *m, uint32_t head, uint32_t type)
+{
+	struct vgfb_plane_desc desc = { 0 };
+	struct vgfb_plane_geom geom;
+	struct vgfb_cache_key key;
+	struct vgfb_cache_entry *e;
+
+	if (describe_plane(m, head, type, &desc, &geom, &key, false))
+		return;
+	e = vgfb__cache_lookup(m->cache, &key, desc.buf.frames);
+	if (e)
+		sync_entry(m, e);
+}
+
+struct pending_planes {
+	bool any;
+	bool plane[VGFB_MAX_HEADS][N_PLANE_KINDS];
+};
+
+static void
+note_pending(struct vgfb_cache_entry *e, void *data)
+{
+	struct pending_planes *pp = data;
+
+	if (!e->region || !vgfb__region_pending(e->region) ||
+	    e->key.head >= VGFB_MAX_HEADS)
+		return;
+	pp->plane[e->key.head][plane_index(e->key.plane_type)] = true;
+	pp->any = true;
+}
+
+/*
+ * Before a consumer sees an event, every plane it may be about: so a
+ * consumer that reads its mapping after DAMAGE or FLIP sees that change,
+ * and vgfbd's clients do too (vgfbd reads its events here first).
+ */
+static void
+sync_pending(struct vgfb_local *m)
+{
+	struct pending_planes pp = { .any = false };
+
+	vgfb__cache_for_each(m->cache, note_pending, &pp);
+	if (!pp.any)
+		return;
+	for (uint32_t h = 0; h < VGFB_MAX_HEADS; h++)
+		for (unsigned int p = 0; p < N_PLANE_KINDS; p++)
+			if (pp.plane[h][p])
+				sync_shown(m, h, p ? DRM_PLANE_TYPE_CURSOR :
+						     DRM_PLANE_TYPE_PRIMARY);
+}
+
+/* e's view, made on its first GET: a full copy, then damage only. */
+static int
+make_region(struct vgfb_local *m, struct vgfb_cache_entry *e)
+{
+	const struct vgfb_region_geom g = {
+		.width = e->key.width,
+		.height = e->key.height,
+		.stride = e->key.stride,
+		.cpp = vgfb_format_cpp(e->key.drm_format),
+		.size = e->key.size,
+	};
+	const void *src;
+	int rc;
+
+	rc = ensure_backing(m, e);
+	if (rc)
+		return rc;
+	/* kept mapped while the view lives: Xen mappings cost a hypercall */
+	rc = vgfb__local_map(m, &e->backing, &src);
+	if (rc)
+		return rc;
+	rc = vgfb__region_new(&g, src, &e->region);
+	if (rc) {
+		vgfb__local_unmap(m, &e->backing, src);
+		return rc;
+	}
+	e->region_src = src;
+	m->region_bytes_copied += g.size;
+	return 0;
+}
+
+uint64_t
+vgfb__local_region_bytes_copied(struct vgfb *ctx)
+{
+	return ctx->ops == &local_ops ? local_of(ctx)->region_bytes_copied : 0;
+}
+
+/* ---- ctx ops: planes ---- */
+
 static int
 local_query(struct vgfb *ctx, uint32_t head,
 	    struct vfio_device_gfx_plane_info *info, struct vgfb_plane_ext *ext)
@@ -414,12 +605,9 @@ local_query(struct vgfb *ctx, uint32_t head,
 	const uint32_t type = info->drm_plane_type;
 	struct vgfb_plane_desc desc = { 0 };
 	struct vgfb_plane_geom geom;
-	struct vgfb_memmap map = { 0 };
 	struct vgfb_cache_key key;
 	struct vgfb_cache_entry *e;
-	struct vgfb_source *src;
 	uint32_t src_head;
-	char why[256];
 	int rc;
 
 	/* Platforms with their own events (xenstore, rings) catch up first. */
@@ -427,8 +615,7 @@ local_query(struct vgfb *ctx, uint32_t head,
 		m->pf->dispatch(m->pf_priv);
 	if (m->guest_gone)
 		return -ENODEV;
-	src = source_of_head(m, head, &src_head);
-	if (!src)
+	if (!source_of_head(m, head, &src_head))
 		return -EINVAL;
 	if (info->flags == VFIO_GFX_PLANE_TYPE_DMABUF && !m->n_dmabuf)
 		return -EINVAL;
@@ -442,7 +629,7 @@ local_query(struct vgfb *ctx, uint32_t head,
 		ext->head = head;
 	}
 
-	rc = src->ops->get_plane(src->priv, src_head, type, &desc);
+	rc = describe_plane(m, head, type, &desc, &geom, &key, true);
 	if (rc == -ENODEV) {
 		/* Disabled plane: success with zeroed fields (VFIO rule). */
 		if (ext)
@@ -452,18 +639,7 @@ local_query(struct vgfb *ctx, uint32_t head,
 	}
 	if (rc)
 		return rc;
-	rc = m->pf->get_memmap(m->pf_priv, &map);
-	if (rc)
-		return rc;
-	rc = vgfb__validate_plane(type, &desc, &map, &geom, why, sizeof(why));
-	if (rc) {
-		log_error(ctx, "head %u %s plane refused: %s", head,
-			  type == DRM_PLANE_TYPE_CURSOR ? "cursor" : "primary",
-			  why);
-		return rc;
-	}
 
-	cache_key_of(head, type, &desc, &geom, &key);
 	e = vgfb__cache_lookup(m->cache, &key, desc.buf.frames);
 	if (!e) {
 		rc = vgfb__cache_insert(m->cache, &key, desc.buf.frames, &e);
@@ -471,6 +647,8 @@ local_query(struct vgfb *ctx, uint32_t head,
 			return rc;
 		log_debug(ctx, "head %u: new plane id 0x%08x", head, e->id);
 	}
+	/* the plane shows e: its view, if any, shows what the guest does */
+	sync_entry(m, e);
 
 	info->drm_format = desc.drm_format;
 	info->drm_format_mod = desc.modifier;
@@ -526,6 +704,7 @@ local_get_dmabuf(struct vgfb *ctx, uint32_t id)
 	return vgfb__dup_cloexec(e->dmabuf_fd);
 }
 
+/* Every GET of one id: a new fd of the same live view. */
 static int
 local_get_region(struct vgfb *ctx, uint32_t id)
 {
@@ -535,10 +714,19 @@ local_get_region(struct vgfb *ctx, uint32_t id)
 
 	if (!e)
 		return -ENOENT;
-	rc = ensure_backing(m, e);
-	if (rc)
-		return rc;
-	return m->region.ops->export(m->region.priv, &e->backing);
+	if (!m->have_region)
+		return -ENOTSUP;
+	if (!e->region) {
+		rc = make_region(m, e);
+		if (rc) {
+			log_error(ctx, "region view of plane 0x%08x failed: %s",
+				  id, strerror(-rc));
+			return rc;
+		}
+	} else if (vgfb__region_pending(e->region)) {
+		sync_shown(m, e->key.head, e->key.plane_type);
+	}
+	return vgfb__region_fd(e->region);
 }
 
 static int
@@ -580,6 +768,8 @@ local_read_event(struct vgfb *ctx, struct vgfb_event *ev)
 			log_error(ctx, "%s event handling failed: %s",
 				  m->pf->name, strerror(-rc));
 	}
+	if (!m->guest_gone)
+		sync_pending(m);
 	rc = vgfb__evq_pop(m->events, ev);
 	sync_signal(m);
 	return rc;
@@ -602,8 +792,6 @@ local_close(struct vgfb *ctx)
 	for (unsigned int i = 0; i < m->n_dmabuf; i++)
 		if (m->dmabuf[i].ops->release)
 			m->dmabuf[i].ops->release(m->dmabuf[i].priv);
-	if (m->region.ops && m->region.ops->release)
-		m->region.ops->release(m->region.priv);
 	if (m->pf_priv)
 		m->pf->close(m->pf_priv);
 	vgfb__evq_free(m->events);

@@ -102,6 +102,13 @@ int vgfb__client_open(struct vgfb *ctx, const char *socket_path);
 /* The sim platform of a local context, or NULL (for vgfb_sim_*). */
 void *vgfb__local_sim(struct vgfb *ctx);
 
+/*
+ * Bytes a local context copied into its region views, ever (0 for other
+ * contexts): what tests and the bench read to see that an unchanged
+ * plane costs no copy and a damaged one costs its damage.
+ */
+uint64_t vgfb__local_region_bytes_copied(struct vgfb *ctx);
+
 /* Parse "key=value,key=value"; calls fn for each pair.  -EINVAL on junk. */
 int vgfb__parse_options(const char *args,
 			int (*fn)(void *data, const char *key,

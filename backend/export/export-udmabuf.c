@@ -81,7 +81,6 @@ udmabuf_export(void *priv, const struct vgfb_backing *b)
 
 const struct vgfb_exporter_ops vgfb__exporter_udmabuf = {
 	.name = "udmabuf",
-	.is_dmabuf = true,
 	.probe = udmabuf_probe,
 	.release = udmabuf_release,
 	.supports = udmabuf_supports,

@@ -202,7 +202,6 @@ vgfbko_export(void *priv, const struct vgfb_backing *b)
 
 const struct vgfb_exporter_ops vgfb__exporter_vgfbko = {
 	.name = "vgfb",
-	.is_dmabuf = true,
 	.probe = vgfbko_probe,
 	.release = vgfbko_release,
 	.supports = vgfbko_supports,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The exporter ladder: what turns a validated backing (platform.h) into an
- * fd.  The mediator tries the dma-buf rungs top first (vgfb.ko, udmabuf)
- * and keeps the region rung (a CPU-mappable memfd) as the floor.
+ * The exporter ladder: what turns a validated backing (platform.h) into a
+ * dma-buf fd.  The mediator tries these rungs top first (vgfb.ko,
+ * udmabuf); below them is the region floor (region.h), a live CPU view
+ * that every host can make.
  */
 #ifndef VGFB_EXPORTER_H
 #define VGFB_EXPORTER_H
@@ -10,8 +11,7 @@
 #include "platform.h"
 
 struct vgfb_exporter_ops {
-	const char *name;	/* "vgfb", "udmabuf", "region" */
-	bool is_dmabuf;
+	const char *name;	/* "vgfb", "udmabuf" */
 	/* 0 when usable here; else -errno and a reason in why. */
 	int (*probe)(struct vgfb_local *m, void **priv, char *why,
 		     size_t why_len);
@@ -23,6 +23,5 @@ struct vgfb_exporter_ops {
 
 extern const struct vgfb_exporter_ops vgfb__exporter_vgfbko;
 extern const struct vgfb_exporter_ops vgfb__exporter_udmabuf;
-extern const struct vgfb_exporter_ops vgfb__exporter_region;
 
 #endif

@@ -110,7 +110,10 @@ now_ms(void)
 }
 
 /*
- * Read one message; EVENTs are queued and reported as type EVENT.
+ * Read one message; EVENTs are queued and reported as type EVENT.  The
+ * caller makes the event fd say so (sync_efd) once it has read what it
+ * wanted: raising and lowering it for every message costs two syscalls
+ * per event in read_event, which drains the socket and then the queue.
  * deadline: CLOCK_MONOTONIC ms to wait until, or 0 not to wait.
  * @return 0 with *m filled (and *fd the one fd, or -1), -EAGAIN when not
  * waiting and nothing is there, or a negative errno after which the
@@ -162,11 +165,9 @@ read_message(struct vgfb *ctx, struct vgfb_msg *m, int *fd, int64_t deadline)
 	}
 	if (n_fds)
 		*fd = fds[0];
-	if (m->type == VGFB_MSG_EVENT) {
+	if (m->type == VGFB_MSG_EVENT)
 		for (uint32_t k = 0; k < m->events.n; k++)
 			queue_event(c, &m->events.ev[k]);
-		sync_efd(c);
-	}
 	return 0;
 }
 
@@ -201,8 +202,11 @@ request(struct vgfb *ctx, const struct vgfb_msg *req, struct vgfb_msg *reply,
 		rc = read_message(ctx, reply, fd, deadline);
 		if (rc)
 			return rc;
-		if (reply->type == VGFB_MSG_EVENT)
+		if (reply->type == VGFB_MSG_EVENT) {
+			/* wake the consumer's poll while we wait for ours */
+			sync_efd(c);
 			continue;
+		}
 		if (reply->type == VGFB_MSG_ERROR &&
 		    reply->error.request_type == req->type)
 			return reply->error.error;

@@ -19,7 +19,7 @@
  *
  * Pixels are never copied here: a plane names the guest's grant
  * references, which vgfb.ko maps into a dma-buf (CREATE_XEN_GRANTS, also
- * in a PV dom0) or the region exporter maps for a CPU snapshot.  Every
+ * in a PV dom0) or the region exporter maps for its CPU view.  Every
  * decision about guest input is made by xen-vdispl-proto.c; this file
  * only carries the decisions out.
  */

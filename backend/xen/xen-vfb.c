@@ -12,7 +12,8 @@
  *   then     UPDATE events become damage, RESIZE events new geometry
  *
  * The framebuffer itself is never copied: planes name the guest's frames
- * and the exporters map them (vgfb.ko) or snapshot them (region).
+ * and the exporters map them (vgfb.ko) or copy their damage into a live
+ * view (region).
  */
 #include "config.h"
 

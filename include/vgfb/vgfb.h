@@ -123,9 +123,11 @@ int vgfb_get_gfx_dmabuf(struct vgfb *ctx, uint32_t dmabuf_id);
 
 /**
  * REGION mode: a new O_CLOEXEC fd whose mmap at offset 0 shows the plane's
- * size bytes.  The region is a read-only snapshot of the plane taken at
- * this call (the zero-copy path is the dma-buf).  -ENOENT for an unknown or
- * stale id.
+ * size bytes.  Every call for one id returns a new fd of the same file: a
+ * live, read-only view of the plane that the library brings up to date
+ * before it returns an event, answers a query of the plane or returns
+ * this fd (docs/abi.md).  No consumer can write or resize it.  -ENOENT for
+ * an unknown or stale id.
  */
 int vgfb_get_region_fd(struct vgfb *ctx, uint32_t region_index);
 

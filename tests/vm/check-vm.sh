@@ -102,7 +102,7 @@ pack_initramfs() {
 	chmod 755 "$root/init"
 	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko"
 	cp "$bin/vgfb-vmtest" "$root/"
-	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf; do
+	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf vgfb-bench; do
 		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
 	done
 
@@ -239,6 +239,11 @@ run_kernel() {
 		host_result "boot_$tag" FAIL "kernel trouble in $log: $(grep -m1 -E 'Oops|WARNING:|BUG:|Kernel panic' "$log")"
 	else
 		host_result "boot_$tag" PASS "$kver booted, tested, powered off"
+	fi
+	sed -n 's/\r$//; s/^VGFB_BENCH //p' "$log" > "$dir/bench.txt"
+	if [ -s "$dir/bench.txt" ]; then
+		note "---- $tag: vgfb-bench --quick --parts=abc under TCG (numbers for people, never judged) ----"
+		cat "$dir/bench.txt"
 	fi
 	if [ $rc -ne 0 ] || grep -q ' FAIL ' "$log"; then
 		note "---- $tag console (last 80 lines) ----"

@@ -76,6 +76,18 @@ if [ -e /dev/vgfb ]; then
 		run_tap dmabuf_vgfb_ /test-dmabuf vgfb
 		run_tap dmabuf_udmabuf_ /test-dmabuf udmabuf
 	fi
+	# vgfb-bench's parts a-c through every exporter this kernel has
+	# (docs/performance.md), briefly: its table goes to the host as
+	# VGFB_BENCH lines; the result says only whether it ran, its numbers
+	# are never judged.
+	if [ -x /vgfb-bench ]; then
+		if /vgfb-bench --quick --parts=abc > /tmp/bench.out 2>&1; then
+			result bench_frames PASS "vgfb-bench --quick --parts=abc ran"
+		else
+			result bench_frames FAIL "vgfb-bench exit status $?"
+		fi
+		sed 's/^/VGFB_BENCH /' /tmp/bench.out
+	fi
 	if rmmod vgfb; then
 		result kmod_rmmod PASS "module unloaded, no buffer left"
 	else

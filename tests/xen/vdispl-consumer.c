@@ -908,7 +908,7 @@ step_zero_copy(struct consumer *c, struct vdispl_run *r)
 	long bad;
 
 	if (!c->dmabuf) {
-		result(c, "zero_copy", "SKIP", "region mode: a region is a snapshot, only a dma-buf can show later writes");
+		result(c, "zero_copy", "SKIP", "region mode: a region is a copy that the library brings up to date on its own calls (docs/abi.md), only a dma-buf is zero copy");
 	} else if (!r->have_a) {
 		result(c, "zero_copy", "FAIL", "no mapping of A's dma-buf to watch");
 	} else {
