@@ -170,8 +170,8 @@ tool_query_flag(struct vgfb *ctx, enum plane_mode mode)
 	}
 }
 
-static int
-dmabuf_sync(int fd, uint64_t flags)
+int
+tool_dmabuf_sync(int fd, uint64_t flags)
 {
 	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
 	int rc;
@@ -206,7 +206,7 @@ tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		return rc;
 	}
 	if (view->is_dmabuf) {
-		rc = dmabuf_sync(fd, DMA_BUF_SYNC_START);
+		rc = tool_dmabuf_sync(fd, DMA_BUF_SYNC_START);
 		if (rc) {
 			tool_unmap_plane(view);
 			return rc;
@@ -220,7 +220,7 @@ tool_unmap_plane(struct plane_view *view)
 {
 	if (view->addr) {
 		if (view->is_dmabuf)
-			dmabuf_sync(view->fd, DMA_BUF_SYNC_END);
+			tool_dmabuf_sync(view->fd, DMA_BUF_SYNC_END);
 		munmap(view->addr, view->size);
 	}
 	if (view->fd > 0)

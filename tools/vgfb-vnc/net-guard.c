@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * neatvnc 0.5 accepts every connection (no limit, no API to refuse or
+ * close one), never says how many bytes it wrote, and does not tell the
+ * port it bound when asked for port 0.  It does all three through libc's
+ * listen(), accept() and writev(), so this program defines those symbols:
+ * the dynamic linker resolves libneatvnc's calls to the executable's
+ * definitions first (symbol interposition, as malloc replacements work).
+ * Nothing else in vgfb-vnc calls them.
+ *
+ * Connections beyond VNC_MAX_CONNECTIONS are accepted and closed at once
+ * (not left in the backlog, where a level-triggered poll would spin); each
+ * costs neatvnc a client record, a 4 KiB message buffer, at most one
+ * pending frame and up to 10 MB of clipboard text, so bounding them
+ * bounds its memory.  A closed connection is noticed on the next accept by
+ * its socket's inode: the fd number alone may have been reused.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "net-guard.h"
+
+#define PUBLIC __attribute__((visibility("default")))
+
+struct conn {
+	int fd;			/* -1: free slot */
+	ino_t ino;
+	dev_t dev;
+};
+
+static struct conn conns[VNC_MAX_CONNECTIONS] = {
+	[0 ... VNC_MAX_CONNECTIONS - 1] = { .fd = -1 },
+};
+static uint64_t bytes_sent;
+static unsigned int refused;
+static int listen_fd = -1;
+static vnc_net_sent_fn sent_fn;
+static void *sent_data;
+
+static bool
+same_socket(const struct conn *c)
+{
+	struct stat st;
+
+	return c->fd >= 0 && fstat(c->fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	       st.st_ino == c->ino && st.st_dev == c->dev;
+}
+
+/* Forget connections neatvnc has closed since; the number still open. */
+static unsigned int
+prune(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++) {
+		if (conns[i].fd < 0)
+			continue;
+		if (same_socket(&conns[i]))
+			n++;
+		else
+			conns[i].fd = -1;
+	}
+	return n;
+}
+
+static bool
+is_viewer(int fd)
+{
+	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++)
+		if (conns[i].fd == fd)
+			return true;
+	return false;
+}
+
+PUBLIC int
+listen(int fd, int backlog)
+{
+	int rc = (int)syscall(SYS_listen, fd, backlog);
+
+	if (rc == 0)
+		listen_fd = fd;
+	return rc;
+}
+
+PUBLIC int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct stat st;
+	int c;
+
+	c = accept4(fd, addr, len, SOCK_CLOEXEC);
+	if (c < 0)
+		return c;
+	if (prune() >= VNC_MAX_CONNECTIONS || fstat(c, &st) < 0) {
+		close(c);
+		refused++;
+		errno = EAGAIN;	/* neatvnc logs a failed accept and goes on */
+		return -1;
+	}
+	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++) {
+		if (conns[i].fd < 0) {
+			conns[i] = (struct conn){ c, st.st_ino, st.st_dev };
+			break;
+		}
+	}
+	return c;
+}
+
+PUBLIC ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = syscall(SYS_writev, fd, iov, iovcnt);
+
+	if (n > 0 && is_viewer(fd)) {
+		bytes_sent += (uint64_t)n;
+		if (sent_fn)
+			sent_fn((uint64_t)n, sent_data);
+	}
+	return n;
+}
+
+void
+vnc_net_set_sent_fn(vnc_net_sent_fn fn, void *data)
+{
+	sent_fn = fn;
+	sent_data = data;
+}
+
+uint64_t
+vnc_net_bytes_sent(void)
+{
+	return bytes_sent;
+}
+
+unsigned int
+vnc_net_refused(void)
+{
+	return refused;
+}
+
+unsigned int
+vnc_net_connections(void)
+{
+	return prune();
+}
+
+int
+vnc_net_listen_address(struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	if (listen_fd < 0)
+		return -ENOTCONN;
+	if (getsockname(listen_fd, (struct sockaddr *)ss, len) < 0)
+		return -errno;
+	return 0;
+}
