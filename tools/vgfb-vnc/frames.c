@@ -55,7 +55,6 @@ struct vnc_frames {
 	uint32_t last_w, last_h;
 	pixman_region16_t missed; /* damage of frames not shown (no shadow) */
 	bool want_retry;
-	bool closing;
 };
 
 static bool
@@ -71,13 +70,6 @@ is_direct_format(uint32_t format)
 	default:
 		return false;
 	}
-}
-
-static void
-frames_destroy(struct vnc_frames *f)
-{
-	pixman_region_fini(&f->missed);
-	free(f);
 }
 
 static void
@@ -102,8 +94,6 @@ buf_free(struct frame_buf *b)
 	}
 	pixman_region_fini(&b->pending);
 	free(b);
-	if (f->closing && !f->bufs)
-		frames_destroy(f);
 }
 
 /* neatvnc reads none of b's frames any more. */
@@ -119,7 +109,7 @@ on_release(struct nvnc_fb *fb, void *data)
 		tool_dmabuf_sync(b->fd, DMA_BUF_SYNC_END);
 		b->synced = false;
 	}
-	if (b->stale || f->closing) {
+	if (b->stale) {
 		buf_free(b);
 		return;
 	}
@@ -514,27 +504,4 @@ vnc_frames_new(struct nvnc_display *display, struct vnc_stats *stats,
 	f->retry_data = data;
 	pixman_region_init(&f->missed);
 	return f;
-}
-
-void
-vnc_frames_free(struct vnc_frames *f)
-{
-	struct frame_buf *b, *next;
-
-	if (!f)
-		return;
-	if (!f->bufs) {
-		frames_destroy(f);
-		return;
-	}
-	f->closing = true;
-	f->retry = NULL;
-	for (b = f->bufs; b; b = next) {
-		next = b->next;
-		if (!b->busy)
-			buf_free(b);	/* may free f with the last one */
-		else
-			b->stale = true;
-	}
-	/* buf_free() frees f with the last buffer, now or on release */
 }

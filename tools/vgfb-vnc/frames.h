@@ -27,10 +27,9 @@ struct vnc_frames *vnc_frames_new(struct nvnc_display *display,
 				  void (*retry)(void *data), void *data);
 
 /*
- * Release what neatvnc no longer holds; the rest goes when neatvnc lets
- * go of it (call after nvnc_close()).  Accepts NULL.
+ * There is no vnc_frames_free(): vgfb-vnc never closes its neatvnc server
+ * (see main.c), so the frames live as long as the process.
  */
-void vnc_frames_free(struct vnc_frames *f);
 
 /*
  * Show the enabled plane `info`, queried with `flag` (DMABUF or REGION)

@@ -6,6 +6,13 @@
  * one of its handlers, so a guest change wakes us and nothing polls.  On
  * each wake-up the events are drained and the planes queried once, with
  * the damage the library coalesced since the last query.
+ *
+ * The neatvnc server is never closed: neatvnc 0.5 frees a viewer (and its
+ * encoder) while an encoder job may still run on aml's worker threads, a
+ * use after free seen here as crashes inside zlib.  So viewers stay
+ * connected while --on-guest-gone wait waits (they see black), and at
+ * exit the process ends without tearing neatvnc down: the kernel closes
+ * every viewer's connection.
  */
 #include "config.h"
 
@@ -316,8 +323,6 @@ remove_stale_socket(const char *path)
 	close(fd);
 }
 
-static void server_close(struct app *a);
-
 static int
 server_open(struct app *a)
 {
@@ -343,51 +348,24 @@ server_open(struct app *a)
 	rc = vnc_security_enable(a->server, &a->sec);
 	if (rc) {
 		fprintf(stderr, "vgfb-vnc: TLS setup failed (see above)\n");
-		goto out_close;
+		return rc;
 	}
 	a->display = nvnc_display_new(0, 0);
-	if (!a->display) {
-		rc = -ENOMEM;
-		goto out_close;
-	}
+	if (!a->display)
+		return -ENOMEM;
 	nvnc_add_display(a->server, a->display);
 	a->frames = vnc_frames_new(a->display, &a->stats, schedule_retry, a);
-	if (!a->frames) {
-		rc = -ENOMEM;
-		goto out_close;
-	}
+	if (!a->frames)
+		return -ENOMEM;
 	/* neatvnc turns viewers away until it has a frame */
-	a->black = false;
-	vnc_cursor_reset(&a->cursor);
-	show_primary(a);
-	if (!a->server)
-		return 0;	/* gone during the first query: guest_gone() ran */
-	show_cursor(a, true);
+	if (a->ctx)
+		show_primary(a);
+	if (a->ctx)
+		show_cursor(a, true);
+	else if (vnc_frames_black(a->frames) == 0)
+		a->black = true;	/* no guest (yet) */
 	say_listening(a);
 	return 0;
-
-out_close:
-	server_close(a);
-	return rc;
-}
-
-/* Closes every viewer's connection. */
-static void
-server_close(struct app *a)
-{
-	if (!a->server)
-		return;
-	/* neatvnc 0.5 keeps its cursor image past nvnc_close() */
-	nvnc_set_cursor(a->server, NULL, 0, 0, 0, 0, false);
-	nvnc_close(a->server);
-	a->server = NULL;
-	if (a->display)
-		nvnc_display_unref(a->display);
-	a->display = NULL;
-	vnc_frames_free(a->frames);
-	a->frames = NULL;
-	if (a->retry && aml_is_started(a->aml, a->retry))
-		aml_stop(a->aml, a->retry);
 }
 
 /* ---- the guest's death, and --on-guest-gone wait ---- */
@@ -401,10 +379,10 @@ on_reopen(void *ticker)
 		return;
 	aml_stop(a->aml, a->reopen);
 	fprintf(stderr, "vgfb-vnc: the guest is back\n");
-	if (server_open(a)) {
-		a->status = 1;
-		aml_exit(a->aml);
-	}
+	vnc_stats_change(&a->stats);
+	show_primary(a);
+	if (a->ctx)
+		show_cursor(a, true);
 }
 
 static void
@@ -414,13 +392,18 @@ guest_gone(struct app *a)
 		return;
 	fprintf(stderr, "vgfb-vnc: the guest is gone%s\n",
 		a->wait_on_gone ? "; waiting for it to come back" : "");
-	server_close(a);
 	guest_close(a);
 	if (!a->wait_on_gone) {
 		a->status = 0;
 		aml_exit(a->aml);
 		return;
 	}
+	/* the viewers stay, and see black until the guest is back */
+	if (!a->black && vnc_frames_black(a->frames) == 0)
+		a->black = true;
+	if (a->cursor.shown)
+		nvnc_set_cursor(a->server, NULL, 0, 0, 0, 0, true);
+	vnc_cursor_reset(&a->cursor);
 	aml_start(a->aml, a->reopen);
 }
 
@@ -543,6 +526,7 @@ int
 main(int argc, char **argv)
 {
 	struct app a = { .status = 1 };
+	int rc;
 
 	parse_options(&a, argc, argv);
 	/* a viewer that hangs up must not kill us on the next write */
@@ -559,37 +543,33 @@ main(int argc, char **argv)
 	if (!a.retry || !a.reopen || add_signal(&a, SIGINT) ||
 	    add_signal(&a, SIGTERM) || add_signal(&a, SIGUSR1)) {
 		fprintf(stderr, "vgfb-vnc: out of memory\n");
-		goto out;
+		return 1;
 	}
 	vnc_net_set_sent_fn(on_sent, &a.stats);
 
-	if (guest_open(&a) == 0) {
-		if (server_open(&a))
-			goto out;
-	} else if (a.wait_on_gone) {
+	rc = guest_open(&a);
+	if (rc && !a.wait_on_gone)
+		return 1;
+	if (server_open(&a))
+		return 1;
+	if (!a.ctx && a.wait_on_gone) {
 		fprintf(stderr, "vgfb-vnc: waiting for the guest\n");
 		aml_start(a.aml, a.reopen);
-	} else {
-		goto out;
 	}
 	/* the first query may already have found the guest gone */
 	if (a.ctx || a.wait_on_gone)
 		aml_run(a.aml);
 	else
 		a.status = 0;
-out:
-	server_close(&a);
-	guest_close(&a);
+
+	/* no teardown of neatvnc: see the top of this file */
+	if (a.listen.is_unix)
+		unlink(a.listen.path);
 	if (a.print_stats)
 		vnc_stats_print(&a.stats, vnc_net_bytes_sent(), stderr);
-	if (a.reopen) {
-		if (aml_is_started(a.aml, a.reopen))
-			aml_stop(a.aml, a.reopen);
-		aml_unref(a.reopen);
-	}
-	if (a.retry)
-		aml_unref(a.retry);
-	aml_unref(a.aml);
+	guest_close(&a);
 	memset(&a.sec, 0, sizeof(a.sec));
-	return a.status;
+	fflush(stdout);
+	fflush(stderr);
+	_exit(a.status);
 }

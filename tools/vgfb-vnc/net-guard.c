@@ -8,6 +8,9 @@
  * definitions first (symbol interposition, as malloc replacements work).
  * Nothing else in vgfb-vnc calls them.
  *
+ * It also reads through read(), so every byte a viewer sends passes
+ * rfb-guard.c first.
+ *
  * Connections beyond VNC_MAX_CONNECTIONS are accepted and closed at once
  * (not left in the backlog, where a level-triggered poll would spin); each
  * costs neatvnc a client record, a 4 KiB message buffer, at most one
@@ -19,6 +22,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +31,7 @@
 #include <unistd.h>
 
 #include "net-guard.h"
+#include "rfb-guard.h"
 
 #define PUBLIC __attribute__((visibility("default")))
 
@@ -34,6 +39,8 @@ struct conn {
 	int fd;			/* -1: free slot */
 	ino_t ino;
 	dev_t dev;
+	struct rfb_guard guard;	/* what the viewer sent so far */
+	bool logged;		/* its refusal was said */
 };
 
 static struct conn conns[VNC_MAX_CONNECTIONS] = {
@@ -71,13 +78,13 @@ prune(void)
 	return n;
 }
 
-static bool
-is_viewer(int fd)
+static struct conn *
+viewer(int fd)
 {
 	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++)
 		if (conns[i].fd == fd)
-			return true;
-	return false;
+			return &conns[i];
+	return NULL;
 }
 
 PUBLIC int
@@ -107,7 +114,10 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
 	}
 	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++) {
 		if (conns[i].fd < 0) {
-			conns[i] = (struct conn){ c, st.st_ino, st.st_dev };
+			conns[i] = (struct conn){
+				.fd = c, .ino = st.st_ino, .dev = st.st_dev,
+			};
+			rfb_guard_init(&conns[i].guard);
 			break;
 		}
 	}
@@ -119,10 +129,33 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	ssize_t n = syscall(SYS_writev, fd, iov, iovcnt);
 
-	if (n > 0 && is_viewer(fd)) {
+	if (n > 0 && viewer(fd)) {
 		bytes_sent += (uint64_t)n;
 		if (sent_fn)
 			sent_fn((uint64_t)n, sent_data);
+	}
+	return n;
+}
+
+/*
+ * What a viewer sends passes the guard before neatvnc sees it; a
+ * violation is a reset connection, which neatvnc closes cleanly.
+ */
+PUBLIC ssize_t
+read(int fd, void *buf, size_t len)
+{
+	ssize_t n = syscall(SYS_read, fd, buf, len);
+	struct conn *c;
+
+	if (n <= 0 || !(c = viewer(fd)))
+		return n;
+	if (!rfb_guard_feed(&c->guard, buf, (size_t)n)) {
+		if (!c->logged)
+			fprintf(stderr, "vgfb-vnc: viewer refused: %s\n",
+				c->guard.why);
+		c->logged = true;
+		errno = ECONNRESET;
+		return -1;
 	}
 	return n;
 }
