@@ -60,10 +60,10 @@ vnc_path(void)
 	return path;
 }
 
-/* Start vgfb-vnc on d's guest; returns once it listens. */
+/* Start vgfb-vnc on target (d's when NULL); returns once it listens. */
 static void
 vnc_start(struct vnc_server *v, const struct test_daemon *d,
-	  const char *const *extra)
+	  const char *target, const char *const *extra)
 {
 	const char *argv[32];
 	int out[2], n = 0;
@@ -85,7 +85,7 @@ vnc_start(struct vnc_server *v, const struct test_daemon *d,
 	}
 	argv[n++] = vnc_path();
 	argv[n++] = "--target";
-	argv[n++] = d->target;
+	argv[n++] = target ? target : d->target;
 	argv[n++] = "--listen";
 	snprintf(line, sizeof(line), "unix:%s", v->sock);
 	argv[n++] = line;
@@ -357,7 +357,7 @@ START_TEST(pixels_every_format)
 	snprintf(target, sizeof(target), "sim:mode=%ux%u,format=%s", W, H,
 		 vgfb_format_name(format));
 	guest_start(target);
-	vnc_start(&vnc, &daemon_, NULL);
+	vnc_start(&vnc, &daemon_, NULL, NULL);
 	viewer_open(&viewer, enc);
 	viewer_wait_for(&viewer, &e);
 
@@ -390,7 +390,7 @@ START_TEST(cursor_shape_and_hotspot)
 
 	guest_start("sim:mode=320x200");
 	sim(VGFB_SIM_SET_CURSOR, 1, 40, 30, 0);
-	vnc_start(&vnc, &daemon_, NULL);
+	vnc_start(&vnc, &daemon_, NULL, NULL);
 	viewer_open(&viewer, "raw");
 	viewer_wait_for(&viewer, &e);
 	for (int i = 0; i < 50 && !viewer.got_cursor; i++)
@@ -434,7 +434,7 @@ START_TEST(desktop_size_and_black)
 			    .height = H, .frame = 1 };
 
 	guest_start("sim:mode=320x200");
-	vnc_start(&vnc, &daemon_, NULL);
+	vnc_start(&vnc, &daemon_, NULL, NULL);
 	viewer_open(&viewer, "zrle");
 	viewer_wait_for(&viewer, &e);
 
@@ -467,7 +467,7 @@ START_TEST(guest_gone_closes_and_exits_0)
 	bool hung_up = false;
 
 	guest_start("sim:mode=320x200");
-	vnc_start(&vnc, &daemon_, NULL);
+	vnc_start(&vnc, &daemon_, NULL, NULL);
 	viewer_open(&viewer, "raw");
 	viewer_wait_for(&viewer, &e);
 	sim(VGFB_SIM_DESTROY_GUEST, 0, 0, 0, 0);
@@ -476,6 +476,49 @@ START_TEST(guest_gone_closes_and_exits_0)
 	ck_assert_msg(hung_up, "the viewer is still connected");
 	ck_assert_int_eq(vnc_wait_exit(&vnc, DEADLINE_MS), 0);
 	viewer_close(&viewer);
+	guest_stop();
+}
+END_TEST
+
+START_TEST(wait_keeps_viewers_and_reopens)
+{
+	static const char *const wait[] = { "--on-guest-gone", "wait", NULL };
+	const char *const args2[] = {
+		"--target", "sim:mode=200x120,format=RGB565", "--sim-control",
+		NULL,
+	};
+	struct expect e = { .format = DRM_FORMAT_XRGB8888, .width = W,
+			    .height = H, .frame = 1 };
+	struct test_daemon d2;
+	char link[128], target[140];
+
+	/* the target is a symlink, so a second daemon can take its place */
+	guest_start("sim:mode=320x200");
+	snprintf(link, sizeof(link), "%s/target", daemon_.dir);
+	snprintf(target, sizeof(target), "unix:%s", link);
+	ck_assert_int_eq(symlink(daemon_.socket, link), 0);
+	vnc_start(&vnc, &daemon_, target, wait);
+	viewer_open(&viewer, "raw");
+	viewer_wait_for(&viewer, &e);
+
+	/* the guest dies: the viewer stays and sees black */
+	sim(VGFB_SIM_DESTROY_GUEST, 0, 0, 0, 0);
+	e.black = true;
+	viewer_wait_for(&viewer, &e);
+	ck_assert(vnc_alive(&vnc));
+
+	/* another guest behind the same name: shown on the same connection */
+	test_daemon_start(&d2, args2);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(d2.socket, link), 0);
+	e = (struct expect){ .format = DRM_FORMAT_RGB565, .width = 200,
+			     .height = 120, .frame = 1 };
+	viewer_wait_for(&viewer, &e);
+
+	viewer_close(&viewer);
+	vnc_stop(&vnc);
+	unlink(link);
+	test_daemon_kill(&d2);
 	guest_stop();
 }
 END_TEST
@@ -589,7 +632,7 @@ hostile_setup(struct expect *e)
 	*e = (struct expect){ .format = DRM_FORMAT_XRGB8888, .width = W,
 			      .height = H, .frame = 1 };
 	guest_start("sim:mode=320x200");
-	vnc_start(&vnc, &daemon_, NULL);
+	vnc_start(&vnc, &daemon_, NULL, NULL);
 	viewer_open(&viewer, "zrle");
 	viewer_wait_for(&viewer, e);
 }
@@ -742,6 +785,7 @@ vnc_suite(void)
 	tcase_add_test(tc, cursor_shape_and_hotspot);
 	tcase_add_test(tc, desktop_size_and_black);
 	tcase_add_test(tc, guest_gone_closes_and_exits_0);
+	tcase_add_test(tc, wait_keeps_viewers_and_reopens);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -375,8 +375,21 @@ on_reopen(void *ticker)
 {
 	struct app *a = aml_get_userdata(ticker);
 
+	struct vfio_device_gfx_plane_info probe = {
+		.argsz = sizeof(probe),
+		.flags = VFIO_GFX_PLANE_TYPE_REGION,
+		.drm_plane_type = DRM_PLANE_TYPE_PRIMARY,
+	};
+	int rc;
+
 	if (guest_open(a))
 		return;
+	/* a daemon whose guest is still dead answers, but is not back */
+	rc = vgfb_query_plane(a->ctx, &probe);
+	if (rc == -ENODEV || rc == -ENOTCONN) {
+		guest_close(a);
+		return;
+	}
 	aml_stop(a->aml, a->reopen);
 	fprintf(stderr, "vgfb-vnc: the guest is back\n");
 	vnc_stats_change(&a->stats);
