@@ -523,6 +523,61 @@ START_TEST(wait_keeps_viewers_and_reopens)
 }
 END_TEST
 
+/* ---- who may connect ---- */
+
+/* Run vgfb-vnc with args; its exit status, its standard error in err. */
+static int
+vnc_run(const char *const *args, char *err, size_t len)
+{
+	const char *argv[16] = { vnc_path() };
+	int p[2], status, n = 1;
+	ssize_t got = 0, r;
+	pid_t pid;
+
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((size_t)got < len - 1 &&
+	       (r = read(p[0], err + got, len - 1 - (size_t)got)) > 0)
+		got += r;
+	err[got] = '\0';
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(refuses_what_it_cannot_protect)
+{
+	static const char *const any[] = { "--listen", "0.0.0.0:0", NULL };
+	static const char *const v6[] = { "--listen", "[::]:0", NULL };
+	static const char *const name[] = { "--listen", "example.org:5900",
+					    NULL };
+	static const char *const tls[] = {
+		"--listen", "0.0.0.0:0", "--tls-cert", "c.pem", "--tls-key",
+		"k.pem", "--auth-file", "auth", NULL,
+	};
+	char err[1024];
+
+	ck_assert_int_eq(vnc_run(any, err, sizeof(err)), 2);
+	ck_assert_msg(strstr(err, "refusing to listen on 0.0.0.0:0"), "%s", err);
+	ck_assert_int_eq(vnc_run(v6, err, sizeof(err)), 2);
+	ck_assert_msg(strstr(err, "refusing to listen on [::]:0"), "%s", err);
+	ck_assert_int_eq(vnc_run(name, err, sizeof(err)), 2);
+	ck_assert_msg(strstr(err, "not a numeric address"), "%s", err);
+	/* Debian 12's neatvnc lets viewers skip its password */
+	ck_assert_int_eq(vnc_run(tls, err, sizeof(err)), 2);
+	ck_assert_msg(strstr(err, "CVE-2024-42458"), "%s", err);
+}
+END_TEST
+
 /* ---- hostile viewers beside a good one ---- */
 
 static int
@@ -786,6 +841,11 @@ vnc_suite(void)
 	tcase_add_test(tc, desktop_size_and_black);
 	tcase_add_test(tc, guest_gone_closes_and_exits_0);
 	tcase_add_test(tc, wait_keeps_viewers_and_reopens);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("security");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, refuses_what_it_cannot_protect);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -327,7 +327,6 @@ static int
 server_open(struct app *a)
 {
 	char name[256];
-	int rc;
 
 	if (a->listen.is_unix) {
 		remove_stale_socket(a->listen.path);
@@ -345,11 +344,6 @@ server_open(struct app *a)
 	snprintf(name, sizeof(name), "vgfb %s head %" PRIu32, a->o.target,
 		 a->o.head);
 	nvnc_set_name(a->server, name);
-	rc = vnc_security_enable(a->server, &a->sec);
-	if (rc) {
-		fprintf(stderr, "vgfb-vnc: TLS setup failed (see above)\n");
-		return rc;
-	}
 	a->display = nvnc_display_new(0, 0);
 	if (!a->display)
 		return -ENOMEM;
@@ -581,7 +575,6 @@ main(int argc, char **argv)
 	if (a.print_stats)
 		vnc_stats_print(&a.stats, vnc_net_bytes_sent(), stderr);
 	guest_close(&a);
-	memset(&a.sec, 0, sizeof(a.sec));
 	fflush(stdout);
 	fflush(stderr);
 	_exit(a.status);

@@ -15,8 +15,9 @@
  * (not left in the backlog, where a level-triggered poll would spin); each
  * costs neatvnc a client record, a 4 KiB message buffer, at most one
  * pending frame and up to 10 MB of clipboard text, so bounding them
- * bounds its memory.  A closed connection is noticed on the next accept by
- * its socket's inode: the fd number alone may have been reused.
+ * bounds its memory.  close() is defined too, so a viewer's slot is freed
+ * the moment neatvnc closes it; a socket that went some other way is
+ * noticed on the next accept by its inode.
  */
 #include "config.h"
 
@@ -122,6 +123,22 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
 		}
 	}
 	return c;
+}
+
+/*
+ * neatvnc closes a viewer's socket with close(): its slot is free at once,
+ * so a later fd with the same number (a region snapshot, a reconnection
+ * to vgfbd) is never taken for a viewer by read() and writev().
+ */
+PUBLIC int
+close(int fd)
+{
+	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++)
+		if (conns[i].fd == fd)
+			conns[i].fd = -1;
+	if (fd == listen_fd)
+		listen_fd = -1;
+	return (int)syscall(SYS_close, fd);
 }
 
 PUBLIC ssize_t
