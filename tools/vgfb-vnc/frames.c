@@ -484,7 +484,8 @@ vnc_frames_black(struct vnc_frames *f)
 	for (b = f->bufs; b; b = b->next)
 		if (b->kind == BUF_SHADOW)
 			pixman_region_union(&b->pending, &b->pending, &all);
-	pixman_region_clear(&f->missed);
+	/* the plane's next frame replaces all of the black one */
+	pixman_region_copy(&f->missed, &all);
 	rc = feed(f, s, &all);
 	pixman_region_fini(&all);
 	return rc;
