@@ -204,12 +204,14 @@ on_cursor(rfbClient *c, int xhot, int yhot, int width, int height, int bpp)
 	viewer.ch = height;
 }
 
+/* A viewer asking for bits per channel in bytes per pixel. */
 static void
-viewer_open(struct viewer *v, const char *encodings)
+viewer_open_format(struct viewer *v, const char *encodings, int bits,
+		   int bytes)
 {
 	memset(v, 0, sizeof(*v));
 	rfbClientLog = rfbClientErr = quiet;
-	v->c = rfbGetClient(8, 3, 4);
+	v->c = rfbGetClient(bits, 3, bytes);
 	ck_assert_ptr_nonnull(v->c);
 	v->c->serverHost = strdup(vnc.sock);
 	v->c->appData.encodingsString = encodings;
@@ -221,6 +223,13 @@ viewer_open(struct viewer *v, const char *encodings)
 	/* rfbInitClient frees the client when it fails */
 	ck_assert_msg(rfbInitClient(v->c, NULL, NULL), "cannot connect to %s",
 		      vnc.sock);
+}
+
+/* A viewer asking for 32 bits per pixel, 8 bits a channel. */
+static void
+viewer_open(struct viewer *v, const char *encodings)
+{
+	viewer_open_format(v, encodings, 8, 4);
 }
 
 static void
@@ -276,13 +285,21 @@ expected_rgb(const struct expect *e, uint32_t x, uint32_t y, uint8_t out[4])
 	vgfb_pixel_unpack(e->format, px, out);
 }
 
+/* 8-bit c as a channel of max (2^n - 1): neatvnc keeps the top n bits. */
+static uint32_t
+narrow(uint8_t c, uint16_t max)
+{
+	return (uint32_t)c >> (8 - __builtin_popcount(max));
+}
+
 /* Pixel p in the viewer's format has the colour want. */
 static bool
 same_rgb(const rfbPixelFormat *f, uint32_t p, const uint8_t want[4])
 {
-	return ((p >> f->redShift) & f->redMax) == want[0] &&
-	       ((p >> f->greenShift) & f->greenMax) == want[1] &&
-	       ((p >> f->blueShift) & f->blueMax) == want[2];
+	return ((p >> f->redShift) & f->redMax) == narrow(want[0], f->redMax) &&
+	       ((p >> f->greenShift) & f->greenMax) ==
+		       narrow(want[1], f->greenMax) &&
+	       ((p >> f->blueShift) & f->blueMax) == narrow(want[2], f->blueMax);
 }
 
 static long
@@ -290,6 +307,7 @@ count_bad(const struct viewer *v, const struct expect *e, uint32_t *bx,
 	  uint32_t *by)
 {
 	const rfbPixelFormat *f = &v->c->format;
+	size_t bpp = f->bitsPerPixel / 8;
 	long bad = 0;
 
 	if ((uint32_t)v->c->width != e->width ||
@@ -297,11 +315,11 @@ count_bad(const struct viewer *v, const struct expect *e, uint32_t *bx,
 		return -1;
 	for (uint32_t y = 0; y < e->height; y++) {
 		for (uint32_t x = 0; x < e->width; x++) {
-			uint32_t p;
+			uint32_t p = 0;	/* little endian, as the viewer asked */
 			uint8_t want[4];
 
 			memcpy(&p, v->c->frameBuffer +
-				       ((size_t)y * e->width + x) * 4, 4);
+				       ((size_t)y * e->width + x) * bpp, bpp);
 			expected_rgb(e, x, y, want);
 			if (same_rgb(f, p, want))
 				continue;
@@ -373,6 +391,27 @@ START_TEST(pixels_every_format)
 	e.frame = 3;
 	viewer_wait_for(&viewer, &e);
 
+	viewer_close(&viewer);
+	vnc_stop(&vnc);
+	guest_stop();
+}
+END_TEST
+
+/* A viewer's own pixel format: 15-bit colour in 16-bit pixels. */
+START_TEST(pixels_in_the_viewers_format)
+{
+	struct expect e = { .format = DRM_FORMAT_XRGB2101010, .width = W,
+			    .height = H, .frame = 1 };
+
+	guest_start("sim:mode=320x200,format=XRGB2101010");
+	vnc_start(&vnc, &daemon_, NULL, NULL);
+	viewer_open_format(&viewer, encodings[_i], 5, 2);
+	ck_assert_int_eq(viewer.c->format.bitsPerPixel, 16);
+	ck_assert_int_eq(viewer.c->format.redMax, 31);
+	viewer_wait_for(&viewer, &e);
+	sim(VGFB_SIM_FLIP, 0, 0, 0, 0);
+	e.frame = 2;
+	viewer_wait_for(&viewer, &e);
 	viewer_close(&viewer);
 	vnc_stop(&vnc);
 	guest_stop();
@@ -837,6 +876,7 @@ vnc_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, pixels_every_format, 0, 7);
+	tcase_add_loop_test(tc, pixels_in_the_viewers_format, 0, 3);
 	tcase_add_test(tc, cursor_shape_and_hotspot);
 	tcase_add_test(tc, desktop_size_and_black);
 	tcase_add_test(tc, guest_gone_closes_and_exits_0);

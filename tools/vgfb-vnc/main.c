@@ -364,6 +364,31 @@ server_open(struct app *a)
 
 /* ---- the guest's death, and --on-guest-gone wait ---- */
 
+/*
+ * Whether opening the target now could work.  The library says why an
+ * open fails on stderr, which every second for hours would flood the
+ * journal, so a vgfbd socket is tried quietly first.
+ */
+static bool
+target_answers(const char *target)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	bool ok;
+	int fd;
+
+	if (strncmp(target, "unix:", 5) != 0)
+		return true;
+	if (strlen(target + 5) >= sizeof(addr.sun_path))
+		return true;	/* let the library say what is wrong */
+	strcpy(addr.sun_path, target + 5);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	ok = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	close(fd);
+	return ok;
+}
+
 static void
 on_reopen(void *ticker)
 {
@@ -376,7 +401,7 @@ on_reopen(void *ticker)
 	};
 	int rc;
 
-	if (guest_open(a))
+	if (!target_answers(a->o.target) || guest_open(a))
 		return;
 	/* a daemon whose guest is still dead answers, but is not back */
 	rc = vgfb_query_plane(a->ctx, &probe);
