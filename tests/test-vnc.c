@@ -29,6 +29,7 @@
 
 #include "daemon-util.h"
 #include "format.h"
+#include "net-guard.h"	/* VNC_MAX_CONNECTIONS, VNC_HANDSHAKE_SECONDS */
 #include "pattern.h"
 #include "test-common.h"
 
@@ -868,6 +869,42 @@ START_TEST(hostile_connection_flood)
 }
 END_TEST
 
+START_TEST(hostile_handshake_squatters)
+{
+	enum { N = 15 };	/* with the good viewer: the limit, 16 */
+	unsigned char buf[12];
+	int fd[N], late, evicted = 0;
+	struct expect e;
+
+	hostile_setup(&e);
+	/* connections that never say a word */
+	for (int i = 0; i < N; i++) {
+		fd[i] = raw_connect();
+		ck_assert(raw_read(fd[i], buf, 12));
+	}
+	late = raw_connect();
+	ck_assert_msg(raw_closed(late), "a 17th connection was served");
+	close(late);
+	/* once they have stalled that long, a newcomer takes the oldest's room */
+	sleep(VNC_HANDSHAKE_SECONDS + 1);
+	late = raw_connect();
+	ck_assert_msg(raw_read(late, buf, 12), "the newcomer was refused");
+	for (int i = 0; i < N; i++) {
+		struct pollfd p = { .fd = fd[i], .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1 && read(fd[i], buf, 1) == 0)
+			evicted++;
+	}
+	ck_assert_int_eq(evicted, 1);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	close(late);
+	/* a viewer that finished its handshake is never the one to go */
+	good_viewer_still_served(&e);
+	hostile_teardown();
+}
+END_TEST
+
 static Suite *
 vnc_suite(void)
 {
@@ -894,6 +931,7 @@ vnc_suite(void)
 	tcase_add_test(tc, hostile_huge_lengths);
 	tcase_add_test(tc, hostile_stalled_viewer);
 	tcase_add_test(tc, hostile_connection_flood);
+	tcase_add_test(tc, hostile_handshake_squatters);
 	suite_add_tcase(s, tc);
 	return s;
 }

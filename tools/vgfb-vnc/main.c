@@ -445,7 +445,8 @@ on_signal(void *sig)
 	struct app *a = aml_get_userdata(sig);
 
 	if (aml_get_signo(sig) == SIGUSR1) {
-		vnc_stats_print(&a->stats, vnc_net_bytes_sent(), stderr);
+		vnc_stats_print(&a->stats, vnc_net_bytes_sent(), vnc_net_refused(),
+				stderr);
 		return;
 	}
 	a->status = 0;
@@ -598,7 +599,8 @@ main(int argc, char **argv)
 	if (a.listen.is_unix)
 		unlink(a.listen.path);
 	if (a.print_stats)
-		vnc_stats_print(&a.stats, vnc_net_bytes_sent(), stderr);
+		vnc_stats_print(&a.stats, vnc_net_bytes_sent(), vnc_net_refused(),
+				stderr);
 	guest_close(&a);
 	fflush(stdout);
 	fflush(stderr);

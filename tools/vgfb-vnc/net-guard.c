@@ -15,7 +15,8 @@
  * (not left in the backlog, where a level-triggered poll would spin); each
  * costs neatvnc a client record, a 4 KiB message buffer, at most one
  * pending frame and up to 10 MB of clipboard text, so bounding them
- * bounds its memory.  close() is defined too, so a viewer's slot is freed
+ * bounds its memory.  At the limit, a connection stuck in the handshake
+ * for VNC_HANDSHAKE_SECONDS makes room.  close() is defined too, so a viewer's slot is freed
  * the moment neatvnc closes it; a socket that went some other way is
  * noticed on the next accept by its inode.
  */
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net-guard.h"
@@ -36,16 +38,24 @@
 
 #define PUBLIC __attribute__((visibility("default")))
 
+/*
+ * Room for as many connections again that are shut down but not yet
+ * closed by neatvnc (it closes them on its next read of them).
+ */
+#define SLOTS (2 * VNC_MAX_CONNECTIONS)
+
 struct conn {
 	int fd;			/* -1: free slot */
 	ino_t ino;
 	dev_t dev;
+	time_t accepted;	/* CLOCK_MONOTONIC seconds */
+	bool evicted;		/* shut down; no longer counted */
 	struct rfb_guard guard;	/* what the viewer sent so far */
 	bool logged;		/* its refusal was said */
 };
 
-static struct conn conns[VNC_MAX_CONNECTIONS] = {
-	[0 ... VNC_MAX_CONNECTIONS - 1] = { .fd = -1 },
+static struct conn conns[SLOTS] = {
+	[0 ... SLOTS - 1] = { .fd = -1 },
 };
 static uint64_t bytes_sent;
 static unsigned int refused;
@@ -62,27 +72,69 @@ same_socket(const struct conn *c)
 	       st.st_ino == c->ino && st.st_dev == c->dev;
 }
 
-/* Forget connections neatvnc has closed since; the number still open. */
+/*
+ * Forget connections neatvnc has closed since; the number still open and
+ * not evicted.
+ */
 static unsigned int
 prune(void)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++) {
+	for (unsigned int i = 0; i < SLOTS; i++) {
 		if (conns[i].fd < 0)
 			continue;
-		if (same_socket(&conns[i]))
-			n++;
-		else
+		if (!same_socket(&conns[i]))
 			conns[i].fd = -1;
+		else if (!conns[i].evicted)
+			n++;
 	}
 	return n;
+}
+
+static time_t
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * At the limit, the connection that has spent the longest in the
+ * handshake, VNC_HANDSHAKE_SECONDS or more, makes room: connections that
+ * never finish it would otherwise lock every viewer out.  A viewer that
+ * finished it is never evicted (it may watch for days).  Shut down, not
+ * closed: the fd is neatvnc's, which sees the end on its next read.
+ */
+static bool
+evict_stalled_handshake(void)
+{
+	struct conn *oldest = NULL;
+	time_t now = now_s();
+
+	for (unsigned int i = 0; i < SLOTS; i++) {
+		struct conn *c = &conns[i];
+
+		if (c->fd < 0 || c->evicted ||
+		    c->guard.phase == RFB_GUARD_MESSAGES ||
+		    now - c->accepted < VNC_HANDSHAKE_SECONDS)
+			continue;
+		if (!oldest || c->accepted < oldest->accepted)
+			oldest = c;
+	}
+	if (!oldest)
+		return false;
+	shutdown(oldest->fd, SHUT_RDWR);
+	oldest->evicted = true;
+	return true;
 }
 
 static struct conn *
 viewer(int fd)
 {
-	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++)
+	for (unsigned int i = 0; i < SLOTS; i++)
 		if (conns[i].fd == fd)
 			return &conns[i];
 	return NULL;
@@ -104,24 +156,27 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
 	struct stat st;
 	int c;
 
+	struct conn *slot = NULL;
+
 	c = accept4(fd, addr, len, SOCK_CLOEXEC);
 	if (c < 0)
 		return c;
-	if (prune() >= VNC_MAX_CONNECTIONS || fstat(c, &st) < 0) {
+	if (prune() >= VNC_MAX_CONNECTIONS)
+		evict_stalled_handshake();
+	for (unsigned int i = 0; i < SLOTS && !slot; i++)
+		if (conns[i].fd < 0)
+			slot = &conns[i];
+	if (prune() >= VNC_MAX_CONNECTIONS || !slot || fstat(c, &st) < 0) {
 		close(c);
 		refused++;
 		errno = EAGAIN;	/* neatvnc logs a failed accept and goes on */
 		return -1;
 	}
-	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++) {
-		if (conns[i].fd < 0) {
-			conns[i] = (struct conn){
-				.fd = c, .ino = st.st_ino, .dev = st.st_dev,
-			};
-			rfb_guard_init(&conns[i].guard);
-			break;
-		}
-	}
+	*slot = (struct conn){
+		.fd = c, .ino = st.st_ino, .dev = st.st_dev,
+		.accepted = now_s(),
+	};
+	rfb_guard_init(&slot->guard);
 	return c;
 }
 
@@ -133,7 +188,7 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
 PUBLIC int
 close(int fd)
 {
-	for (unsigned int i = 0; i < VNC_MAX_CONNECTIONS; i++)
+	for (unsigned int i = 0; i < SLOTS; i++)
 		if (conns[i].fd == fd)
 			conns[i].fd = -1;
 	if (fd == listen_fd)
@@ -194,12 +249,6 @@ unsigned int
 vnc_net_refused(void)
 {
 	return refused;
-}
-
-unsigned int
-vnc_net_connections(void)
-{
-	return prune();
 }
 
 int

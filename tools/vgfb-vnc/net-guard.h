@@ -12,6 +12,11 @@
 
 /* At most this many viewer connections at once (handshaking ones too). */
 #define VNC_MAX_CONNECTIONS 16
+/*
+ * At the limit, a connection that has not finished the RFB handshake
+ * after this long is shut down to make room for a new one.
+ */
+#define VNC_HANDSHAKE_SECONDS 10
 
 /* Called after every write to a viewer's socket that sent bytes. */
 typedef void (*vnc_net_sent_fn)(uint64_t bytes, void *data);
@@ -21,9 +26,6 @@ void vnc_net_set_sent_fn(vnc_net_sent_fn fn, void *data);
 /* Total bytes written to viewers, and connections refused at the limit. */
 uint64_t vnc_net_bytes_sent(void);
 unsigned int vnc_net_refused(void);
-
-/* Viewer connections open now. */
-unsigned int vnc_net_connections(void);
 
 /*
  * The address the last listen() bound (the real port when 0 was asked

@@ -42,7 +42,8 @@ cmp_i64(const void *a, const void *b)
 }
 
 void
-vnc_stats_print(const struct vnc_stats *s, uint64_t bytes_sent, FILE *f)
+vnc_stats_print(const struct vnc_stats *s, uint64_t bytes_sent,
+		unsigned int refused, FILE *f)
 {
 	unsigned int n = s->n_lat < VNC_STATS_SAMPLES ? s->n_lat
 						      : VNC_STATS_SAMPLES;
@@ -50,8 +51,9 @@ vnc_stats_print(const struct vnc_stats *s, uint64_t bytes_sent, FILE *f)
 
 	fprintf(f, "vgfb-vnc stats: %" PRIu64 " updates (%" PRIu64
 		" zero-copy), %" PRIu64 " bytes sent, %" PRIu64
-		" bytes copied, %" PRIu64 " bytes of region snapshots",
-		s->updates, s->zero_copy, bytes_sent, s->copied, s->snapshots);
+		" bytes copied, %" PRIu64 " bytes of region snapshots, %u "
+		"connections refused", s->updates, s->zero_copy, bytes_sent,
+		s->copied, s->snapshots, refused);
 	if (n)
 		v = malloc(n * sizeof(*v));
 	if (v) {

@@ -24,8 +24,11 @@ void vnc_stats_change(struct vnc_stats *s);
 /* Bytes went to a viewer: closes the change -> sent latency sample. */
 void vnc_stats_sent(struct vnc_stats *s);
 
-/* One line of totals and the latency's median and 99th percentile. */
+/*
+ * One line of totals (bytes_sent and refused from net-guard.h) and the
+ * latency's median and 99th percentile.
+ */
 void vnc_stats_print(const struct vnc_stats *s, uint64_t bytes_sent,
-		     FILE *f);
+		     unsigned int refused, FILE *f);
 
 #endif
