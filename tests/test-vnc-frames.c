@@ -86,9 +86,13 @@ make_plane(uint32_t id, uint32_t format, uint64_t frame)
 
 	info.size = ((size_t)info.stride * H + 4095) & ~(size_t)4095;
 	if (!plane_fd[id]) {
-		plane_fd[id] = memfd_create("plane", MFD_CLOEXEC);
+		/* as the library's regions: sealed against shrinking */
+		plane_fd[id] = memfd_create("plane",
+					    MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		ck_assert_int_ge(plane_fd[id], 0);
 		ck_assert_int_eq(ftruncate(plane_fd[id], (off_t)info.size), 0);
+		ck_assert_int_eq(fcntl(plane_fd[id], F_ADD_SEALS,
+				       F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	}
 	p = mmap(NULL, info.size, PROT_WRITE, MAP_SHARED, plane_fd[id], 0);
 	ck_assert_ptr_ne(p, MAP_FAILED);
@@ -481,6 +485,23 @@ START_TEST(lies_are_refused)
 	p.stride = W * 4 - 4;		/* narrower than a row */
 	ck_assert_int_eq(vnc_frames_show(frames, NULL,
 					 VFIO_GFX_PLANE_TYPE_DMABUF, &p, &ext),
+			 -EINVAL);
+	/* an fd smaller than the plane claims: refused, not a SIGBUS */
+	p = make_plane(1, DRM_FORMAT_XRGB8888, 1);
+	p.size += 4096;
+	p.height = (uint32_t)(p.size / p.stride);
+	ck_assert_int_eq(vnc_frames_show(frames, NULL,
+					 VFIO_GFX_PLANE_TYPE_REGION, &p, &ext),
+			 -EINVAL);
+	ck_assert_int_eq(vnc_frames_show(frames, NULL,
+					 VFIO_GFX_PLANE_TYPE_DMABUF, &p, &ext),
+			 -EINVAL);
+	/* a region that could shrink under the mapping: refused */
+	plane_fd[2] = memfd_create("unsealed", MFD_CLOEXEC);
+	ck_assert_int_eq(ftruncate(plane_fd[2], 1 << 20), 0);
+	p = make_plane(2, DRM_FORMAT_XRGB8888, 1);
+	ck_assert_int_eq(vnc_frames_show(frames, NULL,
+					 VFIO_GFX_PLANE_TYPE_REGION, &p, &ext),
 			 -EINVAL);
 	/* damage outside the plane is clipped, not followed */
 	p = make_plane(1, DRM_FORMAT_XRGB8888, 1);

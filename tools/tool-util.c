@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/dma-buf.h>
 
+#include "fd-size.h"
 #include "tool-util.h"
 
 int
@@ -197,6 +198,12 @@ tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		return fd;
 	view->fd = fd;
 	view->size = info->size;
+	rc = tool_fd_holds(fd, view->size, view->is_dmabuf);
+	if (rc) {
+		close(fd);
+		view->fd = -1;
+		return rc;
+	}
 	view->addr = mmap(NULL, view->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (view->addr == MAP_FAILED) {
 		rc = -errno;

@@ -12,6 +12,7 @@
 #include <neatvnc.h>
 #include <pixman.h>
 
+#include "fd-size.h"
 #include "format.h"
 #include "frames.h"
 #include "net-guard.h"
@@ -87,7 +88,8 @@ buf_free(struct frame_buf *b)
 	if (b->kind == BUF_DMABUF) {
 		if (b->synced)
 			tool_dmabuf_sync(b->fd, DMA_BUF_SYNC_END);
-		munmap(b->addr, b->size);
+		if (b->addr)
+			munmap(b->addr, b->size);
 		close(b->fd);
 	} else {
 		free(b->addr);
@@ -196,7 +198,7 @@ get_mapping(struct vnc_frames *f, struct vgfb *ctx,
 	    struct frame_buf **out)
 {
 	struct frame_buf *b;
-	int fd;
+	int fd, rc;
 
 	for (b = f->bufs; b; b = b->next) {
 		if (b->kind == BUF_DMABUF && !b->stale &&
@@ -220,10 +222,12 @@ get_mapping(struct vnc_frames *f, struct vgfb *ctx,
 	b->height = info->height;
 	b->stride = info->stride;
 	b->format = info->drm_format;
-	b->addr = mmap(NULL, b->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (b->addr == MAP_FAILED) {
-		int rc = -errno;
-
+	rc = tool_fd_holds(fd, b->size, true);
+	if (rc == 0) {
+		b->addr = mmap(NULL, b->size, PROT_READ, MAP_SHARED, fd, 0);
+		rc = b->addr == MAP_FAILED ? -errno : 0;
+	}
+	if (rc) {
 		b->addr = NULL;
 		b->stale = true;
 		buf_free(b);
@@ -365,7 +369,12 @@ source_open(struct vnc_frames *f, struct vgfb *ctx, uint32_t flag,
 	if (rc < 0)
 		return rc;
 	s->region_fd = rc;
-	addr = mmap(NULL, info->size, PROT_READ, MAP_SHARED, rc, 0);
+	rc = tool_fd_holds(s->region_fd, info->size, false);
+	if (rc) {
+		close(s->region_fd);
+		return rc;
+	}
+	addr = mmap(NULL, info->size, PROT_READ, MAP_SHARED, s->region_fd, 0);
 	if (addr == MAP_FAILED) {
 		rc = -errno;
 		close(s->region_fd);
