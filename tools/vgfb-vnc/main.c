@@ -58,7 +58,7 @@ struct app {
 	struct vnc_frames *frames;
 	struct vnc_cursor cursor;
 	bool black;		/* the plane is disabled and black is shown */
-	bool refused_logged;
+	int last_error;		/* said once until it changes */
 	struct aml_timer *retry;	/* a frame waits for a free shadow */
 	struct aml_ticker *reopen;	/* --on-guest-gone wait */
 	struct vnc_stats stats;
@@ -99,6 +99,15 @@ on_nvnc_log(const struct nvnc_log_data *d, const char *msg)
 
 static void guest_gone(struct app *a);
 
+/* A guest that keeps sending a bad plane must not flood the log. */
+static void
+say_once(struct app *a, const char *what, int rc)
+{
+	if (rc != a->last_error)
+		fprintf(stderr, "vgfb-vnc: %s: %s\n", what, strerror(-rc));
+	a->last_error = rc;
+}
+
 static void
 show_primary(struct app *a)
 {
@@ -120,13 +129,9 @@ again:
 	}
 	if (rc) {
 		/* a plane the library refused: keep showing the last frame */
-		if (!a->refused_logged)
-			fprintf(stderr, "vgfb-vnc: primary plane: %s\n",
-				strerror(-rc));
-		a->refused_logged = true;
+		say_once(a, "primary plane", rc);
 		return;
 	}
-	a->refused_logged = false;
 	if (!info.drm_format) {
 		if (!a->black && vnc_frames_black(a->frames) == 0)
 			a->black = true;
@@ -135,11 +140,12 @@ again:
 	rc = vnc_frames_show(a->frames, a->ctx, a->flag, &info, &ext);
 	if (rc == -ENOENT && ++tries < 3)
 		goto again;	/* the buffer went away between query and get */
-	if (rc == 0)
+	if (rc == 0) {
 		a->black = false;
-	else if (rc != -EBUSY)
-		fprintf(stderr, "vgfb-vnc: showing the plane: %s\n",
-			strerror(-rc));
+		a->last_error = 0;
+	} else if (rc != -EBUSY) {
+		say_once(a, "showing the plane", rc);
+	}
 }
 
 static void
