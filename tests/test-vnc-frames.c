@@ -213,6 +213,23 @@ setup(void)
 	ck_assert_ptr_nonnull(frames);
 }
 
+/* Let go of everything, as neatvnc would at the end: nothing leaks. */
+static void
+teardown(void)
+{
+	viewers_done();
+	if (shown)
+		let_go(shown);
+	shown = NULL;
+	vnc_frames_free(frames);
+	frames = NULL;
+	for (int i = 0; i <= MAX_IDS; i++) {
+		if (plane_fd[i])
+			close(plane_fd[i]);
+		plane_fd[i] = 0;
+	}
+}
+
 static struct vgfb_plane_ext
 damage_all(void)
 {
@@ -519,7 +536,7 @@ frames_suite(void)
 	Suite *s = suite_create("vnc-frames");
 	TCase *tc = tcase_create("frames");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, dmabuf_is_handed_over_without_a_copy);
 	tcase_add_test(tc, sync_brackets_what_neatvnc_holds);
 	tcase_add_test(tc, other_formats_are_converted_from_the_dmabuf);

@@ -515,3 +515,14 @@ vnc_frames_new(struct nvnc_display *display, struct vnc_stats *stats,
 	pixman_region_init(&f->missed);
 	return f;
 }
+
+void
+vnc_frames_free(struct vnc_frames *f)
+{
+	if (!f)
+		return;
+	while (f->bufs)
+		buf_free(f->bufs);
+	pixman_region_fini(&f->missed);
+	free(f);
+}

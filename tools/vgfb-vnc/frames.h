@@ -27,9 +27,11 @@ struct vnc_frames *vnc_frames_new(struct nvnc_display *display,
 				  void (*retry)(void *data), void *data);
 
 /*
- * There is no vnc_frames_free(): vgfb-vnc never closes its neatvnc server
- * (see main.c), so the frames live as long as the process.
+ * Free f and its buffers.  Only when neatvnc holds none of its frames:
+ * vgfb-vnc itself never tears neatvnc down (main.c) and never calls this;
+ * tests do, to end leak-free.  Accepts NULL.
  */
+void vnc_frames_free(struct vnc_frames *f);
 
 /*
  * Show the enabled plane `info`, queried with `flag` (DMABUF or REGION)
