@@ -206,6 +206,7 @@ viewer_open(uint16_t port, const char *encodings)
 
 	if (!c)
 		return NULL;
+	free(c->serverHost);		/* rfbGetClient's "" */
 	c->serverHost = strdup("127.0.0.1");
 	c->serverPort = port;
 	c->appData.encodingsString = encodings;

@@ -214,6 +214,7 @@ viewer_open_format(struct viewer *v, const char *encodings, int bits,
 	rfbClientLog = rfbClientErr = quiet;
 	v->c = rfbGetClient(bits, 3, bytes);
 	ck_assert_ptr_nonnull(v->c);
+	free(v->c->serverHost);		/* rfbGetClient's "" */
 	v->c->serverHost = strdup(vnc.sock);
 	v->c->appData.encodingsString = encodings;
 	v->c->appData.enableJPEG = FALSE;
@@ -240,6 +241,10 @@ viewer_close(struct viewer *v)
 		return;
 	free(v->c->frameBuffer);
 	v->c->frameBuffer = NULL;
+	/* libvncclient 0.9.14's cleanup leaves the cursor shape to us */
+	free(v->c->rcSource);
+	free(v->c->rcMask);
+	v->c->rcSource = v->c->rcMask = NULL;
 	rfbClientCleanup(v->c);
 	v->c = NULL;
 }
@@ -934,6 +939,20 @@ vnc_suite(void)
 	tcase_add_test(tc, hostile_handshake_squatters);
 	suite_add_tcase(s, tc);
 	return s;
+}
+
+/*
+ * Under LeakSanitizer (make check-sanitize): libvncclient 0.9.14 drops
+ * its cursor mask when a second cursor shape arrives, which the wait
+ * test makes happen.  Only that allocation site is excused.
+ */
+__attribute__((visibility("default"))) const char *
+__lsan_default_suppressions(void);
+
+__attribute__((visibility("default"))) const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:HandleCursorShape\n";
 }
 
 int
