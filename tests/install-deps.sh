@@ -7,7 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 base="build-essential autoconf automake libtool pkg-config xz-utils \
 check libsubunit-dev valgrind libdrm-dev libpng-dev linux-libc-dev \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev \
+libneatvnc-dev libaml-dev libvncserver-dev gvncviewer websockify novnc \
+python3 chromium"
 
 missing=""
 for p in $base; do

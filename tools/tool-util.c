@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <linux/dma-buf.h>
 
+#include "fd-size.h"
 #include "tool-util.h"
 
 int
@@ -170,8 +171,8 @@ tool_query_flag(struct vgfb *ctx, enum plane_mode mode)
 	}
 }
 
-static int
-dmabuf_sync(int fd, uint64_t flags)
+int
+tool_dmabuf_sync(int fd, uint64_t flags)
 {
 	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
 	int rc;
@@ -197,6 +198,12 @@ tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		return fd;
 	view->fd = fd;
 	view->size = info->size;
+	rc = tool_fd_holds(fd, view->size, view->is_dmabuf);
+	if (rc) {
+		close(fd);
+		view->fd = -1;
+		return rc;
+	}
 	view->addr = mmap(NULL, view->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (view->addr == MAP_FAILED) {
 		rc = -errno;
@@ -206,7 +213,7 @@ tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		return rc;
 	}
 	if (view->is_dmabuf) {
-		rc = dmabuf_sync(fd, DMA_BUF_SYNC_START);
+		rc = tool_dmabuf_sync(fd, DMA_BUF_SYNC_START);
 		if (rc) {
 			tool_unmap_plane(view);
 			return rc;
@@ -220,7 +227,7 @@ tool_unmap_plane(struct plane_view *view)
 {
 	if (view->addr) {
 		if (view->is_dmabuf)
-			dmabuf_sync(view->fd, DMA_BUF_SYNC_END);
+			tool_dmabuf_sync(view->fd, DMA_BUF_SYNC_END);
 		munmap(view->addr, view->size);
 	}
 	if (view->fd > 0)

@@ -82,6 +82,12 @@ struct plane_view {
 	bool is_dmabuf;
 };
 
+/*
+ * DMA_BUF_IOCTL_SYNC for a CPU read: flags DMA_BUF_SYNC_START before it,
+ * DMA_BUF_SYNC_END after it.  0 or a negative errno.
+ */
+int tool_dmabuf_sync(int fd, uint64_t flags);
+
 int tool_map_plane(struct vgfb *ctx, uint32_t flag,
 		   const struct vfio_device_gfx_plane_info *info,
 		   struct plane_view *view);
