@@ -156,23 +156,15 @@ early_triple_fault() {
 	! tail -c +"$((from + 1))" "$(guest_log "$name")" 2>/dev/null | grep -aq 'VGFB_'
 }
 
-# Create all guests, then wait for each to come up.  A guest that dies
-# before its userspace runs fails, with the end of its console log, with
-# one exception: the infrastructure signature above is created again (at
-# most twice per guest), and every such retry is printed as VGFB_RETRY,
-# counted by boot.sh and shown in run-all's summary.  The guest configs say
-# on_reboot="destroy" so that xl never restarts one behind our back
-# without its devices.
-: >"$VGFB_GUESTS_FILE"
-: >"$VGFB_RUN/created"
-declare -A ready_before log_from
-for kind in ${guests//+/ }; do
-	ready_before[$kind]=$(ready_count "vgfb-$kind")
-	log_from[$kind]=$(log_size "vgfb-$kind")
-	create_guest "$kind" >>"$VGFB_RUN/created"
-done
-created_first=$(cat "$VGFB_RUN/created")
-while read -r kind domid name; do
+# await_guest KIND DOMID NAME: wait until the domU's userspace is up, then
+# list it in $VGFB_GUESTS_FILE.  A domU that dies before that fails, with
+# the end of its console log, with one exception: the infrastructure
+# signature above is created again (at most twice per domU), and every
+# such retry is printed as VGFB_RETRY, counted by boot.sh and shown in
+# run-all's summary.  ready_before and log_from hold, per kind, the READY
+# count and the console size from before this incarnation.
+await_guest() {
+	local kind=$1 domid=$2 name=$3 attempt deadline rip line
 	for attempt in 1 2 3; do
 		deadline=$(($(date +%s) + 180))
 		while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -182,7 +174,7 @@ while read -r kind domid name; do
 		done
 		if [ "$(xl domid "$name" 2>/dev/null)" = "$domid" ]; then
 			echo "$kind $domid $name" >>"$VGFB_GUESTS_FILE"
-			break
+			return 0
 		fi
 		xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
 		xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
@@ -191,15 +183,42 @@ while read -r kind domid name; do
 			echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
 			ready_before[$kind]=$(ready_count "$name")
 			log_from[$kind]=$(log_size "$name")
-			line=$(create_guest "$kind") || break
+			line=$(create_guest "$kind") || return 1
 			echo "$line" >>"$VGFB_RUN/created"
 			read -r kind domid name <<<"$line"
 			continue
 		fi
 		vgfb_result "boot_$kind" FAIL "$name (domid $domid) died while booting; its console ends: $(tail -c +"$((${log_from[$kind]} + 1))" "$(guest_log "$name")" 2>/dev/null | tail -n 3 | tr -d '\r' | tr '\n' '|')"
-		break
+		return 1
 	done
-done <<<"$created_first"
+}
+
+# The domUs, all created before any is waited for, or with vgfb_serial_boot=1
+# on dom0's command line one after the other, each up before the next is
+# created (the experiment of docs/xen-tier-reliability.md: does a PVH domU
+# still die in early boot when no other HVM domU boots beside it?).  The
+# guest configs say on_reboot="destroy" so that xl never restarts one
+# behind our back without its devices.
+: >"$VGFB_GUESTS_FILE"
+: >"$VGFB_RUN/created"
+declare -A ready_before log_from
+serial_boot=$(cmdline_arg vgfb_serial_boot || echo 0)
+for kind in ${guests//+/ }; do
+	ready_before[$kind]=$(ready_count "vgfb-$kind")
+	log_from[$kind]=$(log_size "vgfb-$kind")
+	line=$(create_guest "$kind") || continue
+	echo "$line" >>"$VGFB_RUN/created"
+	if [ "$serial_boot" = 1 ]; then
+		read -r kind domid name <<<"$line"
+		await_guest "$kind" "$domid" "$name"
+	fi
+done
+if [ "$serial_boot" != 1 ]; then
+	created_first=$(cat "$VGFB_RUN/created")
+	while read -r kind domid name; do
+		await_guest "$kind" "$domid" "$name"
+	done <<<"$created_first"
+fi
 
 burst=$(cmdline_arg vgfb_diag_burst || echo 0)
 [ "$diag" = 1 ] && [ "$burst" -gt 0 ] && /vgfb/diag/dom0-diag.sh burst "$burst"
