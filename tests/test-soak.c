@@ -7,10 +7,11 @@
  *            while its sim guest makes VGFB_SOAK_CHANGES (10^4) random
  *            changes (flips, in-place updates, resizes, disables, cursor
  *            moves, on both heads).  Consumers are SIGKILLed and replaced,
- *            or SIGSTOPped for a while, at random.  The daemon's fd count
- *            must come back to what it had without clients, its RSS must
- *            stay flat between the second and the last quarter, and every
- *            consumer alive at the end must see the final state.
+ *            or SIGSTOPped for a while, at random.  The daemon's fds must
+ *            stay within one per client plus its bounded plane cache, its
+ *            anonymous memory must stay flat between the second and the
+ *            last quarter, and every consumer alive at the end must see
+ *            the final state.
  *   restart: vgfbd SIGKILLed under running consumers: each one's next call
  *            fails with a clear error (not a hang, not a crash), a new
  *            vgfbd takes over the stale socket, every consumer reconnects
@@ -44,6 +45,12 @@
 #include "test-common.h"
 
 #define MAX_CONSUMERS 256
+/*
+ * Plane views the daemon may keep open without any client: one REGION
+ * view (a memfd) per cache entry, CACHE_ENTRIES in backend/core/mediator.c.
+ * A bound, whatever the number of changes.
+ */
+#define DAEMON_PLANE_CACHE 16
 
 static const char *const soak_args[] = {
 	"--target", "sim:heads=2", "--sim-control", "--max-clients=300",
@@ -367,6 +374,11 @@ crowd_finish(struct crowd *c, const struct report *want)
 	       c->stalled, reconnects);
 }
 
+/*
+ * The daemon's anonymous resident memory (heap, stacks): what a leak grows.
+ * Plain VmRSS would also count the shared memory of the plane views it
+ * keeps, whose sizes follow the guest's random modes.
+ */
 static long
 daemon_rss_kib(pid_t pid)
 {
@@ -378,10 +390,23 @@ daemon_rss_kib(pid_t pid)
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+		if (sscanf(line, "RssAnon: %ld kB", &kib) == 1)
 			break;
 	fclose(f);
 	return kib;
+}
+
+/* Wait (up to timeout_ms) until the daemon holds at most max fds. */
+static bool
+daemon_fds_settle_at_most(const struct test_daemon *d, int max,
+			  int timeout_ms)
+{
+	for (int t = 0; t <= timeout_ms; t += 10) {
+		if (test_daemon_fds(d) <= max)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* The guest's own view of head 0, through a client of the same daemon. */
@@ -466,9 +491,11 @@ START_TEST(consumers_under_churn)
 			int fds = test_daemon_fds(&d);
 
 			rss[i / quarter - 1] = daemon_rss_kib(d.pid);
-			/* one fd per client, nothing per change; +2: the
-			 * daemon may not have seen the last kill's hang-up */
-			ck_assert_msg(fds <= d.base_fds + (int)n + 1 + 2,
+			/* one fd per client and its plane cache, nothing per
+			 * change; +2: the daemon may not have seen the last
+			 * kill's hang-up */
+			ck_assert_msg(fds <= d.base_fds + (int)n + 1 +
+					     DAEMON_PLANE_CACHE + 2,
 				      "vgfbd holds %d fds with %lu clients "
 				      "(%d without)", fds, n + 1, d.base_fds);
 		}
@@ -482,7 +509,7 @@ START_TEST(consumers_under_churn)
 	crowd_finish(&crowd, &want);
 	close(ctl);
 
-	printf("# vgfbd RSS after each quarter of %lu changes: %ld %ld %ld "
+	printf("# vgfbd RssAnon after each quarter of %lu changes: %ld %ld %ld "
 	       "%ld KiB\n", changes, rss[0], rss[1], rss[2], rss[3]);
 	/*
 	 * Flat: from the second quarter on, the daemon's memory is what its
@@ -500,8 +527,12 @@ START_TEST(consumers_under_churn)
 	 * LeakSanitizer judges this build's daemon at exit instead */
 	printf("# ASan build: RSS not judged (LeakSanitizer is)\n");
 #endif
-	ck_assert_int_eq(test_daemon_wait_fds(&d, d.base_fds, 5000),
-			 d.base_fds);
+	/* every client's fd is gone; only the bounded plane cache stays */
+	ck_assert_msg(daemon_fds_settle_at_most(&d, d.base_fds +
+						DAEMON_PLANE_CACHE, 5000),
+		      "vgfbd holds %d fds without clients (%d at start, "
+		      "its plane cache adds at most %d)", test_daemon_fds(&d),
+		      d.base_fds, DAEMON_PLANE_CACHE);
 	test_daemon_stop(&d);
 }
 END_TEST
