@@ -20,39 +20,12 @@
 #include <string.h>
 
 #include "format.h"
+#include "fuzz-input.h"
 #include "xen-vdispl-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define N_DIR 4
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t
-take(struct input *in, unsigned int bytes)
-{
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < bytes && in->n; i++) {
-		v |= (uint32_t)in->p[0] << (8 * i);
-		in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static void
-take_bytes(struct input *in, uint8_t *dst, size_t len)
-{
-	size_t n = len < in->n ? len : in->n;
-
-	memcpy(dst, in->p, n);
-	in->p += n;
-	in->n -= n;
-}
 
 /* A NUL-terminated string of up to 31 input bytes. */
 static const char *

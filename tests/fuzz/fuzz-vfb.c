@@ -25,6 +25,7 @@
 
 #include <vgfb/vgfb.h>
 
+#include "fuzz-input.h"
 #include "xen-vfb-proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,34 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* struct xenfb_page offsets, as fbif.h lays them out */
 #define OFF_OUT_CONS 8
 #define OFF_OUT_PROD 12
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint32_t
-take(struct input *in, unsigned int bytes)
-{
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < bytes && in->n; i++) {
-		v |= (uint32_t)in->p[0] << (8 * i);
-		in->p++;
-		in->n--;
-	}
-	return v;
-}
-
-static void
-take_bytes(struct input *in, uint8_t *dst, size_t len)
-{
-	size_t n = len < in->n ? len : in->n;
-
-	memcpy(dst, in->p, n);
-	in->p += n;
-	in->n -= n;
-}
 
 static uint32_t
 page_u32(const uint8_t *page, size_t off)
