@@ -460,20 +460,35 @@ send_flip_events(struct xen_vdispl *v)
 	}
 }
 
-/* Answer every request on connector conn's ring; -EPROTO: broken ring. */
+/*
+ * Requests one dispatch answers on one connector before it yields: a
+ * ring's worth (32 slots on a 4 KiB page).  A frontend that refills its
+ * ring as fast as it is answered would otherwise keep serve_ring looping
+ * and vgfbd's other clients waiting; past the budget the port is kicked
+ * (vgfb__xen_kick_port) and served again on the next dispatch.
+ */
+#define VDISPL_REQUESTS_PER_DISPATCH 32u
+
+/*
+ * Answer the requests on connector conn's ring, at most a budget of
+ * them; -EPROTO: broken ring.
+ */
 static int
 serve_ring(struct xen_vdispl *v, uint32_t conn, char *why, size_t why_len)
 {
 	struct vdispl_conn *c = &v->conn[conn];
 	struct vdispl_action act;
 	struct vdispl_req req;
-	int rc;
+	uint32_t served = 0;
+	int rc = 0;
 
 again:
-	while ((rc = vgfb__vdispl_ring_take(&c->ring, &req, why,
+	while (served < VDISPL_REQUESTS_PER_DISPATCH &&
+	       (rc = vgfb__vdispl_ring_take(&c->ring, &req, why,
 					    why_len)) == 1) {
 		int status;
 
+		served++;
 		why[0] = '\0';
 		status = vgfb__vdispl_handle(v->state, conn, &req, &act, why,
 					     why_len);
@@ -487,10 +502,18 @@ again:
 		vgfb__vdispl_ring_respond(&c->ring, &req,
 					  vgfb__vdispl_status(status), 0);
 	}
-	if (rc < 0)
+	if (served < VDISPL_REQUESTS_PER_DISPATCH && rc < 0)
 		return rc;
 	if (vgfb__vdispl_ring_push(&c->ring))
 		vgfb__xen_notify(&v->dev, c->req_port);
+	if (served == VDISPL_REQUESTS_PER_DISPATCH) {
+		/* take() was not called for what may be left: look later */
+		log_debug(ctx_of(v), "vdispl: domain %u connector %u: %u "
+			  "requests served, yielding", v->x->domid, conn,
+			  served);
+		vgfb__xen_kick_port(&v->dev, c->req_port);
+		return 0;
+	}
 	if (vgfb__vdispl_ring_final_check(&c->ring))
 		goto again;
 	return 0;

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -153,6 +154,26 @@ vgfb__xen_notify(struct vgfb_xen_device *d, evtchn_port_t port)
 	if (xenevtchn_notify(d->x->xce, port) < 0)
 		log_debug(vgfb__xen_ctx(d->x), "%s: notify on port %u failed: "
 			  "%s", d->type, port, strerror(errno));
+}
+
+void
+vgfb__xen_kick_port(struct vgfb_xen_device *d, evtchn_port_t port)
+{
+	struct vgfb_xen *x = d->x;
+	uint64_t one = 1;
+
+	for (uint32_t i = 0; i < x->n_ports; i++) {
+		if (x->ports[i].port == port && x->ports[i].dev == d) {
+			x->ports[i].kicked = true;
+			/* a full counter still polls readable: nothing lost */
+			if (write(x->kick_fd, &one, sizeof(one)) < 0 &&
+			    errno != EAGAIN)
+				log_error(vgfb__xen_ctx(x), "%s: cannot re-arm "
+					  "port %u: %s", d->type, port,
+					  strerror(errno));
+			return;
+		}
+	}
 }
 
 static struct vgfb_xen_device *
@@ -348,6 +369,7 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		return -ENOMEM;
 	x->m = m;
 	x->epoll_fd = -1;
+	x->kick_fd = -1;
 	/*
 	 * The Xen libraries print their own errors to stderr by default; we
 	 * report failures through the context's log instead, so theirs only
@@ -398,9 +420,16 @@ xen_open(struct vgfb_local *m, const char *args, void **priv)
 		rc = -errno;
 		goto out_close;
 	}
+	x->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (x->kick_fd < 0) {
+		rc = -errno;
+		goto out_close;
+	}
 	rc = watch_fd(x, xs_fileno(x->xs));
 	if (rc == 0)
 		rc = watch_fd(x, xenevtchn_fd(x->xce));
+	if (rc == 0)
+		rc = watch_fd(x, x->kick_fd);
 	if (rc)
 		goto out_close;
 	if (!xs_watch(x->xs, "@releaseDomain", "release")) {
@@ -424,6 +453,8 @@ xen_close(void *priv)
 		return;
 	if (x->epoll_fd >= 0)
 		close(x->epoll_fd);
+	if (x->kick_fd >= 0)
+		close(x->kick_fd);
 	if (x->xgt)
 		xengnttab_close(x->xgt);
 	if (x->xce)
@@ -568,8 +599,39 @@ readable(int fd)
 }
 
 /*
+ * The ports kicked before this dispatch, each once: a source that kicks
+ * again while it is served is served on the next dispatch, so one guest
+ * never holds the caller's loop for more than one budget per port.
+ */
+static void
+dispatch_kicked(struct vgfb_xen *x)
+{
+	evtchn_port_t kicked[VGFB_XEN_MAX_PORTS];
+	uint32_t n = 0;
+	uint64_t count;
+	struct vgfb_xen_device *d;
+
+	if (read(x->kick_fd, &count, sizeof(count)) < 0)
+		return;		/* EAGAIN: nothing kicked */
+	for (uint32_t i = 0; i < x->n_ports; i++) {
+		if (x->ports[i].kicked) {
+			x->ports[i].kicked = false;
+			kicked[n++] = x->ports[i].port;
+		}
+	}
+	/* a dispatch may unbind ports: look each one up again */
+	for (uint32_t i = 0; i < n; i++) {
+		d = device_of_port(x, kicked[i]);
+		if (!x->gone && d && d->owner)
+			vgfb__source_dispatch(d->owner, VGFB_SOURCE_DOORBELL,
+					      (uint32_t)kicked[i]);
+	}
+}
+
+/*
  * Everything the guest said since the last call: its death, then each
- * watch and port to the source whose device asked for it.
+ * watch and port to the source whose device asked for it, then the ports
+ * their sources left work on last time.
  */
 static int
 xen_dispatch(void *priv)
@@ -599,6 +661,7 @@ xen_dispatch(void *priv)
 					      (uint32_t)port);
 		xenevtchn_unmask(x->xce, (evtchn_port_t)port);
 	}
+	dispatch_kicked(x);
 	return 0;
 }
 

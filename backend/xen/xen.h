@@ -48,6 +48,7 @@ struct vgfb_xen_device;
 struct vgfb_xen_port {
 	evtchn_port_t port;
 	struct vgfb_xen_device *dev;
+	bool kicked;		/* vgfb__xen_kick_port(): dispatch it again */
 };
 
 struct vgfb_xen {
@@ -62,6 +63,7 @@ struct vgfb_xen {
 	xengnttab_handle *xgt;
 	struct xs_handle *xs;
 	int epoll_fd;
+	int kick_fd;		/* eventfd in epoll_fd: a port was kicked */
 	struct vgfb_mem_range ram;	/* PVH/HVM: [0, max_gpfn] */
 	/* target options */
 	uint64_t videoram_limit;	/* bytes, 0 = protocol maximum */
@@ -108,6 +110,14 @@ int vgfb__xen_bind_port(struct vgfb_xen_device *d, uint32_t remote_port,
 			evtchn_port_t *port);
 void vgfb__xen_unbind_port(struct vgfb_xen_device *d, evtchn_port_t port);
 void vgfb__xen_notify(struct vgfb_xen_device *d, evtchn_port_t port);
+/*
+ * A source stopped serving port with work left (its per-dispatch budget
+ * ran out): hand the port to it again as a DOORBELL on the platform's
+ * next dispatch, after the caller of dispatch (vgfbd's loop) had its turn
+ * with everything else.  The guest's event channel is not involved, so
+ * the guest cannot suppress or multiply the wake-up.
+ */
+void vgfb__xen_kick_port(struct vgfb_xen_device *d, evtchn_port_t port);
 
 /* ---- xenstore (xenbus.c) ---- */
 

@@ -710,6 +710,80 @@ vd_double_fetch(struct vd *c)
 	}
 }
 
+#define FLOOD_SECS 15.0
+
+/*
+ * Ring flood: keep every request slot full of PG_FLIPs of fb 0x20 (a
+ * served request, so vgfbd logs nothing per request) for FLOOD_SECS,
+ * refilling as fast as responses come back, and swallow the flip events.
+ * dom0 starts a consumer of this guest's vgfbd when it sees the start
+ * line: it must be answered while the ring stays full (the backend yields
+ * after a budget of requests instead of serving the ring until it is
+ * empty, which a guest like this one never lets happen).
+ */
+static void
+vd_ring_flood(struct vd *c)
+{
+	struct xendispl_req rq = flip_req(0x20);
+	uint32_t posted = 0, answered = 0, refused = 0, n = 0;
+	double end;
+
+	printf("VGFB_HOSTILE_INFO ring_flood start %.0f s\n", FLOOD_SECS);
+	fflush(stdout);
+	end = tier_now() + FLOOD_SECS;
+	while (tier_now() < end) {
+		uint32_t prod = get32(c->req->p, SR_RSP_PROD);
+		bool more = false;
+
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		for (; c->rsp_cons != prod; c->rsp_cons++) {
+			struct xendispl_resp rsp;
+
+			memcpy(&rsp, vd_slot(c, c->rsp_cons), sizeof(rsp));
+			answered++;
+			refused += rsp.status != 0;
+		}
+		put32(c->req->p, SR_RSP_EVENT, c->rsp_cons + 1);
+		while (c->req_prod - c->rsp_cons < SR_SLOTS) {
+			rq.id = c->id++;
+			memcpy(vd_slot(c, c->req_prod), &rq, sizeof(rq));
+			c->req_prod++;
+			posted++;
+			more = true;
+		}
+		if (more) {
+			__atomic_thread_fence(__ATOMIC_RELEASE);
+			put32(c->req->p, SR_REQ_PROD, c->req_prod);
+			evt_notify(c->req_port);
+		}
+		/* flip events: consumed unread, so the backend never waits */
+		put32(c->evt->p, EVT_IN_CONS, get32(c->evt->p, EVT_IN_PROD));
+		if (++n % 4096 == 0 && xs_state(be_vd) != XB_CONNECTED)
+			break;
+	}
+	/* let the backend answer what is still posted */
+	end = tier_now() + T_RSP;
+	while (c->rsp_cons != c->req_prod && tier_now() < end) {
+		int32_t status;
+
+		if (vd_wait(c, &status))
+			break;
+		answered++;
+		refused += status != 0;
+	}
+	c->evt_cons = get32(c->evt->p, EVT_IN_PROD);
+	put32(c->evt->p, EVT_IN_CONS, c->evt_cons);
+	if (xs_state(be_vd) != XB_CONNECTED)
+		report("ring_flood", "closed", "backend state %d after %u "
+		       "requests", xs_state(be_vd), posted);
+	else if (answered != posted || refused)
+		report("ring_flood", "wrong", "%u posted, %u answered, %u "
+		       "refused", posted, answered, refused);
+	else
+		report("ring_flood", "served", "%u requests in %.0f s, each "
+		       "answered with status 0", posted, FLOOD_SECS);
+}
+
 /* The cases on one healthy connection: each request refused or served. */
 static void
 vd_requests(struct vd *c)
@@ -734,6 +808,7 @@ vd_requests(struct vd *c)
 	vd_fb_cases(c, &g);
 	vd_flip_cases(c);
 	vd_double_fetch(c);
+	vd_ring_flood(c);
 
 	/* the connection still works after all that */
 	rq = (struct xendispl_req){ .operation = XENDISPL_OP_FB_DETACH };
