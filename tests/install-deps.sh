@@ -9,7 +9,7 @@ base="build-essential autoconf automake libtool pkg-config xz-utils \
 check libsubunit-dev valgrind libdrm-dev libpng-dev linux-libc-dev \
 clang libclang-rt-14-dev \
 libneatvnc-dev libaml-dev libvncserver-dev gvncviewer websockify novnc \
-python3 chromium"
+python3 chromium systemd"
 
 missing=""
 for p in $base; do

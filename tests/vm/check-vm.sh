@@ -102,7 +102,7 @@ pack_initramfs() {
 	chmod 755 "$root/init"
 	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko"
 	cp "$bin/vgfb-vmtest" "$root/"
-	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf vgfb-bench; do
+	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf vgfb-bench vgfb-kfuzz; do
 		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
 	done
 
@@ -125,6 +125,91 @@ pack_initramfs() {
 	done
 	depmod -b "$root" "$kver" || return 1
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# copy_elf ROOT FILE [DEST]: FILE (at DEST inside ROOT, default its own
+# path) and every shared library it needs, at their own paths.
+copy_elf() {
+	local root=$1 file=$2 dest=${3:-$2} lib
+
+	mkdir -p "$root$(dirname "$dest")"
+	cp -L "$file" "$root$dest" || return 1
+	for lib in $(ldd "$file" | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib" || return 1
+	done
+}
+
+# unit_path UNIT KEY PATTERN: the first path KEY= names in UNIT that matches
+# PATTERN (the prefix make substituted), e.g. ExecStart's vgfbd.
+unit_path() {
+	sed -n "s|^$2=-\{0,1\}\([^ ]*$3\).*|\1|p" "$1" | head -n 1
+}
+
+# pack_systemd_initramfs ROOT OUT: the real systemd as PID 1, vgfbd's
+# units exactly as built (data/), vgfbd and vgfb-query at the paths the
+# units and the test use, and the test (tests/vm/systemd/).
+pack_systemd_initramfs() {
+	local root=$1 out=$2 svc sock vgfbd env applet units
+
+	units=$root/etc/systemd/system
+	svc=$builddir/data/vgfbd@.service
+	sock=$builddir/data/vgfbd@.socket
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$units" "$root/etc" "$root/run" "$root/tmp"
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+	done
+	copy_elf "$root" /lib/systemd/systemd || return 1
+	rm -f "$root/bin/systemctl" "$root/bin/journalctl"
+	copy_elf "$root" /bin/systemctl || return 1
+	# journald: where the units' output goes, as on a real system
+	copy_elf "$root" /lib/systemd/systemd-journald || return 1
+	copy_elf "$root" /bin/journalctl || return 1
+	cp /lib/systemd/system/systemd-journald.service \
+		/lib/systemd/system/systemd-journald.socket \
+		/lib/systemd/system/systemd-journald-dev-log.socket "$units/"
+	vgfbd=$(unit_path "$svc" ExecStart '/vgfbd')
+	env=$(unit_path "$svc" EnvironmentFile '%i.env')
+	[ -n "$vgfbd" ] && [ -n "$env" ] || return 1
+	copy_elf "$root" "$builddir/tools/vgfbd/vgfbd" "$vgfbd" || return 1
+	# the libtool wrapper's real program, and the library it runs with
+	cp -L "$builddir"/.libs/libvgfb.so.? "$root/lib/" || return 1
+	LD_LIBRARY_PATH=$builddir/.libs copy_elf "$root" \
+		"$builddir/tools/.libs/vgfb-query" /bin/vgfb-query || return 1
+	# systemd's own targets and slices, which every unit's default
+	# dependencies name (sysinit.target, basic.target, ...); inert
+	cp /lib/systemd/system/*.target /lib/systemd/system/*.slice "$units/"
+	cp "$svc" "$sock" "$srcdir/tests/vm/systemd/vgfb-sa.target" \
+		"$srcdir/tests/vm/systemd/vgfb-sa-test.service" "$units/"
+	env=$(echo "$env" | sed 's/%i/demo/')
+	mkdir -p "$root$(dirname "$env")"
+	printf "VGFBD_TARGET=sim\nVGFBD_ARGS=-v\n" > "$root$env"
+	cp /etc/os-release "$root/etc/os-release"
+	: > "$root/etc/machine-id"
+	cp "$srcdir/tests/vm/systemd/init.sh" "$root/init"
+	cp "$srcdir/tests/vm/systemd/sa-test.sh" "$root/sa-test.sh"
+	chmod 755 "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# run_systemd TAG KVER: vgfbd@.socket and vgfbd@.service under systemd.
+run_systemd() {
+	local tag=$1 kver=$2 dir=$work/systemd-$2
+
+	if [ ! -x /lib/systemd/systemd ] || [ ! -f "$builddir/data/vgfbd@.socket" ]; then
+		host_result "boot_$tag" FAIL "no /lib/systemd/systemd (package systemd) or no data/vgfbd@.socket in the build"
+		return
+	fi
+	mkdir -p "$dir"
+	if ! pack_systemd_initramfs "$dir/root" "$dir/initramfs.cpio.gz"; then
+		host_result "initramfs_$tag" FAIL "could not pack the systemd initramfs"
+		return
+	fi
+	boot "$kver" "$dir/initramfs.cpio.gz" "$dir/console.log"
+	read_results "$tag" "$kver" "$dir/console.log" $?
 }
 
 # boot KVER INITRAMFS LOG: 0 when qemu powered off by itself.
@@ -182,35 +267,10 @@ boot() {
 	return $rc
 }
 
-# run_kernel TAG KVER
-run_kernel() {
-	local tag=$1 kver=$2 dir=$work/$2 log rc line name status detail
-
-	if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ] ||
-		[ ! -d "/lib/modules/$kver/build" ]; then
-		host_result "boot_$tag" FAIL "kernel '$kver' or its headers are not installed (tests/vm/install-deps.sh)"
-		return
-	fi
-	mkdir -p "$dir"
-	if ! build_module "$kver" "$dir/kmod"; then
-		cat "$dir/kmod/build.log"
-		host_result "build_$tag" FAIL "vgfb.ko does not build against $kver"
-		return
-	fi
-	if grep -q -i 'warning:' "$dir/kmod/build.log"; then
-		grep -i -A3 'warning:' "$dir/kmod/build.log"
-		host_result "build_$tag" FAIL "vgfb.ko builds with warnings against $kver"
-	else
-		host_result "build_$tag" PASS "vgfb.ko for $kver"
-	fi
-	if ! pack_initramfs "$kver" "$dir/root" "$dir/initramfs.cpio.gz"; then
-		host_result "initramfs_$tag" FAIL "could not pack the initramfs"
-		return
-	fi
-
-	log=$dir/console.log
-	boot "$kver" "$dir/initramfs.cpio.gz" "$log"
-	rc=$?
+# read_results TAG KVER LOG RC: the guest's VGFB_RESULT lines of LOG, then
+# the boot's own result from boot()'s status RC and the console.
+read_results() {
+	local tag=$1 kver=$2 log=$3 rc=$4 line name status detail
 
 	while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -240,15 +300,46 @@ run_kernel() {
 	else
 		host_result "boot_$tag" PASS "$kver booted, tested, powered off"
 	fi
+	if [ "$rc" -ne 0 ] || grep -q ' FAIL ' "$log"; then
+		note "---- $tag console (last 80 lines) ----"
+		tail -n 80 "$log"
+		note "---- end ----"
+	fi
+}
+
+# run_kernel TAG KVER
+run_kernel() {
+	local tag=$1 kver=$2 dir=$work/$2 log
+
+	if [ -z "$kver" ] || [ ! -f "/boot/vmlinuz-$kver" ] ||
+		[ ! -d "/lib/modules/$kver/build" ]; then
+		host_result "boot_$tag" FAIL "kernel '$kver' or its headers are not installed (tests/vm/install-deps.sh)"
+		return
+	fi
+	mkdir -p "$dir"
+	if ! build_module "$kver" "$dir/kmod"; then
+		cat "$dir/kmod/build.log"
+		host_result "build_$tag" FAIL "vgfb.ko does not build against $kver"
+		return
+	fi
+	if grep -q -i 'warning:' "$dir/kmod/build.log"; then
+		grep -i -A3 'warning:' "$dir/kmod/build.log"
+		host_result "build_$tag" FAIL "vgfb.ko builds with warnings against $kver"
+	else
+		host_result "build_$tag" PASS "vgfb.ko for $kver"
+	fi
+	if ! pack_initramfs "$kver" "$dir/root" "$dir/initramfs.cpio.gz"; then
+		host_result "initramfs_$tag" FAIL "could not pack the initramfs"
+		return
+	fi
+
+	log=$dir/console.log
+	boot "$kver" "$dir/initramfs.cpio.gz" "$log"
+	read_results "$tag" "$kver" "$log" $?
 	sed -n 's/\r$//; s/^VGFB_BENCH //p' "$log" > "$dir/bench.txt"
 	if [ -s "$dir/bench.txt" ]; then
 		note "---- $tag: vgfb-bench --quick --parts=abc under TCG (numbers for people, never judged) ----"
 		cat "$dir/bench.txt"
-	fi
-	if [ $rc -ne 0 ] || grep -q ' FAIL ' "$log"; then
-		note "---- $tag console (last 80 lines) ----"
-		tail -n 80 "$log"
-		note "---- end ----"
 	fi
 }
 
@@ -280,6 +371,10 @@ main() {
 			note "== $tag: $kver"
 			run_kernel "$tag" "$kver"
 		done
+		if [ -z "${VGFB_VM_KERNELS:-}" ] || [ -n "${VGFB_VM_SYSTEMD:-}" ]; then
+			note "== systemd: $stock, vgfbd@.socket under systemd as PID 1"
+			run_systemd systemd "$stock"
+		fi
 	fi
 
 	echo "vm: $passed passed, $failed failed, $skipped skipped"

@@ -67,6 +67,13 @@ if [ -e /dev/vgfb ]; then
 	else
 		result compat32 SKIP "no 32-bit test program (gcc-multilib missing)"
 	fi
+	# 10^5 random argument sets (tests/vm/vgfb-kfuzz.c); the seed is
+	# printed for a replay
+	if [ -x /vgfb-kfuzz ]; then
+		/vgfb-kfuzz 100000
+	else
+		result kfuzz SKIP "vgfb-kfuzz not built"
+	fi
 	if [ -x /vgfb-simtest ]; then
 		/vgfb-simtest
 	else

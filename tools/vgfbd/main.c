@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "server.h"
 
 #define RUN_DIR "/run/vgfb"
@@ -107,6 +108,36 @@ notify(const char *state)
 	close(fd);
 }
 
+/*
+ * The path an activated socket is bound to ("@name" for an abstract
+ * one), for messages: false for an unnamed socket or one too long for
+ * buf.
+ */
+static bool
+activated_path(int fd, char *buf, size_t size)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	size_t n;
+
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path))
+		return false;
+	n = len - offsetof(struct sockaddr_un, sun_path);
+	if (addr.sun_path[0] != '\0')
+		n = strnlen(addr.sun_path, n);
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, addr.sun_path, n);
+	buf[n] = '\0';
+	if (buf[0] == '\0')
+		buf[0] = '@';
+	for (size_t i = 1; i < n; i++)
+		if (buf[i] == '\0')
+			return false;	/* cannot be printed */
+	return true;
+}
+
 enum {
 	OPT_SOCKET_MODE = 0x100,
 	OPT_MAX_CLIENTS,
@@ -146,8 +177,10 @@ main(int argc, char **argv)
 		.queue_len = 64,
 		.stall_timeout_ms = 30000,
 	};
-	char name[65], path[sizeof(RUN_DIR) + 65 + sizeof("/socket")];
+	/* the default path, or any sun_path of an activated socket */
+	char name[65], path[sizeof(RUN_DIR) + 65 + sizeof("/socket") + 32];
 	const char *name_opt = NULL;
+	char why[160];
 	struct vgfbd *d;
 	unsigned long v;
 	sigset_t mask;
@@ -219,7 +252,20 @@ main(int argc, char **argv)
 		return 2;
 	}
 
-	if (!o.socket_path) {
+	rc = vgfbd_activated_socket(&o.listen_fd, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "vgfbd: socket activation: %s\n", why);
+		return 1;
+	}
+	o.activated = o.listen_fd >= 0;
+	if (o.activated) {
+		if (!activated_path(o.listen_fd, path, sizeof(path))) {
+			fprintf(stderr, "vgfbd: socket activation: the passed "
+				"socket has no path\n");
+			return 1;
+		}
+		o.socket_path = path;	/* for messages: the manager's */
+	} else if (!o.socket_path) {
 		if (name_opt) {
 			snprintf(name, sizeof(name), "%s", name_opt);
 		} else {

@@ -1052,6 +1052,12 @@ listen_on(struct vgfbd *d)
 	mode_t old_umask;
 	int fd, rc;
 
+	if (d->o.activated) {
+		/* the manager made, owns and removes it (vgfbd@.socket) */
+		d->listen_fd = d->o.listen_fd;
+		d->o.activated = false;
+		return 0;
+	}
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(addr.sun_path, path, strlen(path) + 1);
@@ -1170,8 +1176,11 @@ vgfbd_new(const struct vgfbd_options *opts, struct vgfbd **out)
 	sigset_t mask;
 	int rc;
 
-	if (!d)
+	if (!d) {
+		if (opts->activated)
+			close(opts->listen_fd);
 		return -ENOMEM;
+	}
 	d->o = *opts;
 	d->epfd = d->listen_fd = d->ctx_fd = d->timer_fd = d->signal_fd = -1;
 	d->reserve_fd = -1;
@@ -1272,6 +1281,8 @@ vgfbd_free(struct vgfbd *d)
 		unlink(d->socket_path);
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);
+	else if (d->o.activated)
+		close(d->o.listen_fd);	/* failed before listen_on took it */
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	if (d->signal_fd >= 0)

@@ -9,7 +9,14 @@
 
 struct vgfbd_options {
 	const char *target;		/* vgfb_open() target, e.g. "sim" */
-	const char *socket_path;
+	const char *socket_path;	/* activated: where listen_fd is bound */
+	/*
+	 * Socket activation (activation.h): serve listen_fd, a listening
+	 * socket the service manager owns, instead of binding socket_path;
+	 * vgfbd then never unlinks or chmods it.
+	 */
+	bool activated;
+	int listen_fd;
 	mode_t socket_mode;		/* chmod of the socket */
 	unsigned int max_clients;
 	unsigned int max_clients_per_uid; /* 0: three quarters of max_clients */
@@ -24,8 +31,10 @@ struct vgfbd_options {
 struct vgfbd;
 
 /*
- * Open the target, bind and listen.  The socket exists when this returns
- * 0; a stale socket (nobody listening) is replaced, a live one is -EADDRINUSE.
+ * Open the target, bind and listen (or take the activated listen_fd).
+ * The socket exists when this returns 0; a stale socket (nobody
+ * listening) is replaced, a live one is -EADDRINUSE.  listen_fd is owned
+ * by the daemon from this call on, also on failure.
  */
 int vgfbd_new(const struct vgfbd_options *opts, struct vgfbd **out);
 
