@@ -207,7 +207,8 @@ if [ "$diag" = 1 ]; then
 	dom0_bins+=("$bt/cpu-state-check")
 fi
 # without --enable-tools (libpng) the hooks that need them skip
-for f in "$dbt/dom0/vgfb-query" "$dbt/dom0/vgfb-dump" "$db/tools/vgfbd/vgfbd"; do
+for f in "$dbt/dom0/vgfb-query" "$dbt/dom0/vgfb-dump" "$db/tools/vgfbd/vgfbd" \
+	"$db/tools/vgfb-xen-backend/vgfb-xen-backend"; do
 	if [ -x "$f" ]; then
 		dom0_bins+=("$f")
 	else
