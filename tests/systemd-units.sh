@@ -15,7 +15,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/vgfb-units.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 units=
-for u in vgfbd@.service vgfbd@.socket vgfb-vnc@.service; do
+for u in vgfbd@.service vgfbd@.socket vgfb-vnc@.service \
+	vgfb-xen-backend.service; do
 	[ -f "$build/data/$u" ] && units="$units $u"
 done
 set -- $units
@@ -26,6 +27,7 @@ for u in "$@"; do
 	inst=$(echo "$u" | sed 's/@\./@demo./')
 	sed -e "s|^ExecStart=[^ ]*/vgfbd |ExecStart=$build/tools/vgfbd/vgfbd |" \
 	    -e "s|^ExecStart=[^ ]*/vgfb-vnc |ExecStart=$build/tools/vgfb-vnc/vgfb-vnc |" \
+	    -e "s|^ExecStart=[^ ]*/vgfb-xen-backend |ExecStart=$build/tools/vgfb-xen-backend/vgfb-xen-backend |" \
 	    "$build/data/$u" >"$dir/$inst"
 	# a socket unit needs its service beside it
 	case $u in
