@@ -366,6 +366,19 @@ vga_thread(void *arg)
 }
 
 void
+fake_vbe_stop(struct fake_gpu *g)
+{
+	struct fake_cmd c = { .type = FAKE_GET_DISPLAY_INFO };
+
+	__atomic_store_n(&g->vga_enable, false, __ATOMIC_SEQ_CST);
+	if (!g->vga_joined)
+		pthread_join(g->vga, NULL);
+	g->vga_joined = true;
+	/* bottom halves run in order: a VBE half queued before is done */
+	fake_gpu_cmd(g, &c);
+}
+
+void
 fake_vbe_mode(struct fake_gpu *g, uint32_t xres, uint32_t yres,
 	      uint64_t frame)
 {
@@ -421,6 +434,7 @@ fake_gpu_boot(struct fake_gpu *g, const char *opts, bool first)
 	memset(&g->vga_surf, 0, sizeof(g->vga_surf));
 	fake_vbe_mode(g, g->info.width, g->info.height, 1);
 	g->vga_enable = g->vga_running = true;
+	g->vga_joined = false;
 	ck_assert_int_eq(pthread_create(&g->vga, NULL, vga_thread, g), 0);
 }
 
@@ -428,7 +442,8 @@ void
 fake_gpu_shutdown(struct fake_gpu *g, bool last)
 {
 	__atomic_store_n(&g->vga_running, false, __ATOMIC_SEQ_CST);
-	pthread_join(g->vga, NULL);
+	if (!g->vga_joined)
+		pthread_join(g->vga, NULL);
 	pthread_mutex_lock(&g->lock);
 	g->quit = true;
 	pthread_cond_broadcast(&g->cond);

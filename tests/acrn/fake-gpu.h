@@ -78,7 +78,7 @@ struct fake_gpu {
 
 	/* VBE */
 	pthread_t vga;
-	bool vga_enable, vga_running;
+	bool vga_enable, vga_running, vga_joined;
 	uint32_t xres, yres;
 	uint8_t *fb;
 	struct surface vga_surf;	/* gpu->vga.surf: calloc'd, not stack */
@@ -115,6 +115,13 @@ void fake_res_draw(struct fake_res *r, uint32_t drm_format, uint32_t x,
 		   uint64_t offset, uint64_t frame);
 void fake_res_cursor(struct fake_res *r);
 
+/*
+ * The VGA thread stopped and its last bottom half run.  acrn-dm stops it
+ * only when SET_SCANOUT has run, so a VBE half queued just before can
+ * still repaint the new scanout once (SDL shows that too); the tests that
+ * check exact frames stop VBE first.
+ */
+void fake_vbe_stop(struct fake_gpu *g);
 /* VBE: the guest writes xres/yres and draws frame into the framebuffer. */
 void fake_vbe_mode(struct fake_gpu *g, uint32_t xres, uint32_t yres,
 		   uint64_t frame);

@@ -65,6 +65,10 @@
 #define SINK_MAX_IMAGE (256u << 20)
 #define SINK_CURSOR_MAX 256u
 #define SINK_RETRY_MS 1000
+/* What may wait in the socket: a few frames' messages.  Anything older
+ * is stale by the time vgfbd reads it, and each queued fd pins a buffer;
+ * past this the latest state is kept instead (sink_flush). */
+#define SINK_SNDBUF (32 << 10)
 #define SINK_DEFAULT_DIR "/run/vgfb"
 
 #define SINK_FOURCC(a, b, c, d) \
@@ -905,6 +909,8 @@ conn_try(void)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
+	rc = SINK_SNDBUF;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rc, sizeof(rc));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		if (!sink.warned_connect)
 			pr_info("vgfb: no vgfbd at %s (%s); retrying every "
@@ -1260,6 +1266,9 @@ sink_gfx_ui_deinit(void)
 	sink.hello_pending = sink.bye_reboot_pending = false;
 	sink.n_scanouts = 0;
 	sink.path_set = false;
+	/* a later gfx_ui_init (tests only: acrn-dm has one per process)
+	 * starts from generation 1 again */
+	sink.generation = 0;
 	sink.ui_up = false;
 	pthread_mutex_unlock(&sink.lock);
 }
