@@ -70,6 +70,10 @@
  * past this the latest state is kept instead (sink_flush). */
 #define SINK_SNDBUF (32 << 10)
 #define SINK_DEFAULT_DIR "/run/vgfb"
+/* vgfb-source.h measures planes and images in whole 4096-byte pages */
+#define SINK_PAGE 4096u
+#define SINK_PAGE_UP(n) \
+	(((uint64_t)(n) + SINK_PAGE - 1) & ~(uint64_t)(SINK_PAGE - 1))
 
 #define SINK_FOURCC(a, b, c, d) \
 	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | \
@@ -480,7 +484,6 @@ static void
 shadow_set(int id, struct sink_scanout *sc, const struct surface *surf)
 {
 	uint32_t fourcc, w, h;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t img;
 	int fd;
 	void *map;
@@ -488,7 +491,8 @@ shadow_set(int id, struct sink_scanout *sc, const struct surface *surf)
 	scanout_disable(sc);
 	if (!pixman_layout(id, surf, &fourcc, &w, &h))
 		return;
-	img = ((size_t)w * 4u * h + page - 1) & ~(page - 1);
+	/* both images start on a page: FLIP offsets are page multiples */
+	img = SINK_PAGE_UP((size_t)w * 4u * h);
 	fd = memfd_create("vgfb-scanout", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0) {
 		pr_err("vgfb: memfd_create: %s\n", strerror(errno));
@@ -543,10 +547,12 @@ dmabuf_set(struct sink_scanout *sc, const struct surface *surf)
 		return;
 	}
 	/* virtio_gpu.c checks neither strides nor offsets against the blob:
-	 * a plane past its end would make vgfbd drop the whole source. */
+	 * a plane past its end would make vgfbd drop the whole source.
+	 * vgfb-source.h counts the plane's last page whole. */
 	size = lseek(fd, 0, SEEK_END);
 	lseek(fd, 0, SEEK_SET);
-	if (size < 0 || offset + (uint64_t)stride * h > (uint64_t)size) {
+	if (size < 0 ||
+	    SINK_PAGE_UP(offset + (uint64_t)stride * h) > (uint64_t)size) {
 		sink_reject("blob scanout past the buffer, offset", offset);
 		close(fd);
 		return;
@@ -649,7 +655,13 @@ sink_cursor_define(int handle, int scanout_id, struct cursor *cur)
 		pr_err("vgfb: memfd_create: %s\n", strerror(errno));
 		goto out_unlock;
 	}
-	/* written, not mapped: F_SEAL_WRITE refuses writable mappings */
+	/* page-rounded like every plane; written, not mapped: F_SEAL_WRITE
+	 * refuses writable mappings */
+	if (ftruncate(fd, SINK_PAGE_UP(size)) < 0) {
+		pr_err("vgfb: cursor memfd: %s\n", strerror(errno));
+		close(fd);
+		goto out_unlock;
+	}
 	while (done < size) {
 		n = pwrite(fd, (const uint8_t *)cur->data + done, size - done,
 			   done);
