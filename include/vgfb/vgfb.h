@@ -53,6 +53,7 @@ typedef void (*vgfb_log_func_t)(struct vgfb *ctx,
  *   - "sim" or "sim:OPTIONS": the embedded simulated guest, which needs
  *     nothing else running.  OPTIONS is a comma-separated list of
  *     mode=WxH, format=NAME (XRGB8888, ARGB8888, XBGR8888, ABGR8888,
+ *     BGRX8888, BGRA8888, RGBX8888, RGBA8888,
  *     RGB888, RGB565, XRGB2101010), heads=N (1..4), ram=MiB,
  *     cursor=on|off, exporter=auto|vgfb|udmabuf|region;
  *   - "unix:/path/to/socket": a vgfbd instance;
