@@ -96,6 +96,17 @@ check_buffer(const struct vgfb_buffer *b, const struct vgfb_memmap *map,
 				      " is outside the guest's memory",
 				      b->gpa, bytes);
 		return 0;
+	case VGFB_BUFFER_PLATFORM_FD:
+		/*
+		 * size is what the platform measured of the fd from the
+		 * plane's offset on (checked above against the page-rounded
+		 * plane); the offset itself must leave room for it.
+		 */
+		if (b->gpa > UINT64_MAX - b->size)
+			return refuse(why, len, "fd offset %" PRIu64 " + %"
+				      PRIu64 " bytes overflows", b->gpa,
+				      b->size);
+		return 0;
 	case VGFB_BUFFER_GFN_LIST:
 	case VGFB_BUFFER_MFN_LIST:
 	case VGFB_BUFFER_GRANT_LIST:

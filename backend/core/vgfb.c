@@ -13,6 +13,7 @@
 #include <string.h>
 #include <drm_fourcc.h>
 
+#include "platform.h"
 #include "private.h"
 #include "sim.h"
 
@@ -62,12 +63,13 @@ open_target(struct vgfb *ctx, const char *target)
 		}
 		return vgfb__client_open(ctx, rest);
 	}
+	if (has_prefix(target, "acrn:", &rest))
+		return vgfb__local_open(ctx, &vgfb__platform_acrn, rest);
 #ifdef HAVE_XEN
 	if (has_prefix(target, "xen:", &rest))
 		return vgfb__local_open(ctx, &vgfb__platform_xen, rest);
 #endif
-	if (has_prefix(target, "xen:", &rest) ||
-	    has_prefix(target, "acrn:", &rest)) {
+	if (has_prefix(target, "xen:", &rest)) {
 		log_error(ctx, "target \"%s\": this backend is not implemented "
 			  "in this version (see docs/targets.md)", target);
 		return -ENOTSUP;

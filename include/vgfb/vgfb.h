@@ -3,7 +3,9 @@
  * libvgfb - the VFIO gfx-plane / dma-buf ABI for Xen, ACRN and an embedded
  * simulated guest.
  *
- * This is the only installed header.  The plane record is the kernel's
+ * This is the consumer's one header (the other installed header,
+ * <vgfb/vgfb-source.h>, is the source protocol for device models and
+ * needs no library).  The plane record is the kernel's
  * struct vfio_device_gfx_plane_info from <linux/vfio.h>, byte for byte; what
  * the VFIO ABI has no room for (head index, frame sequence number, damage,
  * change events) travels in separate records defined here.
