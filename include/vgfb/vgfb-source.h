@@ -160,7 +160,8 @@ struct vgfb_src_scanout_update {
  * left corner on the scanout, may be negative: the VFIO record has no
  * sign, so vgfbd reports a negative coordinate as 0).  fd is a memfd sealed
  * F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL holding
- * stride * height bytes from offset 0.
+ * the image from offset 0: at least stride * height bytes, rounded up to
+ * a page (4096), as for every plane.
  */
 struct vgfb_src_cursor_define {
 	uint32_t scanout;
