@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,21 +56,6 @@ static struct vgfb *
 ctx_of(struct acrn_source *s)
 {
 	return vgfb__local_ctx(s->m);
-}
-
-static int
-refuse(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
 }
 
 static void
@@ -154,12 +138,46 @@ serial_in_use(const struct acrn_source *s, uint64_t src_serial)
 	return false;
 }
 
+/*
+ * A new buffer for a plane: p holds what the message says; its fd is
+ * taken (ours from here on, closed on failure too), checked, measured
+ * and named, and the plane checked with the core's policy.
+ */
+static int
+take_buffer(struct acrn_source *s, struct acrn_plane *p, int fd,
+	    enum acrn_fd_kind kind, char *why, size_t len)
+{
+	bool cursor = kind == ACRN_FD_CURSOR;
+	int rc;
+
+	if (serial_in_use(s, p->src_serial)) {
+		vgfb__acrn_fd_release(&(struct acrn_fd){ .fd = fd });
+		return vgfb__refuse(why, len,
+				    "%sserial %" PRIu64 " names a buffer "
+				    "already shown", cursor ? "cursor " : "",
+				    p->src_serial);
+	}
+	rc = vgfb__acrn_fd_take(fd, kind, &p->f, why, len);
+	if (rc)
+		return rc;
+	p->enabled = true;
+	p->serial = s->next_serial++;
+	rc = check_plane(p, cursor, why, len);
+	if (rc)
+		vgfb__acrn_fd_release(&p->f);
+	return rc;
+}
+
 static int
 apply_set(struct acrn_source *s, const struct vgfb_src_scanout_set *m,
 	  int fd, char *why, size_t len)
 {
 	struct acrn_scanout *so = &s->so[m->scanout];
-	struct acrn_plane p = { .f.fd = -1 };
+	struct acrn_plane p = {
+		.src_serial = m->serial, .drm_format = m->drm_format,
+		.width = m->width, .height = m->height, .stride = m->stride,
+		.offset = m->offset,
+	};
 	int rc;
 
 	if (m->kind == VGFB_SRC_BUFFER_DISABLE) {
@@ -171,28 +189,10 @@ apply_set(struct acrn_source *s, const struct vgfb_src_scanout_set *m,
 			     DRM_PLANE_TYPE_PRIMARY, NULL);
 		return 0;
 	}
-	if (serial_in_use(s, m->serial)) {
-		vgfb__acrn_fd_release(&(struct acrn_fd){ .fd = fd });
-		return refuse(why, len, "serial %" PRIu64 " names a buffer "
-			      "already shown", m->serial);
-	}
-	rc = vgfb__acrn_fd_take(fd, m->kind == VGFB_SRC_BUFFER_DMABUF ?
-				ACRN_FD_DMABUF : ACRN_FD_MEMFD, &p.f, why, len);
+	rc = take_buffer(s, &p, fd, m->kind == VGFB_SRC_BUFFER_DMABUF ?
+			 ACRN_FD_DMABUF : ACRN_FD_MEMFD, why, len);
 	if (rc)
 		return rc;
-	p.enabled = true;
-	p.src_serial = m->serial;
-	p.serial = s->next_serial++;
-	p.drm_format = m->drm_format;
-	p.width = m->width;
-	p.height = m->height;
-	p.stride = m->stride;
-	p.offset = m->offset;
-	rc = check_plane(&p, false, why, len);
-	if (rc) {
-		vgfb__acrn_fd_release(&p.f);
-		return rc;
-	}
 	plane_off(s, &so->primary);
 	so->primary = p;
 	so->frame_seq++;
@@ -220,8 +220,9 @@ apply_update(struct acrn_source *s, const struct vgfb_src_scanout_update *m,
 		struct acrn_plane next = *p;
 
 		if (p->f.kind != ACRN_FD_MEMFD)
-			return refuse(why, len, "FLIP on a buffer that is not "
-				      "a memfd");
+			return vgfb__refuse(why, len,
+					    "FLIP on a buffer that is not "
+					    "a memfd");
 		next.offset = m->offset;
 		rc = check_plane(&next, false, why, len);
 		if (rc)
@@ -240,9 +241,10 @@ apply_update(struct acrn_source *s, const struct vgfb_src_scanout_update *m,
 	} else if (m->x >= p->width || m->y >= p->height ||
 		   m->width > p->width - m->x ||
 		   m->height > p->height - m->y) {
-		return refuse(why, len, "damage %ux%u+%u+%u is outside the "
-			      "%ux%u plane", m->width, m->height, m->x, m->y,
-			      p->width, p->height);
+		return vgfb__refuse(why, len,
+				    "damage %ux%u+%u+%u is outside the "
+				    "%ux%u plane", m->width, m->height, m->x,
+				    m->y, p->width, p->height);
 	}
 	so->frame_seq++;
 	emit(s, VGFB_EVENT_DAMAGE, m->scanout, DRM_PLANE_TYPE_PRIMARY, &r);
@@ -254,33 +256,16 @@ apply_cursor(struct acrn_source *s, const struct vgfb_src_cursor_define *m,
 	     int fd, char *why, size_t len)
 {
 	struct acrn_scanout *so = &s->so[m->scanout];
-	struct acrn_plane p = { .f.fd = -1 };
+	struct acrn_plane p = {
+		.src_serial = m->serial, .drm_format = m->drm_format,
+		.width = m->width, .height = m->height, .stride = m->stride,
+		.hot_x = m->hot_x, .hot_y = m->hot_y, .x = m->x, .y = m->y,
+	};
 	int rc;
 
-	if (serial_in_use(s, m->serial)) {
-		vgfb__acrn_fd_release(&(struct acrn_fd){ .fd = fd });
-		return refuse(why, len, "cursor serial %" PRIu64 " names a "
-			      "buffer already shown", m->serial);
-	}
-	rc = vgfb__acrn_fd_take(fd, ACRN_FD_CURSOR, &p.f, why, len);
+	rc = take_buffer(s, &p, fd, ACRN_FD_CURSOR, why, len);
 	if (rc)
 		return rc;
-	p.enabled = true;
-	p.src_serial = m->serial;
-	p.serial = s->next_serial++;
-	p.drm_format = m->drm_format;
-	p.width = m->width;
-	p.height = m->height;
-	p.stride = m->stride;
-	p.hot_x = m->hot_x;
-	p.hot_y = m->hot_y;
-	p.x = m->x;
-	p.y = m->y;
-	rc = check_plane(&p, true, why, len);
-	if (rc) {
-		vgfb__acrn_fd_release(&p.f);
-		return rc;
-	}
 	plane_off(s, &so->cursor);
 	so->cursor = p;
 	emit(s, VGFB_EVENT_PLANE_CHANGED, m->scanout, DRM_PLANE_TYPE_CURSOR,
@@ -311,8 +296,9 @@ vgfb__acrn_source_apply(struct acrn_source *s, uint32_t n_scanouts,
 
 	if (id >= n_scanouts) {
 		vgfb__acrn_fd_release(&(struct acrn_fd){ .fd = fd });
-		return refuse(why, len, "scanout %u, but HELLO announced %u",
-			      id, n_scanouts);
+		return vgfb__refuse(why, len,
+				    "scanout %u, but HELLO announced %u",
+				    id, n_scanouts);
 	}
 	if (id >= s->heads) {
 		if (!s->ignored_logged)
@@ -348,8 +334,8 @@ vgfb__acrn_source_apply(struct acrn_source *s, uint32_t n_scanouts,
 		return 0;
 	default:
 		vgfb__acrn_fd_release(&(struct acrn_fd){ .fd = fd });
-		return refuse(why, len, "%s is not a scanout message",
-			      vgfb__src_type_name(msg->type));
+		return vgfb__refuse(why, len, "%s is not a scanout message",
+				    vgfb__src_type_name(msg->type));
 	}
 }
 

@@ -30,12 +30,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "acrn.h"
 #include "proto.h"
+#include "socket-file.h"
 
 #define RUN_DIR "/run/vgfb"
 #define NAME_MAX_LEN 64
@@ -53,10 +53,7 @@ struct acrn {
 	struct acrn_options o;
 	struct acrn_source *src;	/* owned by the core once registered */
 	int epoll_fd;
-	int listen_fd;
-	dev_t sock_dev;
-	ino_t sock_ino;
-	bool sock_bound;
+	struct vgfb_socket_file sock;	/* sock.fd: where it connects */
 
 	/* the connected device model */
 	int conn_fd;
@@ -74,21 +71,6 @@ ctx_of(struct acrn *a)
 }
 
 /* ---- options ---- */
-
-static bool
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
 
 static int
 acrn_option(void *data, const char *key, const char *value)
@@ -127,7 +109,7 @@ parse_options(const char *args, struct acrn_options *o)
 		return -EINVAL;
 	memcpy(o->name, args, n);
 	o->name[n] = '\0';
-	if (!valid_name(o->name))
+	if (!vgfb__instance_name_ok(o->name))
 		return -EINVAL;
 	if (comma && vgfb__parse_options(comma + 1, acrn_option, o))
 		return -EINVAL;
@@ -139,82 +121,22 @@ parse_options(const char *args, struct acrn_options *o)
 
 /* ---- the listening socket ---- */
 
-/* Somebody listens at addr: another vgfbd serves this VM. */
-static bool
-socket_alive(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	bool alive;
-
-	if (fd < 0)
-		return true;	/* cannot tell: do not steal it */
-	alive = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
-		errno != ECONNREFUSED;
-	close(fd);
-	return alive;
-}
-
-/*
- * Bind, make the file 0600, then listen: nobody can connect before the
- * mode is right (connect is refused until listen), so the process umask
- * is left alone.  A stale file of a dead vgfbd is replaced.
- */
 static int
 listen_source(struct acrn *a)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *path = a->o.socket;
-	struct stat st;
-	int fd, rc;
+	bool replaced;
+	int rc;
 
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	if (rc < 0 && errno == EADDRINUSE && lstat(path, &st) == 0 &&
-	    S_ISSOCK(st.st_mode) && !socket_alive(&addr)) {
-		log_info(ctx_of(a), "acrn: replacing stale socket %s", path);
-		unlink(path);
-		rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	}
-	if (rc < 0) {
-		rc = -errno;
-		log_error(ctx_of(a), "acrn: cannot bind %s: %s%s", path,
-			  strerror(-rc), rc == -EADDRINUSE ?
+	rc = vgfb__socket_file_listen(&a->sock, a->o.socket, 0600, 4,
+				      &replaced);
+	if (replaced)
+		log_info(ctx_of(a), "acrn: replaced stale socket %s",
+			 a->o.socket);
+	if (rc)
+		log_error(ctx_of(a), "acrn: cannot listen on %s: %s%s",
+			  a->o.socket, strerror(-rc), rc == -EADDRINUSE ?
 			  " (another vgfbd serves this VM?)" : "");
-		goto out_close;
-	}
-	if (stat(path, &st) < 0 || chmod(path, 0600) < 0) {
-		rc = -errno;
-		unlink(path);
-		goto out_close;
-	}
-	a->sock_dev = st.st_dev;
-	a->sock_ino = st.st_ino;
-	a->sock_bound = true;
-	if (listen(fd, 4) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	a->listen_fd = fd;
-	return 0;
-
-out_close:
-	close(fd);
 	return rc;
-}
-
-/* Remove the socket file, if it is still ours. */
-static void
-unlink_ours(struct acrn *a)
-{
-	struct stat st;
-
-	if (a->sock_bound && lstat(a->o.socket, &st) == 0 &&
-	    st.st_dev == a->sock_dev && st.st_ino == a->sock_ino)
-		unlink(a->o.socket);
-	a->sock_bound = false;
 }
 
 static int
@@ -288,12 +210,9 @@ vm_gone(struct acrn *a, const char *how)
 	 * device model connecting now is refused by the kernel, and a new
 	 * vgfbd for the next run finds the name free.
 	 */
-	if (a->listen_fd >= 0) {
-		epoll_ctl(a->epoll_fd, EPOLL_CTL_DEL, a->listen_fd, NULL);
-		close(a->listen_fd);
-		a->listen_fd = -1;
-	}
-	unlink_ours(a);
+	if (a->sock.fd >= 0)
+		epoll_ctl(a->epoll_fd, EPOLL_CTL_DEL, a->sock.fd, NULL);
+	vgfb__socket_file_close(&a->sock, a->o.socket);
 }
 
 /* A new generation of the same VM: ids stale, planes off until set. */
@@ -454,7 +373,7 @@ peer_allowed(struct acrn *a, int fd)
 static void
 accept_one(struct acrn *a)
 {
-	int fd = accept4(a->listen_fd, NULL, NULL,
+	int fd = accept4(a->sock.fd, NULL, NULL,
 			 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
@@ -501,7 +420,7 @@ acrn_dispatch(void *priv)
 	/* the connection first: a reconnect after a hang-up sees it gone */
 	if (a->conn_fd >= 0)
 		read_conn(a);
-	if (a->listen_fd >= 0 && !a->gone)
+	if (a->sock.fd >= 0 && !a->gone)
 		accept_one(a);
 	/* another waiting is taken at the next wakeup (level-triggered) */
 	return 0;
@@ -537,9 +456,7 @@ acrn_close(void *priv)
 	/* the source, if it was registered, was closed by the core */
 	if (a->conn_fd >= 0)
 		close(a->conn_fd);
-	if (a->listen_fd >= 0)
-		close(a->listen_fd);
-	unlink_ours(a);
+	vgfb__socket_file_close(&a->sock, a->o.socket);
 	if (a->epoll_fd >= 0)
 		close(a->epoll_fd);
 	free(a);
@@ -556,7 +473,7 @@ acrn_open(struct vgfb_local *m, const char *args, void **priv)
 		return -ENOMEM;
 	a->m = m;
 	a->epoll_fd = -1;
-	a->listen_fd = -1;
+	a->sock.fd = -1;
 	a->conn_fd = -1;
 	rc = parse_options(args, &a->o);
 	if (rc) {
@@ -573,7 +490,7 @@ acrn_open(struct vgfb_local *m, const char *args, void **priv)
 	}
 	rc = listen_source(a);
 	if (rc == 0)
-		rc = watch(a, a->listen_fd);
+		rc = watch(a, a->sock.fd);
 	if (rc)
 		goto out_close;
 	rc = vgfb__acrn_source_new(m, a->o.heads, &a->src);

@@ -13,6 +13,7 @@
 #include <drm_fourcc.h>
 
 #include "source-proto.h"
+#include "wire.h"
 
 _Static_assert(sizeof(struct vgfb_src_hdr) == VGFB_SRC_HDR_SIZE, "header");
 _Static_assert(sizeof(struct vgfb_src_hello) == 184, "hello");
@@ -26,17 +27,6 @@ _Static_assert(sizeof(struct vgfb_src_cursor_disable) == 8, "disable");
 _Static_assert(sizeof(struct vgfb_src_bye) == 8, "bye");
 _Static_assert(VGFB_SRC_HDR_SIZE + sizeof(struct vgfb_src_hello) <=
 	       VGFB_SRC_MAX_MSG, "the longest message fits");
-
-static bool
-all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i])
-			return false;
-	return true;
-}
 
 /* The payload size of a type in a direction; 0 when not allowed there. */
 static size_t
@@ -72,26 +62,12 @@ payload_size(uint16_t type, enum vgfb_src_dir dir)
 	}
 }
 
-/* A VM name: 1..31 printable ASCII bytes, NUL-terminated, zero-filled. */
-static bool
-check_name(const char name[VGFB_SRC_NAME_LEN])
-{
-	size_t n = strnlen(name, VGFB_SRC_NAME_LEN);
-
-	if (n == 0 || n == VGFB_SRC_NAME_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (name[i] < 0x20 || name[i] > 0x7e)
-			return false;
-	return all_zero(name + n, VGFB_SRC_NAME_LEN - n);
-}
-
 static bool
 check_hello(const struct vgfb_src_hello *h)
 {
 	if (h->version != VGFB_SRC_VERSION || h->n_scanouts < 1 ||
 	    h->n_scanouts > VGFB_SRC_MAX_SCANOUTS || h->generation < 1 ||
-	    h->reserved || !check_name(h->name))
+	    h->reserved || !vgfb__wire_name_ok(h->name, VGFB_SRC_NAME_LEN))
 		return false;
 	for (uint32_t i = 0; i < VGFB_SRC_MAX_SCANOUTS; i++) {
 		if (i >= h->n_scanouts) {

@@ -16,25 +16,10 @@
 #include "platform.h"
 #include "private.h"
 #include "sim.h"
+#include "socket-file.h"
 
 #define MAX_TARGET_LEN 1024
 #define RUN_DIR "/run/vgfb"
-
-static bool
-is_daemon_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return false;
-	}
-	return true;
-}
 
 static bool
 has_prefix(const char *s, const char *prefix, const char **rest)
@@ -74,7 +59,7 @@ open_target(struct vgfb *ctx, const char *target)
 			  "in this version (see docs/targets.md)", target);
 		return -ENOTSUP;
 	}
-	if (is_daemon_name(target)) {
+	if (vgfb__instance_name_ok(target)) {
 		char path[sizeof(RUN_DIR) + 64 + sizeof("/socket") + 1];
 
 		snprintf(path, sizeof(path), RUN_DIR "/%s/socket", target);

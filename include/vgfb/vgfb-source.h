@@ -78,7 +78,8 @@ struct vgfb_src_hello {
 	uint64_t generation;	/* >= 1 */
 	uint32_t pid;		/* the device model's, informational */
 	uint32_t reserved;	/* 0 */
-	char name[VGFB_SRC_NAME_LEN]; /* VM name: printable, NUL-terminated,
+	char name[VGFB_SRC_NAME_LEN]; /* VM name: printable ASCII without
+				       * spaces, NUL-terminated,
 				       * zero-filled */
 	struct {
 		uint32_t width, height;	/* 0 when unknown */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "socket-file.h"
 
 #define RUN_DIR "/run/vgfb"
 
@@ -62,21 +63,6 @@ parse_uint(const char *s, unsigned long max, int base, unsigned long *out)
 	if (errno || *end || v > max)
 		return false;
 	*out = v;
-	return true;
-}
-
-static bool
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return false;
 	return true;
 }
 
@@ -228,7 +214,7 @@ main(int argc, char **argv)
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)(n < 64 ? n : 64), o.target);
 		}
-		if (!valid_name(name) || (name_opt && strlen(name_opt) > 64)) {
+		if (!vgfb__instance_name_ok(name) || (name_opt && strlen(name_opt) > 64)) {
 			fprintf(stderr, "vgfbd: \"%s\" is no valid instance "
 				"name ([A-Za-z0-9_.-]+, use --name)\n", name);
 			return 2;
