@@ -361,8 +361,12 @@ peer_allowed(struct acrn *a, int fd)
 		log_error(ctx_of(a), "acrn: SO_PEERCRED: %s", strerror(errno));
 		return false;
 	}
-	if (cred.uid == 0 || cred.uid == geteuid())
+	if (cred.uid == 0 || cred.uid == geteuid()) {
+		log_info(ctx_of(a), "acrn: %s: device model connected (pid "
+			 "%d, uid %u)", a->o.name, (int)cred.pid,
+			 (unsigned int)cred.uid);
 		return true;
+	}
 	log_error(ctx_of(a), "acrn: %s: refused a device model of uid %u "
 		  "(pid %d): only uid %u or root", a->o.name,
 		  (unsigned int)cred.uid, (int)cred.pid,
