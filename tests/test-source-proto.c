@@ -265,6 +265,7 @@ H(hello_empty_name, sample_hello(m), memset(m->hello.name, 0, 32))
 H(hello_unterminated_name, sample_hello(m), memset(m->hello.name, 'a', 32))
 H(hello_name_junk_after_nul, sample_hello(m), m->hello.name[20] = 'x')
 H(hello_name_control_char, sample_hello(m), m->hello.name[1] = '\n')
+H(hello_name_space, sample_hello(m), m->hello.name[1] = ' ')
 H(hello_geometry_beyond_count, sample_hello(m),
   m->hello.geometry[2].width = 1)
 H(hello_geometry_huge, sample_hello(m),
@@ -335,7 +336,7 @@ static const struct hostile hostile[] = {
 	ROW(hello_reserved, TO_D), ROW(hello_empty_name, TO_D),
 	ROW(hello_unterminated_name, TO_D),
 	ROW(hello_name_junk_after_nul, TO_D),
-	ROW(hello_name_control_char, TO_D),
+	ROW(hello_name_control_char, TO_D), ROW(hello_name_space, TO_D),
 	ROW(hello_geometry_beyond_count, TO_D),
 	ROW(hello_geometry_huge, TO_D),
 	ROW(set_scanout_16, TO_D), ROW(set_scanout_minus_1, TO_D),
