@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "socket-file.h"
 
 #define RUN_DIR "/run/vgfb"
 
@@ -31,7 +32,8 @@ usage(FILE *f)
 "\n"
 "  -t, --target=TARGET        guest to serve (vgfb_open() target; default sim)\n"
 "  -n, --name=NAME            instance name; socket " RUN_DIR "/NAME/socket\n"
-"                             (default: the target up to its first ':')\n"
+"                             (default: the target up to its first ':';\n"
+"                             acrn:NAME,...: NAME)\n"
 "  -s, --socket=PATH          listen on PATH instead\n"
 "      --socket-mode=OCTAL    permissions of the socket (default 0660)\n"
 "      --max-clients=N        refuse clients beyond N (default 64)\n"
@@ -62,21 +64,6 @@ parse_uint(const char *s, unsigned long max, int base, unsigned long *out)
 	if (errno || *end || v > max)
 		return false;
 	*out = v;
-	return true;
-}
-
-static bool
-valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return false;
 	return true;
 }
 
@@ -222,13 +209,20 @@ main(int argc, char **argv)
 	if (!o.socket_path) {
 		if (name_opt) {
 			snprintf(name, sizeof(name), "%s", name_opt);
+		} else if (strncmp(o.target, "acrn:", 5) == 0) {
+			/* the VM's name: its source socket is beside ours */
+			size_t n = strcspn(o.target + 5, ",");
+
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)(n < 64 ? n : 64), o.target + 5);
 		} else {
 			size_t n = strcspn(o.target, ":");
 
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)(n < 64 ? n : 64), o.target);
 		}
-		if (!valid_name(name) || (name_opt && strlen(name_opt) > 64)) {
+		if (!vgfb__instance_name_ok(name) ||
+		    (name_opt && strlen(name_opt) > 64)) {
 			fprintf(stderr, "vgfbd: \"%s\" is no valid instance "
 				"name ([A-Za-z0-9_.-]+, use --name)\n", name);
 			return 2;
