@@ -140,6 +140,7 @@ static struct sink {
 	pthread_cond_t bh_cond;
 	TAILQ_HEAD(sink_bh_list, vdpy_display_bh) bh_list;
 	bool bh_running;
+	int bh_handle;			/* the generation's, for submitters */
 	pthread_t bh_tid;
 } sink = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -796,9 +797,7 @@ sink_submit_bh(int handle, struct vdpy_display_bh *bh)
 	if (!bh)
 		return false;
 	pthread_mutex_lock(&sink.bh_lock);
-	/* handle is read unlocked by design: it changes only on the main
-	 * thread while no vCPU runs (vdpy_init / vdpy_deinit) */
-	if (sink.bh_running && handle == (int)sink.generation &&
+	if (sink.bh_running && handle == sink.bh_handle &&
 	    !(bh->bh_flag & ACRN_BH_PENDING)) {
 		bh->bh_flag |= ACRN_BH_PENDING;
 		TAILQ_INSERT_TAIL(&sink.bh_list, bh, link);
@@ -1178,10 +1177,13 @@ sink_init(int *num_vscreens)
 	pthread_mutex_lock(&sink.bh_lock);
 	TAILQ_INIT(&sink.bh_list);
 	sink.bh_running = true;
+	sink.bh_handle = handle;
 	pthread_mutex_unlock(&sink.bh_lock);
 	if (pthread_create(&sink.bh_tid, NULL, bh_worker, NULL) != 0) {
 		pr_err("vgfb: cannot start the display thread\n");
+		pthread_mutex_lock(&sink.bh_lock);
 		sink.bh_running = false;
+		pthread_mutex_unlock(&sink.bh_lock);
 		pthread_mutex_lock(&sink.lock);
 		sink.active = false;
 		pthread_mutex_unlock(&sink.lock);
