@@ -7,7 +7,7 @@
 # acrn-hypervisor tree (a checkout or `git archive` of projectacrn/
 # acrn-hypervisor); exits 77 (skip) otherwise, since CI cannot fetch one.
 #
-#   ACRN_TREE=~/src/acrn-hypervisor make check TESTS=tests/acrn/acrn-dm-build.sh
+#   ACRN_TREE=~/src/acrn-hypervisor make check TESTS=tests/acrn/build-acrn-dm.test
 #
 # The tree is not touched: the needed parts are copied to a temporary
 # directory, add-vgfb-sink.sh is applied there, and acrn-dm is built twice
