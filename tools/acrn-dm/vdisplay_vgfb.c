@@ -489,9 +489,23 @@ shadow_set(int id, struct sink_scanout *sc, const struct surface *surf)
 	int fd;
 	void *map;
 
-	scanout_disable(sc);
-	if (!pixman_layout(id, surf, &fourcc, &w, &h))
+	if (!pixman_layout(id, surf, &fourcc, &w, &h)) {
+		scanout_disable(sc);
 		return;
+	}
+	/*
+	 * Same shape as the shadow already shown: only new pixels.  A guest
+	 * that page-flips between 2D resources sends SET_SCANOUT every
+	 * frame; they become flips in one memfd, not a memfd per frame.
+	 */
+	if (sc->kind == VGFB_SRC_BUFFER_MEMFD && sc->format == fourcc &&
+	    sc->width == w && sc->height == h) {
+		sc->latest = 1 - sc->front;
+		shadow_copy(sc, sc->latest, surf);
+		sc->update_pending = true;
+		return;
+	}
+	scanout_disable(sc);
 	/* both images start on a page: FLIP offsets are page multiples */
 	img = SINK_PAGE_UP((size_t)w * 4u * h);
 	fd = memfd_create("vgfb-scanout", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -613,18 +627,10 @@ sink_surface_update(int handle, int scanout_id, struct surface *surf)
 		if (sc->kind == VGFB_SRC_BUFFER_DMABUF)
 			sc->update_pending = true;
 	} else if (surf->surf_type == SURFACE_PIXMAN) {
-		if (!pixman_layout(scanout_id, surf, &fourcc, &w, &h))
-			goto out_unlock;
-		if (sc->kind != VGFB_SRC_BUFFER_MEMFD || sc->format != fourcc ||
-		    sc->width != w || sc->height != h) {
-			/* never SET in this shape (a VBE resize): start anew */
+		/* the pixels again, into the image vgfbd does not show (or a
+		 * new shadow if the shape changed: a VBE resize) */
+		if (pixman_layout(scanout_id, surf, &fourcc, &w, &h))
 			shadow_set(scanout_id, sc, surf);
-		} else {
-			/* draw into the image vgfbd does not show */
-			sc->latest = 1 - sc->front;
-			shadow_copy(sc, sc->latest, surf);
-			sc->update_pending = true;
-		}
 	}
 	sink_flush();
 out_unlock:
