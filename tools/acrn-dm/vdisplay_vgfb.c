@@ -844,12 +844,26 @@ sink_replay(void)
 }
 
 /*
- * Reads one message from vgfbd: 1 for a WELCOME, 0 for nothing yet, -1
- * when the connection is over (hang-up, ERROR with *error set, or
- * anything malformed).
+ * Whether to log a lost or refused connection: the 1st, 2nd, 4th, 8th...
+ * A state vgfbd refuses is replayed at every reconnection, once a second;
+ * the log must not grow at that rate.  conn_worker's thread only.
+ */
+static bool
+sink_log_drop(void)
+{
+	static unsigned long drops;
+
+	drops++;
+	return (drops & (drops - 1)) == 0;
+}
+
+/*
+ * Reads one message from vgfbd: 1 for a WELCOME (*heads set), 0 for
+ * nothing yet, -1 when the connection is over (hang-up, ERROR with *error
+ * set, or anything malformed).
  */
 static int
-conn_read(int fd, int32_t *error)
+conn_read(int fd, int32_t *error, uint32_t *heads)
 {
 	uint8_t buf[VGFB_SRC_MAX_MSG];
 	union {
@@ -892,8 +906,13 @@ conn_read(int fd, int32_t *error)
 	    hdr.len != (size_t)n - sizeof(hdr))
 		return -1;
 	if (hdr.type == VGFB_SRC_WELCOME &&
-	    hdr.len == sizeof(struct vgfb_src_welcome))
+	    hdr.len == sizeof(struct vgfb_src_welcome)) {
+		struct vgfb_src_welcome w;
+
+		memcpy(&w, buf + sizeof(hdr), sizeof(w));
+		*heads = w.heads;
 		return 1;
+	}
 	if (hdr.type == VGFB_SRC_ERROR && hdr.len == sizeof(e)) {
 		memcpy(&e, buf + sizeof(hdr), sizeof(e));
 		*error = e.error < 0 ? e.error : -EPROTO;
@@ -912,6 +931,7 @@ conn_try(void)
 	struct pollfd pfd;
 	uint64_t gen;
 	int32_t error = 0;
+	uint32_t heads = 0;
 	int fd, rc;
 
 	pthread_mutex_lock(&sink.lock);
@@ -946,12 +966,17 @@ conn_try(void)
 		goto out_close;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, SINK_RETRY_MS) <= 0 || conn_read(fd, &error) != 1) {
-		if (error)
+	if (poll(&pfd, 1, SINK_RETRY_MS) <= 0 ||
+	    conn_read(fd, &error, &heads) != 1) {
+		if (error && sink_log_drop())
 			pr_err("vgfb: vgfbd refused us: %s\n",
 			       strerror(-error));
 		goto out_close;
 	}
+	if (heads < (uint32_t)sink.n_scanouts)
+		pr_info("vgfb: vgfbd shows %u of %d scanouts (its target "
+			"wants heads=%d)\n", heads, sink.n_scanouts,
+			sink.n_scanouts);
 
 	pthread_mutex_lock(&sink.lock);
 	sink.sock = fd;
@@ -976,6 +1001,7 @@ conn_worker(void *arg)
 	struct pollfd pfd[2];
 	int timeout, nfds, fd;
 	int32_t error;
+	uint32_t heads;
 
 	(void)arg;
 	for (;;) {
@@ -985,7 +1011,8 @@ conn_worker(void *arg)
 			break;
 		}
 		if (sink.sock >= 0 && sink.broken) {
-			pr_info("vgfb: lost vgfbd; reconnecting\n");
+			if (sink_log_drop())
+				pr_info("vgfb: lost vgfbd; reconnecting\n");
 			close(sink.sock);
 			sink.sock = -1;
 			sink.broken = sink.blocked = false;
@@ -1026,8 +1053,8 @@ conn_worker(void *arg)
 		pthread_mutex_lock(&sink.lock);
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			/* only WELCOMEs (to a reboot's HELLO) may come */
-			if (conn_read(fd, &error) < 0) {
-				if (error)
+			if (conn_read(fd, &error, &heads) < 0) {
+				if (error && sink_log_drop())
 					pr_err("vgfb: vgfbd dropped us: %s\n",
 					       strerror(-error));
 				sink.broken = true;
