@@ -614,12 +614,15 @@ play_bad(const struct rig *rig, enum bad_fd what)
 		m.set.scanout = 1;
 		fd = dup(s.fd);
 		break;
-	case BAD_GARBAGE:
-		ck_assert_int_eq(send(sock, "\x01\x02\x03 not a message", 19,
-				      MSG_NOSIGNAL), 19);
+	case BAD_GARBAGE: {
+		static const char junk[] = "\x01\x02\x03 not a message";
+
+		ck_assert_int_eq(send(sock, junk, sizeof(junk) - 1,
+				      MSG_NOSIGNAL), (ssize_t)sizeof(junk) - 1);
 		fd = -2;
 		err = -EPROTO;
 		break;
+	}
 	case BAD_FLIP_OUTSIDE:
 	case BAD_DAMAGE_OUTSIDE: {
 		const struct vgfb_rect r = { W - 10, 0, 11, 1 };
