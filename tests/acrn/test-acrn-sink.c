@@ -368,7 +368,7 @@ START_TEST(scanout_blob)
 	if (!real)
 		fprintf(stderr, "  blob: /dev/udmabuf is absent here, so the "
 			"blob's fd is a memfd standing in for acrn-dm's udmabuf "
-			"(the vm tier has real ones)\n");
+			"(the vm tier's vgfb-acrntest uses real ones)\n");
 	fake_res_draw(res, DRM_FORMAT_XRGB8888, 0, 0, 1024, 768, 4096, 4096,
 		      10);
 	fake_gpu_cmd(&g, &c);
