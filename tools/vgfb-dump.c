@@ -46,11 +46,18 @@ usage(FILE *f)
 		"  -h, --help            this text\n");
 }
 
+/*
+ * fallback: a plane whose DMABUF query is refused (-ENOTSUP: a dma-buf
+ * the VFIO record cannot describe, docs/source-protocol.md) is read as
+ * REGION instead, when the mode was not forced.
+ */
 static int
-get_plane(struct vgfb *ctx, uint32_t flag, uint32_t type, struct plane *p)
+get_plane(struct vgfb *ctx, uint32_t flag, uint32_t type, struct plane *p,
+	  bool fallback)
 {
 	int rc;
 
+again:
 	memset(p, 0, sizeof(*p));
 	p->view.fd = -1;
 	p->info.argsz = sizeof(p->info);
@@ -58,6 +65,10 @@ get_plane(struct vgfb *ctx, uint32_t flag, uint32_t type, struct plane *p)
 	p->info.drm_plane_type = type;
 	p->ext.argsz = sizeof(p->ext);
 	rc = vgfb_query_plane_ext(ctx, &p->info, &p->ext);
+	if (rc == -ENOTSUP && fallback && flag == VFIO_GFX_PLANE_TYPE_DMABUF) {
+		flag = VFIO_GFX_PLANE_TYPE_REGION;
+		goto again;
+	}
 	if (rc)
 		return rc;
 	if (p->info.drm_format == 0)
@@ -211,7 +222,7 @@ main(int argc, char **argv)
 	if (tool_start(&o, &ctx))
 		return 1;
 	flag = tool_query_flag(ctx, o.mode);
-	rc = get_plane(ctx, flag, 1, &screen);
+	rc = get_plane(ctx, flag, 1, &screen, o.mode == MODE_AUTO);
 	if (rc) {
 		fprintf(stderr, "vgfb-dump: primary plane: %s\n",
 			rc == -ENODEV ? "disabled" : strerror(-rc));
@@ -225,7 +236,7 @@ main(int argc, char **argv)
 	to_rgb(&screen, rgb);
 	status = pattern ? check_pattern(&screen, pattern_frame) : 0;
 	if (with_cursor) {
-		rc = get_plane(ctx, flag, 2, &cursor);
+		rc = get_plane(ctx, flag, 2, &cursor, o.mode == MODE_AUTO);
 		if (rc == 0) {
 			composite_cursor(&screen, &cursor, rgb);
 			tool_unmap_plane(&cursor.view);

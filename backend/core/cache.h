@@ -46,6 +46,7 @@ struct vgfb_cache_entry {
 	struct vgfb_backing backing;
 	struct vgfb_region *region;	/* NULL until the first region GET */
 	const void *region_src;		/* CPU mapping of backing, with region */
+	bool refusal_logged;		/* a DMABUF query's refusal, once */
 };
 
 typedef void (*vgfb_cache_release_t)(void *data, struct vgfb_cache_entry *e);

@@ -18,7 +18,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 
 #include "cache.h"
 #include "damage.h"
@@ -54,7 +57,7 @@ struct vgfb_local {
 	struct vgfb_cache *cache;
 
 	/* The ladder, top first: dma-buf exporters that probed fine. */
-	struct exporter dmabuf[2];
+	struct exporter dmabuf[3];
 	unsigned int n_dmabuf;
 	bool have_region;	/* the floor (region.h) probed fine */
 	uint64_t region_bytes_copied;	/* into every view, ever */
@@ -124,6 +127,15 @@ vgfb__local_guest_gone(struct vgfb_local *m)
 	vgfb__cache_invalidate(m->cache);
 	log_info(m->ctx, "guest gone: every plane id is now stale");
 	queue_event(m, &(struct vgfb_event){ .type = VGFB_EVENT_GUEST_GONE });
+}
+
+void
+vgfb__local_guest_reset(struct vgfb_local *m)
+{
+	if (m->guest_gone)
+		return;
+	vgfb__cache_invalidate(m->cache);
+	log_info(m->ctx, "guest reset: every plane id is now stale");
 }
 
 /* ---- sources and head numbering ---- */
@@ -338,6 +350,14 @@ build_ladder(struct vgfb_local *m, const char *want)
 			  "udmabuf, region)", want);
 		return -EINVAL;
 	}
+	/*
+	 * A platform's own dma-bufs need no kernel help: the pass-through
+	 * rung goes last, so a memfd rung above names the ladder.
+	 */
+	if (m->pf->gives_dmabufs && strcmp(want, "region") != 0 &&
+	    try_exporter(m, &vgfb__exporter_dmabuf,
+			 &m->dmabuf[m->n_dmabuf]) == 0)
+		m->n_dmabuf++;
 	if (m->n_dmabuf == 0)
 		log_info(m->ctx, "no dma-buf exporter: planes are offered "
 			 "as CPU-mappable regions only");
@@ -366,6 +386,34 @@ ensure_backing(struct vgfb_local *m, struct vgfb_cache_entry *e)
 	return 0;
 }
 
+/*
+ * A dma-buf's pages from the one holding offset on, read-only: mmap
+ * takes a page-aligned offset, the plane may start anywhere.
+ */
+static void
+dmabuf_span(const struct vgfb_backing *b, uint64_t *start, uint64_t *len)
+{
+	uint64_t delta = b->dmabuf.offset % VGFB_PAGE_SIZE;
+
+	*start = b->dmabuf.offset - delta;
+	*len = (delta + b->size + VGFB_PAGE_SIZE - 1) &
+	       ~(uint64_t)(VGFB_PAGE_SIZE - 1);
+}
+
+static int
+map_dmabuf(const struct vgfb_backing *b, const void **addr)
+{
+	uint64_t start, len;
+	void *p;
+
+	dmabuf_span(b, &start, &len);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, b->dmabuf.fd, (off_t)start);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = (const uint8_t *)p + (b->dmabuf.offset - start);
+	return 0;
+}
+
 int
 vgfb__local_map(struct vgfb_local *m, const struct vgfb_backing *b,
 		const void **addr)
@@ -374,6 +422,8 @@ vgfb__local_map(struct vgfb_local *m, const struct vgfb_backing *b,
 		*addr = b->memfd.addr;
 		return 0;
 	}
+	if (b->kind == VGFB_BACKING_DMABUF)
+		return map_dmabuf(b, addr);
 	if (!m->pf->map)
 		return -ENOTSUP;
 	return m->pf->map(m->pf_priv, b, addr);
@@ -383,8 +433,38 @@ void
 vgfb__local_unmap(struct vgfb_local *m, const struct vgfb_backing *b,
 		  const void *addr)
 {
+	if (b->kind == VGFB_BACKING_DMABUF && addr) {
+		uint64_t start, len;
+
+		dmabuf_span(b, &start, &len);
+		munmap((uint8_t *)addr - (b->dmabuf.offset - start), len);
+		return;
+	}
 	if (b->kind != VGFB_BACKING_MEMFD && m->pf->unmap)
 		m->pf->unmap(m->pf_priv, b, addr);
+}
+
+/*
+ * CPU reads of a dma-buf go between DMA_BUF_IOCTL_SYNC start and end, so
+ * that an exporter with caches (or a GPU still writing) hands over
+ * coherent bytes.  A failed sync is logged, not fatal: the copy is a
+ * picture, and the next damage brings the next one.
+ */
+static void
+cpu_access(struct vgfb_local *m, const struct vgfb_backing *b, bool start)
+{
+	struct dma_buf_sync sync = {
+		.flags = DMA_BUF_SYNC_READ |
+			 (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END),
+	};
+	int rc;
+
+	if (b->kind != VGFB_BACKING_DMABUF)
+		return;
+	rc = vgfb__ioctl(b->dmabuf.fd, DMA_BUF_IOCTL_SYNC, &sync);
+	if (rc)
+		log_debug(m->ctx, "DMA_BUF_IOCTL_SYNC %s: %s",
+			  start ? "start" : "end", strerror(-rc));
 }
 
 /* ---- ctx ops ---- */
@@ -495,9 +575,12 @@ describe_plane(struct vgfb_local *m, uint32_t head, uint32_t type,
 static void
 sync_entry(struct vgfb_local *m, struct vgfb_cache_entry *e)
 {
-	if (e->region && vgfb__region_pending(e->region))
+	if (e->region && vgfb__region_pending(e->region)) {
+		cpu_access(m, &e->backing, true);
 		m->region_bytes_copied += vgfb__region_sync(e->region,
 							    e->region_src);
+		cpu_access(m, &e->backing, false);
+	}
 }
 
 /*
@@ -579,7 +662,9 @@ make_region(struct vgfb_local *m, struct vgfb_cache_entry *e)
 	rc = vgfb__local_map(m, &e->backing, &src);
 	if (rc)
 		return rc;
+	cpu_access(m, &e->backing, true);
 	rc = vgfb__region_new(&g, src, &e->region);
+	cpu_access(m, &e->backing, false);
 	if (rc) {
 		vgfb__local_unmap(m, &e->backing, src);
 		return rc;
@@ -596,6 +681,48 @@ vgfb__local_region_bytes_copied(struct vgfb *ctx)
 }
 
 /* ---- ctx ops: planes ---- */
+
+/* The first dma-buf rung that exports b, or NULL. */
+static const struct exporter *
+rung_for(struct vgfb_local *m, const struct vgfb_backing *b)
+{
+	for (unsigned int i = 0; i < m->n_dmabuf; i++)
+		if (m->dmabuf[i].ops->supports(m->dmabuf[i].priv, b))
+			return &m->dmabuf[i];
+	return NULL;
+}
+
+/*
+ * A DMABUF query of a plane in a platform's fd: can any rung export it?
+ * The platform's buffers differ per plane (a dma-buf at offset 0 passes
+ * through, one at another offset cannot; a memfd needs vgfb.ko or
+ * udmabuf), so this is answered here rather than at GET, where a consumer
+ * could no longer fall back to REGION.  Logged once per plane id.
+ */
+static int
+check_exportable(struct vgfb_local *m, uint32_t head,
+		 struct vgfb_cache_entry *e)
+{
+	int rc;
+
+	if (e->key.buffer_kind != VGFB_BUFFER_PLATFORM_FD)
+		return 0;
+	rc = ensure_backing(m, e);
+	if (rc)
+		return rc;
+	if (rung_for(m, &e->backing))
+		return 0;
+	if (!e->refusal_logged)
+		log_error(m->ctx, "head %u plane 0x%08x: no DMABUF: %s; "
+			  "query it as REGION", head, e->id,
+			  e->backing.kind == VGFB_BACKING_DMABUF ?
+			  "it starts at an offset of its dma-buf, which the "
+			  "VFIO plane record cannot carry" :
+			  "no exporter here takes its memfd (vgfb.ko, "
+			  "udmabuf)");
+	e->refusal_logged = true;
+	return -ENOTSUP;
+}
 
 static int
 local_query(struct vgfb *ctx, uint32_t head,
@@ -647,6 +774,13 @@ local_query(struct vgfb *ctx, uint32_t head,
 			return rc;
 		log_debug(ctx, "head %u: new plane id 0x%08x", head, e->id);
 	}
+	if (info->flags == VFIO_GFX_PLANE_TYPE_DMABUF) {
+		rc = check_exportable(m, head, e);
+		if (rc) {
+			zero_outputs(info);
+			return rc;
+		}
+	}
 	/* the plane shows e: its view, if any, shows what the guest does */
 	sync_entry(m, e);
 
@@ -687,10 +821,7 @@ local_get_dmabuf(struct vgfb *ctx, uint32_t id)
 		rc = ensure_backing(m, e);
 		if (rc)
 			return rc;
-		for (unsigned int i = 0; i < m->n_dmabuf && !x; i++)
-			if (m->dmabuf[i].ops->supports(m->dmabuf[i].priv,
-						       e->backing.kind))
-				x = &m->dmabuf[i];
+		x = rung_for(m, &e->backing);
 		if (!x)
 			return -ENOTSUP;
 		rc = x->ops->export(x->priv, &e->backing);

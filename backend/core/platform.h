@@ -5,7 +5,7 @@
  *   platform  what a hypervisor provides: the guest's memory map, turning
  *             a buffer into a backing the exporters take, CPU mappings,
  *             one pollable event fd and its dispatch, and the guest's
- *             death.  One per context: sim, xen; ACRN is next.
+ *             death.  One per context: sim, xen, acrn.
  *   source    what a screen protocol provides: its heads and their
  *             planes, and the handling of its own events.  A platform
  *             registers any number of them; the core numbers the heads
@@ -42,11 +42,22 @@ enum vgfb_buffer_kind {
 	VGFB_BUFFER_MFN_LIST = 3,
 	/* Xen grant references; Xen checks them when they are mapped. */
 	VGFB_BUFFER_GRANT_LIST = 4,
+	/*
+	 * An fd the platform holds (ACRN: a dma-buf or a sealed memfd a
+	 * device model handed over), named by .serial.  The platform checked
+	 * the fd's kind and seals and measured it itself: .size is what the
+	 * fd holds from .gpa on, never what the guest claims.
+	 */
+	VGFB_BUFFER_PLATFORM_FD = 5,
 };
 
 struct vgfb_buffer {
 	enum vgfb_buffer_kind kind;
-	uint64_t gpa;		/* GUEST_RANGE: base guest-physical address */
+	/*
+	 * GUEST_RANGE: base guest-physical address; PLATFORM_FD: byte
+	 * offset of the plane in the fd.
+	 */
+	uint64_t gpa;
 	uint32_t n_frames;	/* the lists: frames[] entries */
 	const uint64_t *frames;	/* the lists: frame numbers or grant refs */
 	uint64_t size;		/* bytes the guest says belong to the buffer */
@@ -63,7 +74,8 @@ struct vgfb_buffer {
 static inline bool
 vgfb__buffer_is_list(enum vgfb_buffer_kind kind)
 {
-	return kind != VGFB_BUFFER_GUEST_RANGE;
+	return kind == VGFB_BUFFER_GFN_LIST || kind == VGFB_BUFFER_MFN_LIST ||
+	       kind == VGFB_BUFFER_GRANT_LIST;
 }
 
 /* The plane a source reports, before validation: all guest controlled. */
@@ -101,6 +113,12 @@ enum vgfb_backing_kind {
 	VGFB_BACKING_XEN_MFNS = 3,
 	/* Xen grant references offered by a domain. */
 	VGFB_BACKING_XEN_GRANTS = 4,
+	/*
+	 * A dma-buf the platform holds (ACRN's blob scanouts).  Passed on as
+	 * it is (dup) when the plane starts at offset 0; the VFIO record has
+	 * no offset, so any other offset is served as a REGION only.
+	 */
+	VGFB_BACKING_DMABUF = 5,
 };
 
 struct vgfb_backing {
@@ -112,6 +130,10 @@ struct vgfb_backing {
 			uint64_t offset; /* page aligned */
 			void *addr;	/* this process's mapping of offset */
 		} memfd;
+		struct {
+			int fd;		/* held by the platform, not ours */
+			uint64_t offset; /* the plane's first byte, any */
+		} dmabuf;
 		struct {
 			uint32_t domid;
 			uint32_t count;
@@ -164,6 +186,11 @@ struct vgfb_platform_ops {
 	 */
 	int (*event_fd)(void *priv);
 	int (*dispatch)(void *priv);
+	/*
+	 * The platform may hand out VGFB_BACKING_DMABUF: the core adds the
+	 * pass-through rung to its ladder (export-dmabuf.c).
+	 */
+	bool gives_dmabufs;
 };
 
 /* ---- the plane-source contract ---- */
@@ -226,6 +253,13 @@ struct vgfb *vgfb__source_ctx(struct vgfb_source *s);
 /* The platform reports the guest's death: every id goes stale, once. */
 void vgfb__local_guest_gone(struct vgfb_local *m);
 
+/*
+ * The guest rebooted (ACRN: a new generation): every id goes stale, but
+ * the context lives on and consumers stay; the platform's sources then
+ * report what their planes show (PLANE_CHANGED).
+ */
+void vgfb__local_guest_reset(struct vgfb_local *m);
+
 /* The local context a platform belongs to (for logging). */
 struct vgfb *vgfb__local_ctx(struct vgfb_local *m);
 
@@ -236,6 +270,7 @@ void vgfb__local_unmap(struct vgfb_local *m, const struct vgfb_backing *b,
 		       const void *addr);
 
 extern const struct vgfb_platform_ops vgfb__platform_sim;
+extern const struct vgfb_platform_ops vgfb__platform_acrn;
 #ifdef HAVE_XEN
 extern const struct vgfb_platform_ops vgfb__platform_xen;
 #endif

@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "names.h"
 #include "private.h"
 
 static void
@@ -92,21 +91,6 @@ vgfb__dup_cloexec(int fd)
  * "a=1,b=two": each key must be [a-z_]+ and have a value.  Values may not
  * contain ',' (none of ours need one).
  */
-bool
-vgfb__valid_instance_name(const char *s)
-{
-	size_t n = strnlen(s, 65);
-
-	if (n == 0 || n > 64 || s[0] == '.')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
-
 int
 vgfb__parse_options(const char *args,
 		    int (*fn)(void *data, const char *key, const char *value),

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <drm_fourcc.h>
 
@@ -11,12 +12,8 @@
 
 #define HOT_UNKNOWN 0xFFFFFFFFu
 
-static int
-refuse(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char *why, size_t len, const char *fmt, ...)
+int
+vgfb__refuse(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -64,13 +61,15 @@ check_gfns(const struct vgfb_buffer *b, const struct vgfb_memmap *map,
 		uint64_t gpa;
 
 		if (b->frames[i] > UINT64_MAX / VGFB_PAGE_SIZE)
-			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
-				      " overflows", i, b->frames[i]);
+			return vgfb__refuse(why, len,
+					    "frame %" PRIu32 " = 0x%" PRIx64
+					    " overflows", i, b->frames[i]);
 		gpa = b->frames[i] * VGFB_PAGE_SIZE;
 		if (!inside_memmap(map, gpa, VGFB_PAGE_SIZE))
-			return refuse(why, len, "frame %" PRIu32 " = 0x%" PRIx64
-				      " is outside the guest's memory", i,
-				      b->frames[i]);
+			return vgfb__refuse(why, len,
+					    "frame %" PRIu32 " = 0x%" PRIx64
+					    " is outside the guest's memory", i,
+					    b->frames[i]);
 	}
 	return 0;
 }
@@ -81,34 +80,48 @@ check_buffer(const struct vgfb_buffer *b, const struct vgfb_memmap *map,
 	     uint64_t bytes, char *why, size_t len)
 {
 	if (b->size == 0)
-		return refuse(why, len, "guest buffer size is 0");
+		return vgfb__refuse(why, len, "guest buffer size is 0");
 	if (bytes > b->size)
-		return refuse(why, len,
-			      "stride * height = %" PRIu64 " exceeds the guest "
-			      "buffer of %" PRIu64 " bytes", bytes, b->size);
+		return vgfb__refuse(why, len,
+				    "stride * height = %" PRIu64 " exceeds "
+				    "the guest buffer of %" PRIu64 " bytes",
+				    bytes, b->size);
 	switch (b->kind) {
 	case VGFB_BUFFER_GUEST_RANGE:
 		if (b->gpa % VGFB_PAGE_SIZE)
-			return refuse(why, len, "buffer base 0x%" PRIx64
-				      " is not page aligned", b->gpa);
+			return vgfb__refuse(why, len, "buffer base 0x%" PRIx64
+					    " is not page aligned", b->gpa);
 		if (!inside_memmap(map, b->gpa, bytes))
-			return refuse(why, len, "buffer 0x%" PRIx64 "+%" PRIu64
-				      " is outside the guest's memory",
-				      b->gpa, bytes);
+			return vgfb__refuse(why, len,
+					    "buffer 0x%" PRIx64 "+%" PRIu64
+					    " is outside the guest's memory",
+					    b->gpa, bytes);
+		return 0;
+	case VGFB_BUFFER_PLATFORM_FD:
+		/*
+		 * size is what the platform measured of the fd from the
+		 * plane's offset on (checked above against the page-rounded
+		 * plane); the offset itself must leave room for it.
+		 */
+		if (b->gpa > UINT64_MAX - b->size)
+			return vgfb__refuse(why, len,
+					    "fd offset %" PRIu64 " + %"
+					    PRIu64 " bytes overflows", b->gpa,
+					    b->size);
 		return 0;
 	case VGFB_BUFFER_GFN_LIST:
 	case VGFB_BUFFER_MFN_LIST:
 	case VGFB_BUFFER_GRANT_LIST:
 		break;
 	default:
-		return refuse(why, len, "unknown buffer addressing %u",
-			      (unsigned int)b->kind);
+		return vgfb__refuse(why, len, "unknown buffer addressing %u",
+				    (unsigned int)b->kind);
 	}
 	if (!b->frames)
-		return refuse(why, len, "frame list missing");
+		return vgfb__refuse(why, len, "frame list missing");
 	if ((uint64_t)b->n_frames * VGFB_PAGE_SIZE < bytes)
-		return refuse(why, len, "%" PRIu32 " frames cannot hold %"
-			      PRIu64 " bytes", b->n_frames, bytes);
+		return vgfb__refuse(why, len, "%" PRIu32 " frames cannot hold %"
+				    PRIu64 " bytes", b->n_frames, bytes);
 	/* Machine frames and grants: Xen checks them when they are mapped. */
 	return b->kind == VGFB_BUFFER_GFN_LIST ? check_gfns(b, map, why, len)
 					       : 0;
@@ -127,25 +140,30 @@ vgfb__validate_plane(uint32_t plane_type, const struct vgfb_plane_desc *d,
 	int rc;
 
 	if (!cpp)
-		return refuse(why, len, "unknown format 0x%08" PRIx32,
-			      d->drm_format);
+		return vgfb__refuse(why, len, "unknown format 0x%08" PRIx32,
+				    d->drm_format);
 	if (d->modifier != DRM_FORMAT_MOD_LINEAR)
-		return refuse(why, len, "unsupported modifier 0x%016" PRIx64,
-			      d->modifier);
+		return vgfb__refuse(why, len,
+				    "unsupported modifier 0x%016" PRIx64,
+				    d->modifier);
 	if (d->width == 0 || d->height == 0)
-		return refuse(why, len, "empty plane %" PRIu32 "x%" PRIu32,
-			      d->width, d->height);
+		return vgfb__refuse(why, len,
+				    "empty plane %" PRIu32 "x%" PRIu32,
+				    d->width, d->height);
 	if (d->width > max_dim || d->height > max_dim)
-		return refuse(why, len, "plane %" PRIu32 "x%" PRIu32
-			      " exceeds %" PRIu32 "x%" PRIu32, d->width,
-			      d->height, max_dim, max_dim);
+		return vgfb__refuse(why, len, "plane %" PRIu32 "x%" PRIu32
+				    " exceeds %" PRIu32 "x%" PRIu32, d->width,
+				    d->height, max_dim, max_dim);
 	if ((uint64_t)d->width * cpp > d->stride)
-		return refuse(why, len, "stride %" PRIu32 " < width %" PRIu32
-			      " * %u bytes", d->stride, d->width, cpp);
+		return vgfb__refuse(why, len,
+				    "stride %" PRIu32 " < width %" PRIu32
+				    " * %u bytes", d->stride, d->width, cpp);
 	bytes = (uint64_t)d->stride * d->height;
 	if (bytes > VGFB_MAX_PLANE_BYTES)
-		return refuse(why, len, "plane of %" PRIu64 " bytes exceeds "
-			      "the cap of %u", bytes, VGFB_MAX_PLANE_BYTES);
+		return vgfb__refuse(why, len,
+				    "plane of %" PRIu64 " bytes exceeds "
+				    "the cap of %u", bytes,
+				    VGFB_MAX_PLANE_BYTES);
 	rounded = (bytes + VGFB_PAGE_SIZE - 1) & ~(uint64_t)(VGFB_PAGE_SIZE - 1);
 	/*
 	 * The buffer must hold the page-rounded size too: the exporter hands

@@ -23,4 +23,12 @@ int vgfb__validate_plane(uint32_t plane_type, const struct vgfb_plane_desc *d,
 			 struct vgfb_plane_geom *out, char *why,
 			 size_t why_len);
 
+/*
+ * A refusal: its one-line reason (naming the field and value) into why,
+ * and -EINVAL.  For the policy above and for platforms that check what
+ * their guest-side peer sends with it (ACRN).
+ */
+int vgfb__refuse(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -13,13 +13,13 @@
 #include <string.h>
 #include <drm_fourcc.h>
 
-#include "names.h"
+#include "platform.h"
 #include "private.h"
 #include "sim.h"
+#include "socket-file.h"
 
 #define MAX_TARGET_LEN 1024
 #define RUN_DIR "/run/vgfb"
-
 
 static bool
 has_prefix(const char *s, const char *prefix, const char **rest)
@@ -48,17 +48,18 @@ open_target(struct vgfb *ctx, const char *target)
 		}
 		return vgfb__client_open(ctx, rest);
 	}
+	if (has_prefix(target, "acrn:", &rest))
+		return vgfb__local_open(ctx, &vgfb__platform_acrn, rest);
 #ifdef HAVE_XEN
 	if (has_prefix(target, "xen:", &rest))
 		return vgfb__local_open(ctx, &vgfb__platform_xen, rest);
 #endif
-	if (has_prefix(target, "xen:", &rest) ||
-	    has_prefix(target, "acrn:", &rest)) {
+	if (has_prefix(target, "xen:", &rest)) {
 		log_error(ctx, "target \"%s\": this backend is not implemented "
 			  "in this version (see docs/targets.md)", target);
 		return -ENOTSUP;
 	}
-	if (vgfb__valid_instance_name(target)) {
+	if (vgfb__instance_name_ok(target)) {
 		char path[sizeof(RUN_DIR) + 64 + sizeof("/socket") + 1];
 
 		snprintf(path, sizeof(path), RUN_DIR "/%s/socket", target);

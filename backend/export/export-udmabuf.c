@@ -58,9 +58,9 @@ udmabuf_release(void *priv)
 }
 
 static bool
-udmabuf_supports(void *priv, enum vgfb_backing_kind kind)
+udmabuf_supports(void *priv, const struct vgfb_backing *b)
 {
-	return kind == VGFB_BACKING_MEMFD;
+	return b->kind == VGFB_BACKING_MEMFD;
 }
 
 static int

@@ -90,11 +90,11 @@ vgfbko_release(void *priv)
 }
 
 static bool
-vgfbko_supports(void *priv, enum vgfb_backing_kind kind)
+vgfbko_supports(void *priv, const struct vgfb_backing *b)
 {
 	struct vgfbko_exporter *x = priv;
 
-	switch (kind) {
+	switch (b->kind) {
 	case VGFB_BACKING_MEMFD:
 		return x->features & VGFB_FEATURE_USER;
 	case VGFB_BACKING_XEN_GRANTS:
@@ -176,7 +176,7 @@ vgfbko_export(void *priv, const struct vgfb_backing *b)
 	};
 	int rc;
 
-	if (!vgfbko_supports(x, b->kind))
+	if (!vgfbko_supports(x, b))
 		return -ENOTSUP;
 	if (vgfb__backing_is_xen(b->kind)) {
 		rc = vgfbko_check_xen(x, b);

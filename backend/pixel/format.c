@@ -21,6 +21,14 @@ static const struct format_info formats[] = {
 	{ DRM_FORMAT_RGB888, "RGB888", 3, false },
 	{ DRM_FORMAT_RGB565, "RGB565", 2, false },
 	{ DRM_FORMAT_XRGB2101010, "XRGB2101010", 4, false },
+	/*
+	 * The byte orders acrn-dm's virtio-gpu 2D path produces (pixman
+	 * b8g8r8x8, b8g8r8a8, r8g8b8x8, r8g8b8a8: docs/acrn.md).
+	 */
+	{ DRM_FORMAT_BGRX8888, "BGRX8888", 4, false },
+	{ DRM_FORMAT_BGRA8888, "BGRA8888", 4, true },
+	{ DRM_FORMAT_RGBX8888, "RGBX8888", 4, false },
+	{ DRM_FORMAT_RGBA8888, "RGBA8888", 4, true },
 };
 
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
@@ -129,6 +137,18 @@ vgfb_pixel_pack(uint32_t drm_format, const uint8_t rgba[4], uint8_t *dst)
 	case DRM_FORMAT_ABGR8888:
 		put_le32(dst, a << 24 | b << 16 | g << 8 | r);
 		break;
+	case DRM_FORMAT_BGRX8888:
+		put_le32(dst, b << 24 | g << 16 | r << 8 | 0xffu);
+		break;
+	case DRM_FORMAT_BGRA8888:
+		put_le32(dst, b << 24 | g << 16 | r << 8 | a);
+		break;
+	case DRM_FORMAT_RGBX8888:
+		put_le32(dst, r << 24 | g << 16 | b << 8 | 0xffu);
+		break;
+	case DRM_FORMAT_RGBA8888:
+		put_le32(dst, r << 24 | g << 16 | b << 8 | a);
+		break;
 	case DRM_FORMAT_RGB888:
 		/* [23:0] R:G:B little endian: B first in memory */
 		dst[0] = b;
@@ -174,6 +194,24 @@ vgfb_pixel_unpack(uint32_t drm_format, const uint8_t *src, uint8_t rgba[4])
 		if (drm_format == DRM_FORMAT_ABGR8888)
 			rgba[3] = v >> 24;
 		break;
+	case DRM_FORMAT_BGRX8888:
+	case DRM_FORMAT_BGRA8888:
+		v = get_le32(src);
+		rgba[0] = (v >> 8) & 0xff;
+		rgba[1] = (v >> 16) & 0xff;
+		rgba[2] = v >> 24;
+		if (drm_format == DRM_FORMAT_BGRA8888)
+			rgba[3] = v & 0xff;
+		break;
+	case DRM_FORMAT_RGBX8888:
+	case DRM_FORMAT_RGBA8888:
+		v = get_le32(src);
+		rgba[0] = v >> 24;
+		rgba[1] = (v >> 16) & 0xff;
+		rgba[2] = (v >> 8) & 0xff;
+		if (drm_format == DRM_FORMAT_RGBA8888)
+			rgba[3] = v & 0xff;
+		break;
 	case DRM_FORMAT_RGB888:
 		rgba[0] = src[2];
 		rgba[1] = src[1];
@@ -205,6 +243,9 @@ vgfb_pixel_meaningful_bits(uint32_t drm_format)
 	case DRM_FORMAT_XBGR8888:
 	case DRM_FORMAT_RGB888:
 		return 0x00ffffff;
+	case DRM_FORMAT_BGRX8888:
+	case DRM_FORMAT_RGBX8888:
+		return 0xffffff00;
 	case DRM_FORMAT_RGB565:
 		return 0xffff;
 	case DRM_FORMAT_XRGB2101010:

@@ -14,6 +14,7 @@
 
 #include "private.h"
 #include "proto.h"
+#include "wire.h"
 
 _Static_assert(sizeof(struct vgfb_msg_hdr) == VGFB_PROTO_HDR_SIZE,
 	       "wire header is 12 bytes");
@@ -36,17 +37,6 @@ _Static_assert(VGFB_PROTO_HDR_SIZE + sizeof(struct vgfb_wire_query_reply) <=
 
 #define INFO_OUT_START offsetof(struct vfio_device_gfx_plane_info, drm_format)
 
-static bool
-all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i])
-			return false;
-	return true;
-}
-
 /* Bytes after the last member (struct padding) must be zero on the wire. */
 static bool
 info_padding_zero(const struct vfio_device_gfx_plane_info *info)
@@ -54,7 +44,7 @@ info_padding_zero(const struct vfio_device_gfx_plane_info *info)
 	size_t end = offsetof(struct vfio_device_gfx_plane_info, dmabuf_id) +
 		     sizeof(info->dmabuf_id);
 
-	return all_zero((const char *)info + end, sizeof(*info) - end);
+	return vgfb__wire_zero((const char *)info + end, sizeof(*info) - end);
 }
 
 static bool
@@ -78,26 +68,14 @@ valid_plane_type(uint32_t t)
 }
 
 static bool
-check_name(const char name[VGFB_PROTO_NAME_LEN])
-{
-	size_t n = strnlen(name, VGFB_PROTO_NAME_LEN);
-
-	if (n == 0 || n == VGFB_PROTO_NAME_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (name[i] < 0x21 || name[i] > 0x7e)
-			return false;
-	return all_zero(name + n, VGFB_PROTO_NAME_LEN - n);
-}
-
-static bool
 check_hello(const struct vgfb_wire_hello *h)
 {
 	return h->version == VGFB_PROTO_VERSION &&
 	       h->head_count >= 1 && h->head_count <= VGFB_PROTO_MAX_HEADS &&
 	       !(h->caps & ~VGFB_CAP_ALL) &&
 	       h->max_msg == VGFB_PROTO_MAX_MSG &&
-	       check_name(h->backend) && check_name(h->exporter);
+	       vgfb__wire_name_ok(h->backend, VGFB_PROTO_NAME_LEN) &&
+	       vgfb__wire_name_ok(h->exporter, VGFB_PROTO_NAME_LEN);
 }
 
 static bool
@@ -112,7 +90,7 @@ check_query_req(const struct vgfb_wire_query_req *q)
 	if (is_probe(i->flags) ? i->drm_plane_type != 0
 			       : !valid_plane_type(i->drm_plane_type))
 		return false;
-	return all_zero((const char *)i + INFO_OUT_START,
+	return vgfb__wire_zero((const char *)i + INFO_OUT_START,
 			sizeof(*i) - INFO_OUT_START);
 }
 
@@ -130,7 +108,7 @@ check_ext(const struct vgfb_plane_ext *e, uint32_t head)
 	for (uint32_t k = 0; k < e->n_damage; k++)
 		if (!e->damage[k].width || !e->damage[k].height)
 			return false;
-	return all_zero(&e->damage[e->n_damage],
+	return vgfb__wire_zero(&e->damage[e->n_damage],
 			(VGFB_MAX_DAMAGE - e->n_damage) * sizeof(e->damage[0]));
 }
 
@@ -147,14 +125,14 @@ check_query_reply(const struct vgfb_wire_query_reply *r)
 	if (is_probe(i->flags)) {
 		/* a probe writes nothing and has no extension */
 		if (i->drm_plane_type || r->has_ext ||
-		    !all_zero((const char *)i + INFO_OUT_START,
+		    !vgfb__wire_zero((const char *)i + INFO_OUT_START,
 			      sizeof(*i) - INFO_OUT_START))
 			return false;
 	} else if (!valid_plane_type(i->drm_plane_type)) {
 		return false;
 	}
 	if (!r->has_ext)
-		return all_zero(&r->ext, sizeof(r->ext));
+		return vgfb__wire_zero(&r->ext, sizeof(r->ext));
 	return check_ext(&r->ext, r->head);
 }
 
@@ -168,7 +146,7 @@ check_event(const struct vgfb_event *ev)
 	case VGFB_EVENT_FLIP:
 	case VGFB_EVENT_PLANE_DISABLED:
 		return valid_plane_type(ev->drm_plane_type) &&
-		       all_zero(&ev->rect, sizeof(ev->rect));
+		       vgfb__wire_zero(&ev->rect, sizeof(ev->rect));
 	case VGFB_EVENT_DAMAGE:
 		return valid_plane_type(ev->drm_plane_type) &&
 		       ev->rect.width && ev->rect.height;
@@ -177,7 +155,7 @@ check_event(const struct vgfb_event *ev)
 		/* about the whole guest: no head, plane, frame or rect */
 		return ev->head == 0 && ev->drm_plane_type == 0 &&
 		       ev->frame_seq == 0 &&
-		       all_zero(&ev->rect, sizeof(ev->rect));
+		       vgfb__wire_zero(&ev->rect, sizeof(ev->rect));
 	default:
 		return false;
 	}
@@ -198,13 +176,13 @@ check_sim(const struct vgfb_wire_sim *s)
 	case VGFB_SIM_SET_MODE:
 		return s->arg[3] == 0;
 	case VGFB_SIM_FLIP:
-		return all_zero(s->arg, sizeof(s->arg));
+		return vgfb__wire_zero(s->arg, sizeof(s->arg));
 	case VGFB_SIM_UPDATE:
 		return true;
 	case VGFB_SIM_SET_CURSOR:
 		return s->arg[0] <= 1 && s->arg[3] == 0;
 	case VGFB_SIM_DESTROY_GUEST:
-		return s->head == 0 && all_zero(s->arg, sizeof(s->arg));
+		return s->head == 0 && vgfb__wire_zero(s->arg, sizeof(s->arg));
 	default:
 		return false;
 	}

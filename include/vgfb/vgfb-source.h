@@ -78,7 +78,8 @@ struct vgfb_src_hello {
 	uint64_t generation;	/* >= 1 */
 	uint32_t pid;		/* the device model's, informational */
 	uint32_t reserved;	/* 0 */
-	char name[VGFB_SRC_NAME_LEN]; /* VM name: printable, NUL-terminated,
+	char name[VGFB_SRC_NAME_LEN]; /* VM name: printable ASCII without
+				       * spaces, NUL-terminated,
 				       * zero-filled */
 	struct {
 		uint32_t width, height;	/* 0 when unknown */
@@ -92,7 +93,13 @@ struct vgfb_src_welcome {
 };
 
 struct vgfb_src_error {
-	int32_t error;		/* negative errno */
+	/*
+	 * negative errno: -EBADMSG/-EPROTO a bad message, -EPROTONOSUPPORT
+	 * another version, -EBUSY another source is connected, -EACCES
+	 * another user, -EINVAL a field or fd vgfbd refused (its log says
+	 * which)
+	 */
+	int32_t error;
 	uint32_t reserved;	/* 0 */
 };
 
@@ -114,9 +121,12 @@ enum vgfb_src_buffer_kind {
  * SCANOUT_SET: scanout shows a new buffer (or nothing).  serial names the
  * buffer for its whole life: a source never reuses a serial within a
  * connection, and sends a new serial for a new fd.  The plane starts at
- * byte offset of the fd; offset + stride * height must fit in the fd
- * (vgfbd measures the fd itself).  A SET replaces the scanout's previous
- * buffer; vgfbd drops its reference to it.
+ * byte offset of the fd; offset + stride * height, rounded up to a page
+ * (4096), must fit in the fd (vgfbd measures the fd itself).  A MEMFD
+ * offset is a multiple of 4096 (the kernel's exporters take whole pages);
+ * a DMABUF offset may be anything, but only offset 0 can be passed on as
+ * a dma-buf (docs/source-protocol.md).  A SET replaces the scanout's
+ * previous buffer; vgfbd drops its reference to it.
  */
 struct vgfb_src_scanout_set {
 	uint32_t scanout;
@@ -131,22 +141,28 @@ struct vgfb_src_scanout_set {
 
 /* SCANOUT_UPDATE: new pixels on scanout's current buffer. */
 #define VGFB_SRC_UPDATE_FLIP (1u << 0)	/* offset names another image in
-					 * the same memfd (double buffering) */
+					 * the same memfd (double buffering),
+					 * a multiple of 4096; MEMFD only */
 struct vgfb_src_scanout_update {
 	uint32_t scanout;
 	uint32_t flags;		/* VGFB_SRC_UPDATE_* */
 	uint64_t serial;	/* the current buffer's; stale serials are
 				 * ignored, not errors (a SET overtook it) */
 	uint64_t offset;	/* FLIP: the image's new byte offset, else 0 */
-	/* damage inside the plane; width == 0 means the whole plane */
+	/*
+	 * damage inside the plane; width == 0 means the whole plane (and
+	 * x, y, height are 0 then); otherwise height != 0
+	 */
 	uint32_t x, y, width, height;
 };
 
 /*
  * CURSOR_DEFINE: a new cursor image, visible at x, y (the image's top
- * left corner on the scanout, may be negative).  fd is a memfd sealed
+ * left corner on the scanout, may be negative: the VFIO record has no
+ * sign, so vgfbd reports a negative coordinate as 0).  fd is a memfd sealed
  * F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL holding
- * stride * height bytes from offset 0.
+ * the image from offset 0: at least stride * height bytes, rounded up to
+ * a page (4096), as for every plane.
  */
 struct vgfb_src_cursor_define {
 	uint32_t scanout;

@@ -3,7 +3,9 @@
  * libvgfb - the VFIO gfx-plane / dma-buf ABI for Xen, ACRN and an embedded
  * simulated guest.
  *
- * This is the only installed header.  The plane record is the kernel's
+ * This is the consumer's one header (the other installed header,
+ * <vgfb/vgfb-source.h>, is the source protocol for device models and
+ * needs no library).  The plane record is the kernel's
  * struct vfio_device_gfx_plane_info from <linux/vfio.h>, byte for byte; what
  * the VFIO ABI has no room for (head index, frame sequence number, damage,
  * change events) travels in separate records defined here.
@@ -53,6 +55,7 @@ typedef void (*vgfb_log_func_t)(struct vgfb *ctx,
  *   - "sim" or "sim:OPTIONS": the embedded simulated guest, which needs
  *     nothing else running.  OPTIONS is a comma-separated list of
  *     mode=WxH, format=NAME (XRGB8888, ARGB8888, XBGR8888, ABGR8888,
+ *     BGRX8888, BGRA8888, RGBX8888, RGBA8888,
  *     RGB888, RGB565, XRGB2101010), heads=N (1..4), ram=MiB,
  *     cursor=on|off, exporter=auto|vgfb|udmabuf|region;
  *   - "unix:/path/to/socket": a vgfbd instance;

@@ -102,7 +102,8 @@ pack_initramfs() {
 	chmod 755 "$root/init"
 	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko"
 	cp "$bin/vgfb-vmtest" "$root/"
-	for f in vgfb-vmtest32 vgfb-simtest test-dmabuf vgfb-bench vgfb-kfuzz; do
+	for f in vgfb-vmtest32 vgfb-simtest vgfb-acrntest test-dmabuf \
+		vgfb-bench vgfb-kfuzz; do
 		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
 	done
 

@@ -79,6 +79,11 @@ if [ -e /dev/vgfb ]; then
 	else
 		result sim_vgfb_dmabuf SKIP "vgfb-simtest not built (libvgfb missing)"
 	fi
+	if [ -x /vgfb-acrntest ]; then
+		/vgfb-acrntest
+	else
+		result acrn_blob_dmabuf SKIP "vgfb-acrntest not built"
+	fi
 	if [ -x /test-dmabuf ]; then
 		run_tap dmabuf_vgfb_ /test-dmabuf vgfb
 		run_tap dmabuf_udmabuf_ /test-dmabuf udmabuf

@@ -127,6 +127,14 @@ again:
 		guest_gone(a);
 		return;
 	}
+	if (rc == -ENOTSUP && a->flag == VFIO_GFX_PLANE_TYPE_DMABUF &&
+	    a->o.mode == MODE_AUTO) {
+		/* a plane no dma-buf can describe (docs/source-protocol.md) */
+		fprintf(stderr, "vgfb-vnc: the plane has no DMABUF; reading it "
+			"as REGION from now on\n");
+		a->flag = VFIO_GFX_PLANE_TYPE_REGION;
+		goto again;
+	}
 	if (rc) {
 		/* a plane the library refused: keep showing the last frame */
 		say_once(a, "primary plane", rc);

@@ -4,13 +4,13 @@
 
 #include <string.h>
 
-#include "names.h"
 #include "plan.h"
+#include "socket-file.h"
 
 bool
 xb_valid_name(const char *name)
 {
-	return vgfb__valid_instance_name(name);
+	return vgfb__instance_name_ok(name);
 }
 
 static const struct xb_domain *

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "activation.h"
-#include "names.h"
 #include "server.h"
+#include "socket-file.h"
 
 #define RUN_DIR "/run/vgfb"
 
@@ -33,7 +33,8 @@ usage(FILE *f)
 "\n"
 "  -t, --target=TARGET        guest to serve (vgfb_open() target; default sim)\n"
 "  -n, --name=NAME            instance name; socket " RUN_DIR "/NAME/socket\n"
-"                             (default: the target up to its first ':')\n"
+"                             (default: the target up to its first ':';\n"
+"                             acrn:NAME,...: NAME)\n"
 "  -s, --socket=PATH          listen on PATH instead\n"
 "      --socket-mode=OCTAL    permissions of the socket (default 0660)\n"
 "      --max-clients=N        refuse clients beyond N (default 64)\n"
@@ -66,7 +67,6 @@ parse_uint(const char *s, unsigned long max, int base, unsigned long *out)
 	*out = v;
 	return true;
 }
-
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void
@@ -255,13 +255,20 @@ main(int argc, char **argv)
 	} else if (!o.socket_path) {
 		if (name_opt) {
 			snprintf(name, sizeof(name), "%s", name_opt);
+		} else if (strncmp(o.target, "acrn:", 5) == 0) {
+			/* the VM's name: its source socket is beside ours */
+			size_t n = strcspn(o.target + 5, ",");
+
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)(n < 64 ? n : 64), o.target + 5);
 		} else {
 			size_t n = strcspn(o.target, ":");
 
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)(n < 64 ? n : 64), o.target);
 		}
-		if (!vgfb__valid_instance_name(name) || (name_opt && strlen(name_opt) > 64)) {
+		if (!vgfb__instance_name_ok(name) ||
+		    (name_opt && strlen(name_opt) > 64)) {
 			fprintf(stderr, "vgfbd: \"%s\" is no valid instance "
 				"name ([A-Za-z0-9_.-]+, use --name)\n", name);
 			return 2;
