@@ -2035,13 +2035,6 @@ END_TEST
 
 /* ---- input, and protocol revision 2 beside revision 1 ---- */
 
-static struct vgfb_input_event
-key_event(uint32_t code, int32_t value)
-{
-	return (struct vgfb_input_event){ .type = VGFB_INPUT_KEY, .code = code,
-					  .value = value };
-}
-
 /* VERSION on a raw connection: the daemon's caps, or its negative errno. */
 static int64_t
 raw_version(int sock)
@@ -2082,14 +2075,14 @@ raw_request(int sock, const struct vgfb_msg *m, struct vgfb_msg *r)
 START_TEST(input_reaches_the_guest_through_the_daemon)
 {
 	const struct vgfb_input_event ev[] = {
-		key_event(KEY_A, 1), key_event(KEY_A, 0),
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
 		{ .type = VGFB_INPUT_ABS, .x = 1023, .y = 767 },
-		key_event(BTN_RIGHT, 1),
+		test_key(BTN_RIGHT, 1),
 		{ .type = VGFB_INPUT_WHEEL, .code = 1, .value = -1 },
 	};
 	const uint32_t n = sizeof(ev) / sizeof(ev[0]);
 	struct test_daemon d;
-	struct vgfb_input_event got, bad = key_event(KEY_MAX + 1, 1);
+	struct vgfb_input_event got, bad = test_key(KEY_MAX + 1, 1);
 	struct vgfb *a, *b;
 	uint32_t head;
 
@@ -2123,7 +2116,7 @@ START_TEST(input_refused_or_missing)
 		"--target", "sim:input=off", "--sim-control", NULL,
 	};
 	static const char *const no_control[] = { "--target", "sim", NULL };
-	struct vgfb_input_event ev = key_event(KEY_ENTER, 1);
+	struct vgfb_input_event ev = test_key(KEY_ENTER, 1);
 	struct vgfb_msg hello, m = { .type = VGFB_MSG_INPUT }, r;
 	struct test_daemon d;
 	struct vgfb *ctx;
@@ -2207,7 +2200,7 @@ START_TEST(revision_1_client_against_revision_2_daemon)
 
 	/* revision 2 messages before VERSION */
 	m.input.n = 1;
-	m.input.w.ev[0] = key_event(KEY_A, 1);
+	m.input.w.ev[0] = test_key(KEY_A, 1);
 	n = vgfb__proto_encode(&m, VGFB_PROTO_TO_SERVER, buf, sizeof(buf));
 	send_bad_expect_drop(&d, good, baseline, buf, (size_t)n, NULL, 0,
 			     -EBADMSG, "INPUT before VERSION");
@@ -2322,7 +2315,7 @@ open_capturing_stderr(const char *target, struct vgfb **ctx, off_t *said)
 START_TEST(revision_2_client_against_revision_1_daemon)
 {
 	char dir[] = "/tmp/vgfb-fake.XXXXXX", path[64], target[80];
-	struct vgfb_input_event ev = key_event(KEY_A, 1);
+	struct vgfb_input_event ev = test_key(KEY_A, 1);
 	int status, last, p[2];
 	struct vgfb *ctx;
 	uint32_t count, head;
@@ -2342,7 +2335,8 @@ START_TEST(revision_2_client_against_revision_1_daemon)
 		ck_assert_int_eq(open_capturing_stderr(target, &ctx, &said), 0);
 		ck_assert_int_eq(said, 0);
 		ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), -ENOTSUP);
-		ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev), -ENOTSUP);
+		ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev),
+				 -ENOTSUP);
 		ck_assert_int_eq(vgfb_get_head_count(ctx, &count), 0);
 		ck_assert_uint_eq(count, 1);
 		vgfb_close(ctx);

@@ -473,13 +473,6 @@ END_TEST
 
 /* ---- input back to the guest ---- */
 
-static struct vgfb_input_event
-key(uint32_t code, int32_t value)
-{
-	return (struct vgfb_input_event){ .type = VGFB_INPUT_KEY, .code = code,
-					  .value = value };
-}
-
 static void
 assert_input(struct vgfb *ctx, uint32_t want_head,
 	     const struct vgfb_input_event *want)
@@ -496,12 +489,12 @@ START_TEST(input_reaches_the_guest_in_order)
 {
 	struct vgfb *ctx = test_open("sim:heads=2");
 	const struct vgfb_input_event ev[] = {
-		key(KEY_A, 1), key(KEY_A, 0),
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
 		{ .type = VGFB_INPUT_ABS, .x = 1023, .y = 0 },
-		key(BTN_LEFT, 1),
+		test_key(BTN_LEFT, 1),
 		{ .type = VGFB_INPUT_WHEEL, .code = 0, .value = -3 },
 		{ .type = VGFB_INPUT_WHEEL, .code = 1, .value = 127 },
-		key(KEY_MAX, 1),
+		test_key(KEY_MAX, 1),
 	};
 	const uint32_t n = sizeof(ev) / sizeof(ev[0]);
 	struct vgfb_input_event got;
@@ -524,10 +517,10 @@ START_TEST(input_bad_events_refused)
 	const struct vgfb_input_event bad[] = {
 		{ .type = 0, .code = KEY_A, .value = 1 },
 		{ .type = 4 },
-		key(0, 1),			/* KEY_RESERVED */
-		key(KEY_MAX + 1, 1),
-		key(KEY_A, 2),			/* autorepeat is the guest's */
-		key(KEY_A, -1),
+		test_key(0, 1),			/* KEY_RESERVED */
+		test_key(KEY_MAX + 1, 1),
+		test_key(KEY_A, 2),		/* the guest repeats */
+		test_key(KEY_A, -1),
 		{ .type = VGFB_INPUT_KEY, .code = KEY_A, .value = 1, .x = 1 },
 		{ .type = VGFB_INPUT_KEY, .code = KEY_A, .reserved = 1 },
 		{ .type = VGFB_INPUT_ABS, .x = VGFB_INPUT_MAX_POS },
@@ -546,13 +539,13 @@ START_TEST(input_bad_events_refused)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		/* a good event first: the whole batch is refused */
-		batch[0] = key(KEY_B, 1);
+		batch[0] = test_key(KEY_B, 1);
 		batch[1] = bad[i];
 		ck_assert_msg(vgfb_send_input(ctx, batch, 2) == -EINVAL,
 			      "bad event %zu accepted", i);
 	}
 	for (size_t i = 0; i < VGFB_INPUT_MAX_EVENTS + 1; i++)
-		batch[i] = key(KEY_C, 1);
+		batch[i] = test_key(KEY_C, 1);
 	ck_assert_int_eq(vgfb_send_input(ctx, batch, 0), -EINVAL);
 	ck_assert_int_eq(vgfb_send_input(ctx, batch, VGFB_INPUT_MAX_EVENTS + 1),
 			 -EINVAL);
@@ -574,12 +567,12 @@ START_TEST(input_queue_keeps_the_latest)
 	uint32_t head;
 
 	for (uint32_t i = 0; i < sent; i++) {
-		ev = key(1 + i % KEY_MAX, 1);
+		ev = test_key(1 + i % KEY_MAX, 1);
 		ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), 0);
 	}
 	ck_assert_uint_eq(vgfb__sim_input_dropped(vgfb__local_sim(ctx)), 44);
 	for (uint32_t i = 44; i < sent; i++) {
-		want = key(1 + i % KEY_MAX, 1);
+		want = test_key(1 + i % KEY_MAX, 1);
 		assert_input(ctx, 0, &want);
 	}
 	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev), -EAGAIN);
@@ -591,7 +584,7 @@ START_TEST(input_without_a_channel_or_a_guest)
 {
 	struct vgfb *off = test_open("sim:input=off");
 	struct vgfb *ctx = test_open("sim");
-	struct vgfb_input_event ev = key(KEY_A, 1);
+	struct vgfb_input_event ev = test_key(KEY_A, 1);
 	uint32_t head;
 
 	ck_assert_int_eq(vgfb_send_input(off, &ev, 1), -ENOTSUP);

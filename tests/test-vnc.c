@@ -935,27 +935,6 @@ END_TEST
 
 /* ---- viewers' keyboard and pointer, read back from the sim guest ---- */
 
-static struct vgfb_input_event
-kev(uint32_t code, int32_t value)
-{
-	return (struct vgfb_input_event){ .type = VGFB_INPUT_KEY, .code = code,
-					  .value = value };
-}
-
-static struct vgfb_input_event
-abs_at(uint32_t x, uint32_t y)
-{
-	return (struct vgfb_input_event){ .type = VGFB_INPUT_ABS, .x = x,
-					  .y = y };
-}
-
-static struct vgfb_input_event
-wheel(uint32_t code, int32_t value)
-{
-	return (struct vgfb_input_event){ .type = VGFB_INPUT_WHEEL,
-					  .code = code, .value = value };
-}
-
 /* The guest received exactly want[0..n-1] next (on head 0). */
 static void
 expect_input(struct vgfb *guest, const struct vgfb_input_event *want,
@@ -1034,30 +1013,32 @@ send_qemu_key(uint32_t keysym, uint32_t xt, bool down)
 START_TEST(input_reaches_the_guest)
 {
 	const struct vgfb_input_event keys[] = {
-		kev(KEY_A, 1), kev(KEY_A, 0),
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
 		/* "A" without Shift held: Shift around the press */
-		kev(KEY_LEFTSHIFT, 1), kev(KEY_A, 1), kev(KEY_LEFTSHIFT, 0),
-		kev(KEY_A, 0),
-		kev(KEY_ENTER, 1), kev(KEY_ENTER, 0),
-		kev(KEY_F12, 1), kev(KEY_F12, 0),
+		test_key(KEY_LEFTSHIFT, 1), test_key(KEY_A, 1),
+		test_key(KEY_LEFTSHIFT, 0),
+		test_key(KEY_A, 0),
+		test_key(KEY_ENTER, 1), test_key(KEY_ENTER, 0),
+		test_key(KEY_F12, 1), test_key(KEY_F12, 0),
 		/* XT 0x1e, through neatvnc's QEMU-to-evdev table */
-		kev(KEY_A, 1), kev(KEY_A, 0),
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
 		/* XT 0xe0 0x48: cursor up */
-		kev(KEY_UP, 1), kev(KEY_UP, 0),
+		test_key(KEY_UP, 1), test_key(KEY_UP, 0),
 	};
 	const struct vgfb_input_event pointer[] = {
-		abs_at(100, 50),
-		kev(BTN_LEFT, 1), kev(BTN_LEFT, 0),
-		kev(BTN_RIGHT, 1), kev(BTN_RIGHT, 0),
-		kev(BTN_MIDDLE, 1), kev(BTN_MIDDLE, 0),
-		wheel(0, 1), wheel(0, -1), wheel(1, -1), wheel(1, 1),
-		abs_at(W - 1, H - 1),	/* past the plane: its last pixel */
-		abs_at(0, 0),
+		test_abs(100, 50),
+		test_key(BTN_LEFT, 1), test_key(BTN_LEFT, 0),
+		test_key(BTN_RIGHT, 1), test_key(BTN_RIGHT, 0),
+		test_key(BTN_MIDDLE, 1), test_key(BTN_MIDDLE, 0),
+		test_wheel(0, 1), test_wheel(0, -1),
+		test_wheel(1, -1), test_wheel(1, 1),
+		test_abs(W - 1, H - 1),	/* past the plane: its last pixel */
+		test_abs(0, 0),
 	};
 	const struct vgfb_input_event leaving[] = {
-		kev(KEY_B, 1), kev(BTN_LEFT, 1),
+		test_key(KEY_B, 1), test_key(BTN_LEFT, 1),
 		/* the viewer hangs up holding them: let go */
-		kev(KEY_B, 0), kev(BTN_LEFT, 0),
+		test_key(KEY_B, 0), test_key(BTN_LEFT, 0),
 	};
 	static const int masks[] = { 1, 0, 4, 0, 2, 0, 8, 0, 16, 0, 32, 0,
 				     64, 0 };
