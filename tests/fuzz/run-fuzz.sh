@@ -12,11 +12,11 @@ top_builddir=${top_builddir:-.}
 secs=${VGFB_FUZZ_SECONDS:-10}
 artifacts="$top_builddir/tests/fuzz/"
 
-echo "1..8"
+echo "1..10"
 n=0
 # name:seed corpus:longest input (the vfb input holds a whole shared page)
 for target in proto:corpus:4096 server:corpus-server:4096 \
-	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192; do
+	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192 vkbd:corpus-vkbd:1024; do
 	name=${target%%:*}
 	corpus=${target#*:}
 	max_len=${corpus#*:}
