@@ -690,7 +690,7 @@ raw_closed(int fd)
  * then SetEncodings: raw and DesktopSize, as every real viewer sends.
  */
 static int
-raw_handshake(void)
+raw_handshake_shared(bool shared)
 {
 	static const unsigned char enc[] = { 2, 0, 0, 2, 0, 0, 0, 0,
 					     0xff, 0xff, 0xff, 0x21 };
@@ -707,7 +707,7 @@ raw_handshake(void)
 	raw_write(fd, "\1", 1);
 	ck_assert(raw_read(fd, buf, 4));	/* SecurityResult OK */
 	ck_assert_int_eq(buf[3], 0);
-	raw_write(fd, "\1", 1);			/* shared */
+	raw_write(fd, shared ? "\1" : "\0", 1);	/* shared flag */
 	ck_assert(raw_read(fd, buf, 24));
 	name_len = (uint32_t)buf[20] << 24 | buf[21] << 16 | buf[22] << 8 |
 		   buf[23];
@@ -715,6 +715,12 @@ raw_handshake(void)
 	ck_assert(raw_read(fd, buf, name_len));
 	raw_write(fd, enc, sizeof(enc));
 	return fd;
+}
+
+static int
+raw_handshake(void)
+{
+	return raw_handshake_shared(true);
 }
 
 /* The good viewer still sees every change, and vgfb-vnc lives. */
@@ -778,6 +784,30 @@ START_TEST(hostile_garbage_handshake)
 	raw_write(fd, "\2\0\0\1\0\0\0\0", 8);		/* raw only */
 	raw_write(fd, "\3\0\0\0\0\0\0\x10\0\x10", 10);	/* update request */
 	ck_assert(raw_closed(fd));
+	close(fd);
+	good_viewer_still_served(&e);
+	hostile_teardown();
+}
+END_TEST
+
+/*
+ * A viewer asking for the desktop alone (shared flag 0): neatvnc 0.5.4
+ * would disconnect every other viewer.  It is served, shared.
+ */
+START_TEST(hostile_exclusive_viewer)
+{
+	static const unsigned char update[] = { 3, 0, 0, 0, 0, 0, 0, 16, 0,
+						16 };
+	unsigned char buf[4];
+	struct expect e;
+	int fd;
+
+	hostile_setup(&e);
+	fd = raw_handshake_shared(false);
+	raw_write(fd, update, sizeof(update));
+	ck_assert(raw_read(fd, buf, sizeof(buf)));	/* an update for it */
+	ck_assert_int_eq(buf[0], 0);
+	good_viewer_still_served(&e);
 	close(fd);
 	good_viewer_still_served(&e);
 	hostile_teardown();
@@ -1157,6 +1187,7 @@ vnc_suite(void)
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, hostile_garbage_handshake);
+	tcase_add_test(tc, hostile_exclusive_viewer);
 	tcase_add_test(tc, hostile_qemu_key_code);
 	tcase_add_test(tc, hostile_huge_lengths);
 	tcase_add_test(tc, hostile_stalled_viewer);
