@@ -978,7 +978,10 @@ expect_input(struct vgfb *guest, const struct vgfb_input_event *want,
 		while ((rc = vgfb_sim_read_input(guest, &head, &got)) ==
 			       -EAGAIN && t < DEADLINE_MS) {
 			/* the viewer keeps reading: vgfb-vnc never blocks */
-			ck_assert(viewer_pump(&viewer, 5));
+			if (viewer.c)
+				ck_assert(viewer_pump(&viewer, 5));
+			else
+				usleep(5000);	/* it hung up */
 			t += 5;
 		}
 		ck_assert_msg(rc == 0, "event %u of %u: %s", i, n,
