@@ -34,4 +34,26 @@ int test_query(struct vgfb *ctx, uint32_t flags, uint32_t type,
 /* Map a region/dma-buf fd of size bytes read-only; NULL on failure. */
 void *test_map(int fd, size_t size);
 
+/* Input events, as a consumer sends them (vgfb_send_input). */
+static inline struct vgfb_input_event
+test_key(uint32_t code, int32_t value)
+{
+	return (struct vgfb_input_event){ .type = VGFB_INPUT_KEY, .code = code,
+					  .value = value };
+}
+
+static inline struct vgfb_input_event
+test_abs(uint32_t x, uint32_t y)
+{
+	return (struct vgfb_input_event){ .type = VGFB_INPUT_ABS, .x = x,
+					  .y = y };
+}
+
+static inline struct vgfb_input_event
+test_wheel(uint32_t code, int32_t value)
+{
+	return (struct vgfb_input_event){ .type = VGFB_INPUT_WHEEL,
+					  .code = code, .value = value };
+}
+
 #endif

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <drm_fourcc.h>
+#include <linux/input-event-codes.h>
 
 #include "daemon-util.h"
 #include "pattern.h"
@@ -705,9 +706,13 @@ drop_bad_headers(struct test_daemon *d, struct vgfb *good, int baseline)
 	hdr(buf, 0x56474642u, VGFB_PROTO_VERSION, VGFB_MSG_HEAD_COUNT, 0);
 	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0, -EPROTO,
 			     "byte-swapped magic");
+	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_REVISION + 1,
+	    VGFB_MSG_HEAD_COUNT, 0);
+	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0,
+			     -EPROTONOSUPPORT, "version 3");
 	hdr(buf, VGFB_PROTO_MAGIC, 2, VGFB_MSG_HEAD_COUNT, 0);
 	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0,
-			     -EPROTONOSUPPORT, "version 2");
+			     -EBADMSG, "a revision 1 type in version 2");
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, 0x77, 0);
 	send_bad_expect_drop(d, good, baseline, buf, 12, NULL, 0, -EBADMSG,
 			     "unknown type");
@@ -1730,24 +1735,65 @@ fake_hello(int conn)
 	fake_send(conn, &m, -1);
 }
 
+/* The next request; exits the script unless it is of type want (0: any). */
 static void
-wait_request(int conn)
+wait_request_of(int conn, uint16_t want, struct vgfb_msg *m)
 {
 	unsigned char buf[VGFB_PROTO_MAX_MSG];
 	unsigned int n_fds;
+	int n;
 
-	if (vgfb__proto_recv(conn, buf, sizeof(buf), NULL, 0, &n_fds, 0) <= 0)
+	n = vgfb__proto_recv(conn, buf, sizeof(buf), NULL, 0, &n_fds, 0);
+	if (n <= 0)
 		_exit(3);
+	if (vgfb__proto_parse(buf, (size_t)n, VGFB_PROTO_TO_SERVER, m) ||
+	    (want && m->type != want))
+		_exit(8);
 }
 
 static void
-script_version_2(int conn)
+wait_request(int conn)
+{
+	struct vgfb_msg m;
+
+	wait_request_of(conn, 0, &m);
+}
+
+/* HELLO, and VERSION answered as a revision 2 daemon without input. */
+static void
+fake_greet(int conn)
+{
+	struct vgfb_msg m = { .type = VGFB_MSG_VERSION };
+
+	fake_hello(conn);
+	wait_request_of(conn, VGFB_MSG_VERSION, &m);
+	m.version.version = 2;
+	m.version.caps = 0;
+	fake_send(conn, &m, -1);
+}
+
+static void
+hello_in_version(int conn, uint16_t version)
 {
 	unsigned char buf[64] = { 0 };
 
-	hdr(buf, VGFB_PROTO_MAGIC, 2, VGFB_MSG_HELLO, 48);
+	hdr(buf, VGFB_PROTO_MAGIC, version, VGFB_MSG_HELLO, 48);
 	send(conn, buf, 60, MSG_NOSIGNAL);
 	pause();
+}
+
+/* A HELLO of a future revision that changed it. */
+static void
+script_version_3(int conn)
+{
+	hello_in_version(conn, 3);
+}
+
+/* HELLO in a revision 2 header: HELLO is revision 1's. */
+static void
+script_hello_in_version_2(int conn)
+{
+	hello_in_version(conn, 2);
 }
 
 static void
@@ -1773,7 +1819,7 @@ script_fd_on_head_count(int conn)
 	unsigned char buf[VGFB_PROTO_MAX_MSG];
 	int n, p[2];
 
-	fake_hello(conn);
+	fake_greet(conn);
 	wait_request(conn);
 	if (pipe(p))
 		_exit(4);
@@ -1798,7 +1844,7 @@ script_wrong_reply(int conn)
 {
 	struct vgfb_msg m = { .type = VGFB_MSG_SUBSCRIBE, .u32 = { 0x7e, 0 } };
 
-	fake_hello(conn);
+	fake_greet(conn);
 	wait_request(conn);
 	fake_send(conn, &m, -1);
 	pause();
@@ -1811,7 +1857,7 @@ script_wrong_id(int conn)
 	struct vgfb_msg m = { .type = VGFB_MSG_GET_REGION, .u32 = { 99, 0 } };
 	int p[2];
 
-	fake_hello(conn);
+	fake_greet(conn);
 	wait_request(conn);
 	if (pipe(p))
 		_exit(4);
@@ -1837,7 +1883,7 @@ script_garbage_event(int conn)
 	unsigned char buf[VGFB_PROTO_MAX_MSG] = { 0 };
 	struct vgfb_msg m = { .type = VGFB_MSG_SUBSCRIBE, .u32 = { 0x7e, 0 } };
 
-	fake_hello(conn);
+	fake_greet(conn);
 	wait_request(conn);
 	fake_send(conn, &m, -1);
 	hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, VGFB_MSG_EVENT, 40);
@@ -1854,7 +1900,7 @@ script_event_flood(int conn)
 
 	m.events.n = 1;
 	m.events.ev[0].type = VGFB_EVENT_OVERFLOW;
-	fake_hello(conn);
+	fake_greet(conn);
 	wait_request(conn);
 	for (;;) {
 		fake_send(conn, &m, -1);
@@ -1948,7 +1994,8 @@ body_subscribe_and_read(struct vgfb *ctx)
 
 START_TEST(client_refuses_a_lying_daemon)
 {
-	fake_case(script_version_2, body_head_count, -EPROTONOSUPPORT, 0, -1);
+	fake_case(script_version_3, body_head_count, -EPROTONOSUPPORT, 0, -1);
+	fake_case(script_hello_in_version_2, body_head_count, -EPROTO, 0, -1);
 	fake_case(script_refuse, body_head_count, -EBUSY, 0, -1);
 	fake_case(script_fd_on_head_count, body_head_count, 0, -EPROTO, 0);
 	fake_case(script_wrong_reply, body_head_count, 0, -EPROTO, -1);
@@ -1983,6 +2030,326 @@ START_TEST(client_open_errors)
 	ck_assert_int_eq(vgfb_open(longpath, &ctx), -ENAMETOOLONG);
 	ck_assert_ptr_null(ctx);
 	ck_assert_int_eq(tier_count_fds(0), fds_before);
+}
+END_TEST
+
+/* ---- input, and protocol revision 2 beside revision 1 ---- */
+
+/* VERSION on a raw connection: the daemon's caps, or its negative errno. */
+static int64_t
+raw_version(int sock)
+{
+	struct vgfb_msg m = { .type = VGFB_MSG_VERSION }, r;
+	int fd, rc;
+
+	m.version.version = VGFB_PROTO_REVISION;
+	test_raw_send_msg(sock, &m);
+	rc = test_raw_reply(sock, &r, &fd, NULL, 5000);
+	if (rc)
+		return rc;
+	if (r.type == VGFB_MSG_ERROR)
+		return r.error.error;
+	ck_assert_int_eq(r.type, VGFB_MSG_VERSION);
+	ck_assert_uint_eq(r.version.version, 2);
+	return r.version.caps;
+}
+
+/* A request on a raw connection: 0, or the ERROR's errno. */
+static int
+raw_request(int sock, const struct vgfb_msg *m, struct vgfb_msg *r)
+{
+	int fd, rc;
+
+	test_raw_send_msg(sock, m);
+	rc = test_raw_reply(sock, r, &fd, NULL, 5000);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(fd, -1);
+	if (r->type == VGFB_MSG_ERROR) {
+		ck_assert_uint_eq(r->error.request_type, m->type);
+		return r->error.error;
+	}
+	ck_assert_uint_eq(r->type, m->type);
+	return 0;
+}
+
+START_TEST(input_reaches_the_guest_through_the_daemon)
+{
+	const struct vgfb_input_event ev[] = {
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
+		{ .type = VGFB_INPUT_ABS, .x = 1023, .y = 767 },
+		test_key(BTN_RIGHT, 1),
+		{ .type = VGFB_INPUT_WHEEL, .code = 1, .value = -1 },
+	};
+	const uint32_t n = sizeof(ev) / sizeof(ev[0]);
+	struct test_daemon d;
+	struct vgfb_input_event got, bad = test_key(KEY_MAX + 1, 1);
+	struct vgfb *a, *b;
+	uint32_t head;
+
+	test_daemon_start(&d, sim2_args);
+	a = open_client(&d);
+	b = open_client(&d);
+	ck_assert_int_eq(vgfb_sim_read_input(b, &head, &got), -EAGAIN);
+	ck_assert_int_eq(vgfb_send_input(a, ev, 2), 0);
+	ck_assert_int_eq(vgfb_set_head(a, 1), 0);
+	ck_assert_int_eq(vgfb_send_input(a, ev + 2, n - 2), 0);
+	ck_assert_int_eq(vgfb_send_input(a, &bad, 1), -EINVAL);
+	/* one guest: another consumer reads what the first sent */
+	for (uint32_t i = 0; i < n; i++) {
+		ck_assert_int_eq(vgfb_sim_read_input(b, &head, &got), 0);
+		ck_assert_uint_eq(head, i < 2 ? 0 : 1);
+		ck_assert_mem_eq(&got, &ev[i], sizeof(got));
+	}
+	ck_assert_int_eq(vgfb_sim_read_input(b, &head, &got), -EAGAIN);
+	vgfb_close(a);
+	vgfb_close(b);
+	test_daemon_stop(&d);
+}
+END_TEST
+
+START_TEST(input_refused_or_missing)
+{
+	static const char *const no_input[] = {
+		"--target", "sim", "--sim-control", "--no-input", NULL,
+	};
+	static const char *const guest_without[] = {
+		"--target", "sim:input=off", "--sim-control", NULL,
+	};
+	static const char *const no_control[] = { "--target", "sim", NULL };
+	struct vgfb_input_event ev = test_key(KEY_ENTER, 1);
+	struct vgfb_msg hello, m = { .type = VGFB_MSG_INPUT }, r;
+	struct test_daemon d;
+	struct vgfb *ctx;
+	uint32_t head, count;
+	int sock;
+
+	/* --no-input: no INPUT cap, so no round trip; raw INPUT is EPERM */
+	test_daemon_start(&d, no_input);
+	ctx = open_client(&d);
+	ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), -ENOTSUP);
+	ck_assert_int_eq(vgfb_get_head_count(ctx, &count), 0);
+	vgfb_close(ctx);
+	sock = test_raw_connect(&d, &hello);
+	ck_assert_int_eq(raw_version(sock), 0);
+	m.input.n = 1;
+	m.input.w.ev[0] = ev;
+	ck_assert_int_eq(raw_request(sock, &m, &r), -EPERM);
+	m = (struct vgfb_msg){ .type = VGFB_MSG_HEAD_COUNT };
+	ck_assert_int_eq(raw_request(sock, &m, &r), 0);	/* not dropped */
+	close(sock);
+	test_daemon_stop(&d);
+
+	/* a guest without an input channel */
+	test_daemon_start(&d, guest_without);
+	ctx = open_client(&d);
+	ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), -ENOTSUP);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev), -ENOTSUP);
+	vgfb_close(ctx);
+	test_daemon_stop(&d);
+
+	/* no --sim-control: no readback, raw SIM_READ_INPUT is EPERM */
+	test_daemon_start(&d, no_control);
+	ctx = open_client(&d);
+	ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), 0);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev), -ENOTSUP);
+	vgfb_close(ctx);
+	sock = test_raw_connect(&d, &hello);
+	ck_assert_int_eq(raw_version(sock), VGFB_CAP2_INPUT);
+	m = (struct vgfb_msg){ .type = VGFB_MSG_SIM_READ_INPUT };
+	ck_assert_int_eq(raw_request(sock, &m, &r), -EPERM);
+	close(sock);
+	test_daemon_stop(&d);
+}
+END_TEST
+
+/*
+ * A revision 1 client, as built before revision 2 existed: byte-identical
+ * traffic, and every revision 2 message it might send by mistake before
+ * VERSION costs it the connection.
+ */
+START_TEST(revision_1_client_against_revision_2_daemon)
+{
+	unsigned char buf[VGFB_PROTO_MAX_MSG] = { 0 }, rep[VGFB_PROTO_MAX_MSG];
+	struct vgfb_msg hello, r, m = { .type = VGFB_MSG_INPUT };
+	struct test_daemon d;
+	struct vgfb_msg_hdr h;
+	struct vgfb *good;
+	unsigned int n_fds;
+	int sock, baseline, n;
+
+	test_daemon_start(&d, sim2_args);
+	good = open_client(&d);
+	baseline = d.base_fds + 1;
+
+	/* HEAD_COUNT as a revision 1 client writes it, and its answer */
+	sock = test_raw_connect(&d, &hello);
+	ck_assert_uint_eq(hello.hello.version, 1);
+	hdr(buf, VGFB_PROTO_MAGIC, 1, VGFB_MSG_HEAD_COUNT, 0);
+	test_raw_send(sock, buf, 12, NULL, 0);
+	n = vgfb__proto_recv(sock, rep, sizeof(rep), NULL, 0, &n_fds, 0);
+	ck_assert_int_eq(n, 20);
+	memcpy(&h, rep, sizeof(h));
+	ck_assert_uint_eq(h.magic, VGFB_PROTO_MAGIC);
+	ck_assert_uint_eq(h.version, 1);
+	ck_assert_uint_eq(h.type, VGFB_MSG_HEAD_COUNT);
+	ck_assert_uint_eq(h.len, 8);
+	ck_assert_int_eq(rep[12], 2);
+	/* an ERROR is a revision 1 message too, also for SIM_CONTROL */
+	ck_assert_int_eq(test_sim(sock, VGFB_SIM_FLIP, 7, 0, 0, 0, 0), -EINVAL);
+	close(sock);
+
+	/* revision 2 messages before VERSION */
+	m.input.n = 1;
+	m.input.w.ev[0] = test_key(KEY_A, 1);
+	n = vgfb__proto_encode(&m, VGFB_PROTO_TO_SERVER, buf, sizeof(buf));
+	send_bad_expect_drop(&d, good, baseline, buf, (size_t)n, NULL, 0,
+			     -EBADMSG, "INPUT before VERSION");
+	m = (struct vgfb_msg){ .type = VGFB_MSG_SIM_READ_INPUT };
+	n = vgfb__proto_encode(&m, VGFB_PROTO_TO_SERVER, buf, sizeof(buf));
+	send_bad_expect_drop(&d, good, baseline, buf, (size_t)n, NULL, 0,
+			     -EBADMSG, "SIM_READ_INPUT before VERSION");
+	/* VERSION twice */
+	sock = test_raw_connect(&d, &hello);
+	ck_assert_int_eq(raw_version(sock), VGFB_CAP2_INPUT);
+	m = (struct vgfb_msg){ .type = VGFB_MSG_VERSION };
+	m.version.version = 2;
+	test_raw_send_msg(sock, &m);
+	ck_assert_int_eq(test_raw_reply(sock, &r, &n, NULL, 5000), 0);
+	ck_assert_int_eq(r.type, VGFB_MSG_ERROR);
+	ck_assert_int_eq(r.error.error, -EBADMSG);
+	ck_assert(test_raw_hung_up(sock, 5000));
+	close(sock);
+	/* a client offering a newer revision gets ours */
+	sock = test_raw_connect(&d, &hello);
+	m.version.version = 9;
+	ck_assert_int_eq(raw_request(sock, &m, &r), 0);
+	ck_assert_uint_eq(r.version.version, 2);
+	close(sock);
+	ck_assert_int_eq(test_daemon_wait_fds(&d, baseline, 5000), baseline);
+	vgfb_close(good);
+	test_daemon_stop(&d);
+}
+END_TEST
+
+/*
+ * A revision 1 daemon, faked: it answers VERSION's revision 2 header as
+ * vgfbd 0.1 does (ERROR -EPROTONOSUPPORT, or just a hang-up) and serves
+ * the client's second connection.  The client must come back as a
+ * revision 1 client, silently, and have no input.
+ */
+static pid_t
+fake_v1_daemon(const char *path, bool send_error, int report)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(l, 4), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		unsigned char buf[VGFB_PROTO_MAX_MSG];
+		struct vgfb_msg m;
+		struct vgfb_msg_hdr h;
+		unsigned int n_fds;
+		int c, n;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			_exit(1);
+		fake_hello(c);
+		n = vgfb__proto_recv(c, buf, sizeof(buf), NULL, 0, &n_fds, 0);
+		memcpy(&h, buf, sizeof(h));
+		if (n != 20 || h.version != 2 || h.type != VGFB_MSG_VERSION)
+			_exit(10);
+		if (send_error) {
+			m = (struct vgfb_msg){ .type = VGFB_MSG_ERROR };
+			m.error.request_type = h.type;
+			m.error.error = -EPROTONOSUPPORT;
+			fake_send(c, &m, -1);
+		}
+		close(c);
+		c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			_exit(11);
+		fake_hello(c);
+		/* revision 1 only from now on: a HEAD_COUNT, in version 1 */
+		n = vgfb__proto_recv(c, buf, sizeof(buf), NULL, 0, &n_fds, 0);
+		memcpy(&h, buf, sizeof(h));
+		if (n != 12 || h.version != 1 || h.type != VGFB_MSG_HEAD_COUNT)
+			_exit(12);
+		m = (struct vgfb_msg){ .type = VGFB_MSG_HEAD_COUNT };
+		m.u32.value = 1;
+		fake_send(c, &m, -1);
+		/* tell the test nothing else came */
+		n = vgfb__proto_recv(c, buf, sizeof(buf), NULL, 0, &n_fds, 0);
+		if (write(report, &n, sizeof(n)) != sizeof(n))
+			_exit(13);
+		_exit(0);
+	}
+	close(l);
+	return pid;
+}
+
+/* vgfb_open() with stderr (the default log handler's) in a file. */
+static int
+open_capturing_stderr(const char *target, struct vgfb **ctx, off_t *said)
+{
+	int saved = dup(2), tmp = memfd_create("stderr", MFD_CLOEXEC), rc;
+
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(tmp, 0);
+	ck_assert_int_eq(dup2(tmp, 2), 2);
+	rc = vgfb_open(target, ctx);
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+	*said = lseek(tmp, 0, SEEK_END);
+	close(tmp);
+	return rc;
+}
+
+START_TEST(revision_2_client_against_revision_1_daemon)
+{
+	char dir[] = "/tmp/vgfb-fake.XXXXXX", path[64], target[80];
+	struct vgfb_input_event ev = test_key(KEY_A, 1);
+	int status, last, p[2];
+	struct vgfb *ctx;
+	uint32_t count, head;
+	off_t said;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/socket", dir);
+	snprintf(target, sizeof(target), "unix:%s", path);
+	for (int with_error = 0; with_error <= 1; with_error++) {
+		pid_t pid;
+
+		ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+		pid = fake_v1_daemon(path, with_error, p[1]);
+		close(p[1]);
+		ctx = NULL;
+		/* silently: the default handler prints errors to stderr */
+		ck_assert_int_eq(open_capturing_stderr(target, &ctx, &said), 0);
+		ck_assert_int_eq(said, 0);
+		ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), -ENOTSUP);
+		ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev),
+				 -ENOTSUP);
+		ck_assert_int_eq(vgfb_get_head_count(ctx, &count), 0);
+		ck_assert_uint_eq(count, 1);
+		vgfb_close(ctx);
+		/* after HEAD_COUNT, nothing but the hang-up */
+		ck_assert_int_eq(read(p[0], &last, sizeof(last)), sizeof(last));
+		ck_assert_int_eq(last, 0);
+		close(p[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "fake daemon status 0x%x", status);
+	}
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -2027,6 +2394,15 @@ daemon_suite(void)
 	tcase_add_test(tc, random_conversation);
 	tcase_add_test(tc, daemon_relays_a_daemon);
 	tcase_add_test(tc, systemd_notify);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("input");
+	tcase_set_timeout(tc, 60);
+	test_add_fd_leak_check(tc);
+	tcase_add_test(tc, input_reaches_the_guest_through_the_daemon);
+	tcase_add_test(tc, input_refused_or_missing);
+	tcase_add_test(tc, revision_1_client_against_revision_2_daemon);
+	tcase_add_test(tc, revision_2_client_against_revision_1_daemon);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lying-daemon");

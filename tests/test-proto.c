@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The vgfbd wire protocol: round trips of every message, every way a packet
- * can be malformed, the canonical-encoding property under mutation, and the
+ * can be malformed, each type's revision in its header, the canonical-encoding property under mutation, and the
  * SCM_RIGHTS helpers against a real SOCK_SEQPACKET pair (fds attached where
  * none belong, MSG_CTRUNC, MSG_TRUNC, EOF, EPIPE), with fd-leak checks.
  */
@@ -134,6 +134,37 @@ make_samples(struct sample *s)
 	m->sim.arg[3] = 40;
 	NEXT(VGFB_MSG_SIM_CONTROL, TO_C);
 	m->u32.value = VGFB_SIM_UPDATE;
+
+	/* revision 2 */
+	NEXT(VGFB_MSG_VERSION, TO_S);
+	m->version.version = 2;
+	NEXT(VGFB_MSG_VERSION, TO_C);
+	m->version.version = 2;
+	m->version.caps = VGFB_CAP2_INPUT;
+
+	NEXT(VGFB_MSG_INPUT, TO_S);
+	m->input.w.head = 1;
+	m->input.n = 3;
+	m->input.w.ev[0] = (struct vgfb_input_event){
+		.type = VGFB_INPUT_KEY, .code = 30, .value = 1 };
+	m->input.w.ev[1] = (struct vgfb_input_event){
+		.type = VGFB_INPUT_ABS, .x = 639, .y = 479 };
+	m->input.w.ev[2] = (struct vgfb_input_event){
+		.type = VGFB_INPUT_WHEEL, .code = 1, .value = -2 };
+	NEXT(VGFB_MSG_INPUT, TO_S);	/* a full batch */
+	m->input.n = VGFB_INPUT_MAX_EVENTS;
+	for (unsigned int k = 0; k < VGFB_INPUT_MAX_EVENTS; k++)
+		m->input.w.ev[k] = (struct vgfb_input_event){
+			.type = VGFB_INPUT_KEY, .code = 0x110 + k % 3,
+			.value = (int32_t)(k % 2) };
+	NEXT(VGFB_MSG_INPUT, TO_C);
+	m->u32.value = 3;
+
+	NEXT(VGFB_MSG_SIM_READ_INPUT, TO_S);
+	NEXT(VGFB_MSG_SIM_READ_INPUT, TO_C);
+	m->sim_input.head = 3;
+	m->sim_input.ev = (struct vgfb_input_event){
+		.type = VGFB_INPUT_KEY, .code = 0x2ff, .value = 0 };
 #undef NEXT
 	return n;
 }
@@ -197,6 +228,46 @@ START_TEST(header_is_12_bytes_host_order)
 }
 END_TEST
 
+/*
+ * Each type travels with the revision that introduced it: a revision 1
+ * peer sees exactly the bytes it always saw, and a revision 2 type never
+ * passes for a revision 1 one, or the other way round.
+ */
+START_TEST(revision_is_per_type)
+{
+	struct sample s[MAX_SAMPLES];
+	unsigned int n = make_samples(s);
+	struct vgfb_msg out;
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned char buf[VGFB_PROTO_MAX_MSG];
+		int len = encode(&s[i].m, s[i].dir, buf);
+		uint16_t t = s[i].m.type;
+		bool rev2 = t == VGFB_MSG_VERSION || t == VGFB_MSG_INPUT ||
+			    t == VGFB_MSG_SIM_READ_INPUT;
+		struct vgfb_msg_hdr h;
+
+		memcpy(&h, buf, sizeof(h));
+		ck_assert_uint_eq(h.version, rev2 ? 2 : 1);
+		ck_assert_uint_eq(vgfb__proto_type_version(t), h.version);
+		h.version = rev2 ? 1 : 2;
+		memcpy(buf, &h, sizeof(h));
+		ck_assert_int_eq(vgfb__proto_parse(buf, (size_t)len, s[i].dir,
+						   &out), -EBADMSG);
+		for (unsigned int v = 0; v < 4; v++) {
+			h.version = v == 3 ? 0xffff : (uint16_t)(v * 3);
+			memcpy(buf, &h, sizeof(h));
+			ck_assert_int_eq(vgfb__proto_parse(buf, (size_t)len,
+							   s[i].dir, &out),
+					 -EPROTONOSUPPORT);
+		}
+	}
+	ck_assert_uint_eq(vgfb__proto_type_version(0), 0);
+	ck_assert_uint_eq(vgfb__proto_type_version(11), 0);
+	ck_assert_uint_eq(vgfb__proto_type_version(0x102), 0);
+}
+END_TEST
+
 START_TEST(truncated_and_bad_headers)
 {
 	struct sample s[MAX_SAMPLES];
@@ -219,8 +290,9 @@ START_TEST(truncated_and_bad_headers)
 		ck_assert_int_eq(vgfb__proto_parse(buf, (size_t)len + 1,
 						   s[i].dir, &out), -EPROTO);
 		/* the header announcing a byte more, and it is there */
-		set_hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION,
-			s[i].m.type, (uint32_t)len + 1 - VGFB_PROTO_HDR_SIZE);
+		set_hdr(buf, VGFB_PROTO_MAGIC,
+			vgfb__proto_type_version(s[i].m.type), s[i].m.type,
+			(uint32_t)len + 1 - VGFB_PROTO_HDR_SIZE);
 		ck_assert_int_eq(vgfb__proto_parse(buf, (size_t)len + 1,
 						   s[i].dir, &out), -EBADMSG);
 	}
@@ -240,19 +312,28 @@ START_TEST(magic_version_type_direction)
 	set_hdr(buf, VGFB_PROTO_MAGIC, 0, VGFB_MSG_HEAD_COUNT, 0);
 	ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_S, &out),
 			 -EPROTONOSUPPORT);
-	set_hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION + 1,
+	set_hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_REVISION + 1,
 		VGFB_MSG_HEAD_COUNT, 0);
 	ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_S, &out),
 			 -EPROTONOSUPPORT);
+	/* a revision 1 type in a revision 2 header */
+	set_hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION + 1,
+		VGFB_MSG_HEAD_COUNT, 0);
+	ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_S, &out), -EBADMSG);
 	for (unsigned int t = 0; t < 0x200; t++) {
-		bool known = (t >= VGFB_MSG_HELLO && t <= VGFB_MSG_ERROR) ||
-			     t == VGFB_MSG_SIM_CONTROL;
+		bool known = (t >= VGFB_MSG_HELLO && t <= VGFB_MSG_INPUT) ||
+			     t == VGFB_MSG_SIM_CONTROL ||
+			     t == VGFB_MSG_SIM_READ_INPUT;
 
 		if (known)
 			continue;
-		set_hdr(buf, VGFB_PROTO_MAGIC, VGFB_PROTO_VERSION, (uint16_t)t, 0);
-		ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_S, &out), -EBADMSG);
-		ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_C, &out), -EBADMSG);
+		for (uint16_t v = 1; v <= VGFB_PROTO_REVISION; v++) {
+			set_hdr(buf, VGFB_PROTO_MAGIC, v, (uint16_t)t, 0);
+			ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_S, &out),
+					 -EBADMSG);
+			ck_assert_int_eq(vgfb__proto_parse(buf, 12, TO_C, &out),
+					 -EBADMSG);
+		}
 		m.type = (uint16_t)t;
 		ck_assert_int_eq(vgfb__proto_encode(&m, TO_S, buf, sizeof(buf)),
 				 -EBADMSG);
@@ -265,7 +346,8 @@ START_TEST(magic_version_type_direction)
 
 		if (t == VGFB_MSG_HELLO || t == VGFB_MSG_EVENT ||
 		    t == VGFB_MSG_ERROR || t == VGFB_MSG_QUERY ||
-		    t == VGFB_MSG_HEAD_COUNT || t == VGFB_MSG_SIM_CONTROL)
+		    t == VGFB_MSG_HEAD_COUNT || t == VGFB_MSG_SIM_CONTROL ||
+		    t == VGFB_MSG_INPUT || t == VGFB_MSG_SIM_READ_INPUT)
 			ck_assert_int_eq(vgfb__proto_parse(buf, (size_t)len,
 							   other, &out),
 					 -EBADMSG);
@@ -401,6 +483,70 @@ START_TEST(fields_out_of_range)
 	    (m->sim.op = VGFB_SIM_SET_CURSOR, m->sim.arg[0] = 2,
 	     m->sim.arg[3] = 0));
 	BAD(VGFB_MSG_SIM_CONTROL, TO_C, m->u32.value = 9);
+	BAD(VGFB_MSG_VERSION, TO_S, m->version.version = 1);
+	BAD(VGFB_MSG_VERSION, TO_S, m->version.version = 0x10000);
+	BAD(VGFB_MSG_VERSION, TO_S, m->version.caps = 1);
+	BAD(VGFB_MSG_VERSION, TO_C, m->version.version = 1);
+	BAD(VGFB_MSG_VERSION, TO_C, m->version.version = 3);
+	BAD(VGFB_MSG_VERSION, TO_C, m->version.caps = 2);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.head = 16);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.reserved = 1);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].type = 0);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].type = 4);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].code = 0);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].code = 0x300);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].value = 2);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[0].reserved = 1);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[1].x = VGFB_INPUT_MAX_POS);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[1].code = 1);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[2].value = 0);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[2].value = -128);
+	BAD(VGFB_MSG_INPUT, TO_S, m->input.w.ev[2].code = 2);
+	BAD(VGFB_MSG_INPUT, TO_C, m->u32.value = 0);
+	BAD(VGFB_MSG_INPUT, TO_C, m->u32.value = 17);
+	BAD(VGFB_MSG_INPUT, TO_C, m->u32.reserved = 1);
+	BAD(VGFB_MSG_SIM_READ_INPUT, TO_C, m->sim_input.head = 16);
+	BAD(VGFB_MSG_SIM_READ_INPUT, TO_C, m->sim_input.reserved = 1);
+	BAD(VGFB_MSG_SIM_READ_INPUT, TO_C, m->sim_input.ev.type = 0);
+	BAD(VGFB_MSG_SIM_READ_INPUT, TO_C, m->sim_input.ev.y = 1);
+}
+END_TEST
+
+START_TEST(input_counts)
+{
+	unsigned char buf[VGFB_PROTO_MAX_MSG + 64];
+	const struct vgfb_input_event ev = { .type = VGFB_INPUT_ABS, .x = 1 };
+	const size_t hl = offsetof(struct vgfb_wire_input, ev), el = sizeof(ev);
+	struct vgfb_msg out, m = { .type = VGFB_MSG_INPUT };
+	const uint16_t v = VGFB_PROTO_REVISION;
+
+	memset(buf, 0, sizeof(buf));
+	for (unsigned int k = 0; k <= VGFB_INPUT_MAX_EVENTS; k++)
+		memcpy(buf + 12 + hl + k * el, &ev, el);
+	/* no events, a partial one, one too many */
+	set_hdr(buf, VGFB_PROTO_MAGIC, v, VGFB_MSG_INPUT, (uint32_t)hl);
+	ck_assert_int_eq(vgfb__proto_parse(buf, 12 + hl, TO_S, &out), -EBADMSG);
+	set_hdr(buf, VGFB_PROTO_MAGIC, v, VGFB_MSG_INPUT, (uint32_t)(hl + el - 1));
+	ck_assert_int_eq(vgfb__proto_parse(buf, 12 + hl + el - 1, TO_S, &out),
+			 -EBADMSG);
+	set_hdr(buf, VGFB_PROTO_MAGIC, v, VGFB_MSG_INPUT, 4);
+	ck_assert_int_eq(vgfb__proto_parse(buf, 12 + 4, TO_S, &out), -EBADMSG);
+	set_hdr(buf, VGFB_PROTO_MAGIC, v, VGFB_MSG_INPUT,
+		(uint32_t)(hl + (VGFB_INPUT_MAX_EVENTS + 1) * el));
+	ck_assert_int_eq(vgfb__proto_parse(buf, 12 + hl +
+					   (VGFB_INPUT_MAX_EVENTS + 1) * el,
+					   TO_S, &out), -EBADMSG);
+	for (unsigned int k = 1; k <= VGFB_INPUT_MAX_EVENTS; k++) {
+		set_hdr(buf, VGFB_PROTO_MAGIC, v, VGFB_MSG_INPUT,
+			(uint32_t)(hl + k * el));
+		ck_assert_int_eq(vgfb__proto_parse(buf, 12 + hl + k * el, TO_S,
+						   &out), 0);
+		ck_assert_uint_eq(out.input.n, k);
+	}
+	m.input.n = 0;
+	ck_assert_int_eq(vgfb__proto_encode(&m, TO_S, buf, sizeof(buf)), -EBADMSG);
+	m.input.n = VGFB_INPUT_MAX_EVENTS + 1;
+	ck_assert_int_eq(vgfb__proto_encode(&m, TO_S, buf, sizeof(buf)), -EBADMSG);
 }
 END_TEST
 
@@ -730,6 +876,10 @@ START_TEST(type_names)
 	ck_assert_str_eq(vgfb__proto_type_name(VGFB_MSG_QUERY), "QUERY");
 	ck_assert_str_eq(vgfb__proto_type_name(VGFB_MSG_SIM_CONTROL),
 			 "SIM_CONTROL");
+	ck_assert_str_eq(vgfb__proto_type_name(VGFB_MSG_VERSION), "VERSION");
+	ck_assert_str_eq(vgfb__proto_type_name(VGFB_MSG_INPUT), "INPUT");
+	ck_assert_str_eq(vgfb__proto_type_name(VGFB_MSG_SIM_READ_INPUT),
+			 "SIM_READ_INPUT");
 	ck_assert_str_eq(vgfb__proto_type_name(0), "?");
 	ck_assert_str_eq(vgfb__proto_type_name(0xffff), "?");
 }
@@ -745,10 +895,12 @@ proto_suite(void)
 	test_add_fd_leak_check(tc);
 	tcase_add_test(tc, roundtrip_every_message);
 	tcase_add_test(tc, header_is_12_bytes_host_order);
+	tcase_add_test(tc, revision_is_per_type);
 	tcase_add_test(tc, truncated_and_bad_headers);
 	tcase_add_test(tc, magic_version_type_direction);
 	tcase_add_test(tc, fields_out_of_range);
 	tcase_add_test(tc, event_counts);
+	tcase_add_test(tc, input_counts);
 	tcase_add_test(tc, encode_needs_room);
 	tcase_add_test(tc, type_names);
 	suite_add_tcase(s, tc);

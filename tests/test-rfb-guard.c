@@ -87,6 +87,12 @@ START_TEST(refusals)
 		0, 0, 0, 0, 24, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0,
 	};
 	static const unsigned char qemu_audio[12] = { 255, 1, 0, 0 };
+	static const unsigned char qemu_key_254[12] = { 255, 0, 0, 1, 0, 0,
+							0, 0x61, 0, 0, 0,
+							254 };
+	static const unsigned char qemu_key_huge[12] = { 255, 0, 0, 1, 0, 0,
+							 0, 0x61, 0x80, 0, 0,
+							 0 };
 	static const unsigned char no_desktop[] = { 2, 0, 0, 1, 0, 0, 0, 0 };
 	const struct {
 		struct piece p[3];
@@ -111,6 +117,12 @@ START_TEST(refusals)
 		{ { { HANDSHAKE, 14 },
 		    { qemu_audio, sizeof(qemu_audio) } },
 		  "a QEMU message other than a key event" },
+		{ { { HANDSHAKE, 14 },
+		    { qemu_key_254, sizeof(qemu_key_254) } },
+		  "a QEMU key code past neatvnc's table" },
+		{ { { HANDSHAKE, 14 },
+		    { qemu_key_huge, sizeof(qemu_key_huge) } },
+		  "a QEMU key code past neatvnc's table" },
 		{ { { HANDSHAKE, 14 },
 		    { no_desktop, sizeof(no_desktop) },
 		    { update_request, sizeof(update_request) } },

@@ -3,7 +3,8 @@
  * The sim guest end to end through the region exporter: what a consumer
  * maps is the documented pattern, pixel for pixel, across formats, heads,
  * flips, in-place updates and mode changes; ids follow the buffers; a
- * region is one live, read-only view per id that costs only its damage.
+ * region is one live, read-only view per id that costs only its damage;
+ * input sent to a head reaches the guest in order, checked, and bounded.
  */
 #include "config.h"
 
@@ -15,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <drm_fourcc.h>
+#include <linux/input-event-codes.h>
 
 #include "format.h"
 #include "pattern.h"
 #include "private.h"
+#include "sim.h"
 #include "test-common.h"
 
 #define REGION VFIO_GFX_PLANE_TYPE_REGION
@@ -468,6 +471,135 @@ START_TEST(many_contexts_are_independent)
 }
 END_TEST
 
+/* ---- input back to the guest ---- */
+
+static void
+assert_input(struct vgfb *ctx, uint32_t want_head,
+	     const struct vgfb_input_event *want)
+{
+	struct vgfb_input_event got;
+	uint32_t head = 99;
+
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &got), 0);
+	ck_assert_uint_eq(head, want_head);
+	ck_assert_mem_eq(&got, want, sizeof(got));
+}
+
+START_TEST(input_reaches_the_guest_in_order)
+{
+	struct vgfb *ctx = test_open("sim:heads=2");
+	const struct vgfb_input_event ev[] = {
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
+		{ .type = VGFB_INPUT_ABS, .x = 1023, .y = 0 },
+		test_key(BTN_LEFT, 1),
+		{ .type = VGFB_INPUT_WHEEL, .code = 0, .value = -3 },
+		{ .type = VGFB_INPUT_WHEEL, .code = 1, .value = 127 },
+		test_key(KEY_MAX, 1),
+	};
+	const uint32_t n = sizeof(ev) / sizeof(ev[0]);
+	struct vgfb_input_event got;
+	uint32_t head;
+
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &got), -EAGAIN);
+	ck_assert_int_eq(vgfb_send_input(ctx, ev, 2), 0);
+	ck_assert_int_eq(vgfb_set_head(ctx, 1), 0);
+	ck_assert_int_eq(vgfb_send_input(ctx, ev + 2, n - 2), 0);
+	for (uint32_t i = 0; i < n; i++)
+		assert_input(ctx, i < 2 ? 0 : 1, &ev[i]);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &got), -EAGAIN);
+	vgfb_close(ctx);
+}
+END_TEST
+
+START_TEST(input_bad_events_refused)
+{
+	struct vgfb *ctx = test_open("sim");
+	const struct vgfb_input_event bad[] = {
+		{ .type = 0, .code = KEY_A, .value = 1 },
+		{ .type = 4 },
+		test_key(0, 1),			/* KEY_RESERVED */
+		test_key(KEY_MAX + 1, 1),
+		test_key(KEY_A, 2),		/* the guest repeats */
+		test_key(KEY_A, -1),
+		{ .type = VGFB_INPUT_KEY, .code = KEY_A, .value = 1, .x = 1 },
+		{ .type = VGFB_INPUT_KEY, .code = KEY_A, .reserved = 1 },
+		{ .type = VGFB_INPUT_ABS, .x = VGFB_INPUT_MAX_POS },
+		{ .type = VGFB_INPUT_ABS, .y = UINT32_MAX },
+		{ .type = VGFB_INPUT_ABS, .code = 1 },
+		{ .type = VGFB_INPUT_ABS, .value = 1 },
+		{ .type = VGFB_INPUT_WHEEL, .code = 0, .value = 0 },
+		{ .type = VGFB_INPUT_WHEEL, .code = 2, .value = 1 },
+		{ .type = VGFB_INPUT_WHEEL, .value = VGFB_INPUT_MAX_WHEEL + 1 },
+		{ .type = VGFB_INPUT_WHEEL, .value = INT32_MIN },
+		{ .type = VGFB_INPUT_WHEEL, .value = 1, .y = 1 },
+	};
+	struct vgfb_input_event batch[VGFB_INPUT_MAX_EVENTS + 1];
+	struct vgfb_input_event got;
+	uint32_t head;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* a good event first: the whole batch is refused */
+		batch[0] = test_key(KEY_B, 1);
+		batch[1] = bad[i];
+		ck_assert_msg(vgfb_send_input(ctx, batch, 2) == -EINVAL,
+			      "bad event %zu accepted", i);
+	}
+	for (size_t i = 0; i < VGFB_INPUT_MAX_EVENTS + 1; i++)
+		batch[i] = test_key(KEY_C, 1);
+	ck_assert_int_eq(vgfb_send_input(ctx, batch, 0), -EINVAL);
+	ck_assert_int_eq(vgfb_send_input(ctx, batch, VGFB_INPUT_MAX_EVENTS + 1),
+			 -EINVAL);
+	ck_assert_int_eq(vgfb_send_input(ctx, NULL, 1), -EINVAL);
+	ck_assert_int_eq(vgfb_send_input(NULL, batch, 1), -EINVAL);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, NULL, &got), -EINVAL);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, NULL), -EINVAL);
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &got), -EAGAIN);
+	ck_assert_int_eq(vgfb_send_input(ctx, batch, VGFB_INPUT_MAX_EVENTS), 0);
+	vgfb_close(ctx);
+}
+END_TEST
+
+START_TEST(input_queue_keeps_the_latest)
+{
+	struct vgfb *ctx = test_open("sim");
+	const uint32_t sent = VGFB_SIM_INPUT_QUEUE + 44;
+	struct vgfb_input_event ev, want;
+	uint32_t head;
+
+	for (uint32_t i = 0; i < sent; i++) {
+		ev = test_key(1 + i % KEY_MAX, 1);
+		ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), 0);
+	}
+	ck_assert_uint_eq(vgfb__sim_input_dropped(vgfb__local_sim(ctx)), 44);
+	for (uint32_t i = 44; i < sent; i++) {
+		want = test_key(1 + i % KEY_MAX, 1);
+		assert_input(ctx, 0, &want);
+	}
+	ck_assert_int_eq(vgfb_sim_read_input(ctx, &head, &ev), -EAGAIN);
+	vgfb_close(ctx);
+}
+END_TEST
+
+START_TEST(input_without_a_channel_or_a_guest)
+{
+	struct vgfb *off = test_open("sim:input=off");
+	struct vgfb *ctx = test_open("sim");
+	struct vgfb_input_event ev = test_key(KEY_A, 1);
+	uint32_t head;
+
+	ck_assert_int_eq(vgfb_send_input(off, &ev, 1), -ENOTSUP);
+	ck_assert_int_eq(vgfb_sim_read_input(off, &head, &ev), -ENOTSUP);
+	/* bad events are refused first, whatever the guest has */
+	ev.value = 7;
+	ck_assert_int_eq(vgfb_send_input(off, &ev, 1), -EINVAL);
+	ev.value = 1;
+	ck_assert_int_eq(vgfb_sim_destroy_guest(ctx), 0);
+	ck_assert_int_eq(vgfb_send_input(ctx, &ev, 1), -ENODEV);
+	vgfb_close(off);
+	vgfb_close(ctx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -487,6 +619,13 @@ main(void)
 	tcase_add_test(tc, cursor_image_is_exact);
 	tcase_add_test(tc, guest_death_with_fds_held);
 	tcase_add_test(tc, many_contexts_are_independent);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("input");
+	test_add_fd_leak_check(tc);
+	tcase_add_test(tc, input_reaches_the_guest_in_order);
+	tcase_add_test(tc, input_bad_events_refused);
+	tcase_add_test(tc, input_queue_keeps_the_latest);
+	tcase_add_test(tc, input_without_a_channel_or_a_guest);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

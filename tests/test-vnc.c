@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <drm_fourcc.h>
+#include <linux/input-event-codes.h>
 #include <rfb/rfbclient.h>
 
 #include "daemon-util.h"
@@ -688,7 +689,7 @@ raw_closed(int fd)
  * then SetEncodings: raw and DesktopSize, as every real viewer sends.
  */
 static int
-raw_handshake(void)
+raw_handshake_shared(bool shared)
 {
 	static const unsigned char enc[] = { 2, 0, 0, 2, 0, 0, 0, 0,
 					     0xff, 0xff, 0xff, 0x21 };
@@ -705,7 +706,7 @@ raw_handshake(void)
 	raw_write(fd, "\1", 1);
 	ck_assert(raw_read(fd, buf, 4));	/* SecurityResult OK */
 	ck_assert_int_eq(buf[3], 0);
-	raw_write(fd, "\1", 1);			/* shared */
+	raw_write(fd, shared ? "\1" : "\0", 1);	/* shared flag */
 	ck_assert(raw_read(fd, buf, 24));
 	name_len = (uint32_t)buf[20] << 24 | buf[21] << 16 | buf[22] << 8 |
 		   buf[23];
@@ -713,6 +714,12 @@ raw_handshake(void)
 	ck_assert(raw_read(fd, buf, name_len));
 	raw_write(fd, enc, sizeof(enc));
 	return fd;
+}
+
+static int
+raw_handshake(void)
+{
+	return raw_handshake_shared(true);
 }
 
 /* The good viewer still sees every change, and vgfb-vnc lives. */
@@ -775,6 +782,52 @@ START_TEST(hostile_garbage_handshake)
 	fd = raw_handshake();
 	raw_write(fd, "\2\0\0\1\0\0\0\0", 8);		/* raw only */
 	raw_write(fd, "\3\0\0\0\0\0\0\x10\0\x10", 10);	/* update request */
+	ck_assert(raw_closed(fd));
+	close(fd);
+	good_viewer_still_served(&e);
+	hostile_teardown();
+}
+END_TEST
+
+/*
+ * A viewer asking for the desktop alone (shared flag 0): neatvnc 0.5.4
+ * would disconnect every other viewer.  It is served, shared.
+ */
+START_TEST(hostile_exclusive_viewer)
+{
+	static const unsigned char update[] = { 3, 0, 0, 0, 0, 0, 0, 16, 0,
+						16 };
+	unsigned char buf[4];
+	struct expect e;
+	int fd;
+
+	hostile_setup(&e);
+	fd = raw_handshake_shared(false);
+	raw_write(fd, update, sizeof(update));
+	ck_assert(raw_read(fd, buf, sizeof(buf)));	/* an update for it */
+	ck_assert_int_eq(buf[0], 0);
+	good_viewer_still_served(&e);
+	close(fd);
+	good_viewer_still_served(&e);
+	hostile_teardown();
+}
+END_TEST
+
+/* A QEMU key code neatvnc 0.5.4 would look up past its 254-entry table. */
+START_TEST(hostile_qemu_key_code)
+{
+	static const unsigned char enc[] = { 2, 0, 0, 3, 0, 0, 0, 0,
+					     0xff, 0xff, 0xff, 0x21,
+					     0xff, 0xff, 0xfe, 0xfe };
+	static const unsigned char key[] = { 255, 0, 0, 1, 0, 0, 0, 0x61,
+					     0x7f, 0xff, 0xff, 0xff };
+	struct expect e;
+	int fd;
+
+	hostile_setup(&e);
+	fd = raw_handshake();
+	raw_write(fd, enc, sizeof(enc));	/* QEMU extended key events */
+	raw_write(fd, key, sizeof(key));
 	ck_assert(raw_closed(fd));
 	close(fd);
 	good_viewer_still_served(&e);
@@ -909,6 +962,203 @@ START_TEST(hostile_handshake_squatters)
 }
 END_TEST
 
+/* ---- viewers' keyboard and pointer, read back from the sim guest ---- */
+
+/* The guest received exactly want[0..n-1] next (on head 0). */
+static void
+expect_input(struct vgfb *guest, const struct vgfb_input_event *want,
+	     unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct vgfb_input_event got;
+		uint32_t head = 99;
+		int rc, t = 0;
+
+		while ((rc = vgfb_sim_read_input(guest, &head, &got)) ==
+			       -EAGAIN && t < DEADLINE_MS) {
+			/* the viewer keeps reading: vgfb-vnc never blocks */
+			if (viewer.c)
+				ck_assert(viewer_pump(&viewer, 5));
+			else
+				usleep(5000);	/* it hung up */
+			t += 5;
+		}
+		ck_assert_msg(rc == 0, "event %u of %u: %s", i, n,
+			      strerror(-rc));
+		ck_assert_uint_eq(head, 0);
+		ck_assert_msg(memcmp(&got, &want[i], sizeof(got)) == 0,
+			      "event %u: type %u code %u value %d at %u,%u; "
+			      "want type %u code %u value %d at %u,%u", i,
+			      got.type, got.code, got.value, got.x, got.y,
+			      want[i].type, want[i].code, want[i].value,
+			      want[i].x, want[i].y);
+	}
+}
+
+/* Nothing (more) reached the guest after a while. */
+static void
+expect_no_input(struct vgfb *guest)
+{
+	struct vgfb_input_event got;
+	uint32_t head;
+
+	for (int t = 0; t < 300; t += 10)
+		ck_assert(viewer_pump(&viewer, 10));
+	ck_assert_int_eq(vgfb_sim_read_input(guest, &head, &got), -EAGAIN);
+}
+
+/* The guest, as a test reads it: a second client of vgfbd. */
+static struct vgfb *
+guest_reader(void)
+{
+	struct vgfb *ctx = NULL;
+
+	ck_assert_int_eq(vgfb_open(daemon_.target, &ctx), 0);
+	return ctx;
+}
+
+/* A viewer of the 320x200 guest, the first frame seen. */
+static void
+input_setup(const char *target, const char *const *vnc_args)
+{
+	struct expect e = { .format = DRM_FORMAT_XRGB8888, .width = W,
+			    .height = H, .frame = 1 };
+
+	guest_start(target);
+	vnc_start(&vnc, &daemon_, NULL, vnc_args);
+	viewer_open(&viewer, "raw");
+	viewer_wait_for(&viewer, &e);
+}
+
+/* neatvnc offers QEMU extended key events with a frame: wait for it. */
+static void
+send_qemu_key(uint32_t keysym, uint32_t xt, bool down)
+{
+	for (int t = 0; !SendExtendedKeyEvent(viewer.c, keysym, xt, down);
+	     t += 10) {
+		ck_assert_msg(t < DEADLINE_MS, "no QEMU extended key events");
+		sim(VGFB_SIM_UPDATE, 0, 0, 1, 1);
+		ck_assert(viewer_pump(&viewer, 10));
+	}
+}
+
+START_TEST(input_reaches_the_guest)
+{
+	const struct vgfb_input_event keys[] = {
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
+		/* "A" without Shift held: Shift around the press */
+		test_key(KEY_LEFTSHIFT, 1), test_key(KEY_A, 1),
+		test_key(KEY_LEFTSHIFT, 0),
+		test_key(KEY_A, 0),
+		test_key(KEY_ENTER, 1), test_key(KEY_ENTER, 0),
+		test_key(KEY_F12, 1), test_key(KEY_F12, 0),
+		/* XT 0x1e, through neatvnc's QEMU-to-evdev table */
+		test_key(KEY_A, 1), test_key(KEY_A, 0),
+		/* XT 0xe0 0x48: cursor up */
+		test_key(KEY_UP, 1), test_key(KEY_UP, 0),
+	};
+	const struct vgfb_input_event pointer[] = {
+		test_abs(100, 50),
+		test_key(BTN_LEFT, 1), test_key(BTN_LEFT, 0),
+		test_key(BTN_RIGHT, 1), test_key(BTN_RIGHT, 0),
+		test_key(BTN_MIDDLE, 1), test_key(BTN_MIDDLE, 0),
+		test_wheel(0, 1), test_wheel(0, -1),
+		test_wheel(1, -1), test_wheel(1, 1),
+		test_abs(W - 1, H - 1),	/* past the plane: its last pixel */
+		test_abs(0, 0),
+	};
+	const struct vgfb_input_event leaving[] = {
+		test_key(KEY_B, 1), test_key(BTN_LEFT, 1),
+		/* the viewer hangs up holding them: let go */
+		test_key(KEY_B, 0), test_key(BTN_LEFT, 0),
+	};
+	static const int masks[] = { 1, 0, 4, 0, 2, 0, 8, 0, 16, 0, 32, 0,
+				     64, 0 };
+	struct vgfb *guest;
+
+	input_setup("sim:mode=320x200", NULL);
+	guest = guest_reader();
+	SendKeyEvent(viewer.c, 'a', TRUE);
+	SendKeyEvent(viewer.c, 'a', FALSE);
+	SendKeyEvent(viewer.c, 'A', TRUE);
+	SendKeyEvent(viewer.c, 'A', FALSE);
+	SendKeyEvent(viewer.c, 0xff0d, TRUE);	/* Return */
+	SendKeyEvent(viewer.c, 0xff0d, FALSE);
+	SendKeyEvent(viewer.c, 0xffc9, TRUE);	/* F12 */
+	SendKeyEvent(viewer.c, 0xffc9, FALSE);
+	send_qemu_key('a', 0x1e, true);
+	send_qemu_key('a', 0x1e, false);
+	send_qemu_key(0xff52, 0xc8, true);	/* qnum of e0 48 */
+	send_qemu_key(0xff52, 0xc8, false);
+	expect_input(guest, keys, sizeof(keys) / sizeof(keys[0]));
+
+	SendPointerEvent(viewer.c, 100, 50, 0);
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
+		SendPointerEvent(viewer.c, 100, 50, masks[i]);
+	SendPointerEvent(viewer.c, 1000, 700, 0);
+	SendPointerEvent(viewer.c, 0, 0, 0);
+	expect_input(guest, pointer, sizeof(pointer) / sizeof(pointer[0]));
+
+	SendKeyEvent(viewer.c, 'b', TRUE);
+	SendPointerEvent(viewer.c, 0, 0, 1);
+	expect_input(guest, leaving, 2);
+	viewer_close(&viewer);
+	expect_input(guest, leaving + 2, 2);
+
+	vgfb_close(guest);
+	vnc_stop(&vnc);
+	guest_stop();
+}
+END_TEST
+
+START_TEST(view_only_drops_input)
+{
+	static const char *const view_only[] = { "--view-only", NULL };
+	struct vgfb *guest;
+
+	input_setup("sim:mode=320x200", view_only);
+	guest = guest_reader();
+	SendKeyEvent(viewer.c, 'a', TRUE);
+	SendKeyEvent(viewer.c, 'a', FALSE);
+	SendPointerEvent(viewer.c, 10, 10, 1);
+	SendPointerEvent(viewer.c, 10, 10, 0);
+	/* without a key code handler neatvnc offers no QEMU key events */
+	ck_assert(!SendExtendedKeyEvent(viewer.c, 'a', 0x1e, TRUE));
+	expect_no_input(guest);
+	viewer_close(&viewer);
+	vgfb_close(guest);
+	vnc_stop(&vnc);
+	guest_stop();
+}
+END_TEST
+
+START_TEST(guest_without_input_is_served_view_only)
+{
+	struct expect e = { .format = DRM_FORMAT_XRGB8888, .width = W,
+			    .height = H, .frame = 1 };
+	struct vgfb_input_event ev;
+	struct vgfb *guest;
+	uint32_t head;
+
+	input_setup("sim:mode=320x200,input=off", NULL);
+	guest = guest_reader();
+	for (int i = 0; i < 20; i++) {
+		SendKeyEvent(viewer.c, 'a', i % 2 == 0);
+		SendPointerEvent(viewer.c, i, i, i % 2);
+	}
+	ck_assert_int_eq(vgfb_sim_read_input(guest, &head, &ev), -ENOTSUP);
+	/* the picture goes on */
+	sim(VGFB_SIM_FLIP, 0, 0, 0, 0);
+	e.frame = 2;
+	viewer_wait_for(&viewer, &e);
+	ck_assert(vnc_alive(&vnc));
+	viewer_close(&viewer);
+	vgfb_close(guest);
+	vnc_stop(&vnc);
+	guest_stop();
+}
+END_TEST
+
 static Suite *
 vnc_suite(void)
 {
@@ -925,6 +1175,13 @@ vnc_suite(void)
 	tcase_add_test(tc, wait_keeps_viewers_and_reopens);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("input");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, input_reaches_the_guest);
+	tcase_add_test(tc, view_only_drops_input);
+	tcase_add_test(tc, guest_without_input_is_served_view_only);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("security");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, refuses_what_it_cannot_protect);
@@ -933,6 +1190,8 @@ vnc_suite(void)
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, hostile_garbage_handshake);
+	tcase_add_test(tc, hostile_exclusive_viewer);
+	tcase_add_test(tc, hostile_qemu_key_code);
 	tcase_add_test(tc, hostile_huge_lengths);
 	tcase_add_test(tc, hostile_stalled_viewer);
 	tcase_add_test(tc, hostile_connection_flood);

@@ -906,6 +906,26 @@ local_read_event(struct vgfb *ctx, struct vgfb_event *ev)
 	return rc;
 }
 
+/* ---- ctx ops: input ---- */
+
+static int
+local_send_input(struct vgfb *ctx, uint32_t head,
+		 const struct vgfb_input_event *ev, uint32_t n)
+{
+	struct vgfb_local *m = local_of(ctx);
+	struct vgfb_source *src;
+	uint32_t src_head;
+
+	if (m->guest_gone)
+		return -ENODEV;
+	src = source_of_head(m, head, &src_head);
+	if (!src)
+		return -EINVAL;
+	if (!src->ops->send_input)
+		return -ENOTSUP;
+	return src->ops->send_input(src->priv, src_head, ev, n);
+}
+
 static void
 local_close(struct vgfb *ctx)
 {
@@ -946,6 +966,7 @@ static const struct vgfb_ctx_ops local_ops = {
 	.subscribe = local_subscribe,
 	.event_fd = local_event_fd,
 	.read_event = local_read_event,
+	.send_input = local_send_input,
 };
 
 /* ---- open ---- */

@@ -218,6 +218,13 @@ struct vgfb_source_ops {
 			 uint32_t channel);
 	/* Release the source; the platform is still open. */
 	void (*close)(void *src);
+	/*
+	 * Optional: input for a head (source-local), n events already
+	 * checked (input.h).  No op: the head has no input channel, and the
+	 * consumer gets -ENOTSUP.
+	 */
+	int (*send_input)(void *src, uint32_t head,
+			  const struct vgfb_input_event *ev, uint32_t n);
 };
 
 #define VGFB_MAX_SOURCES 4

@@ -77,6 +77,18 @@ struct vgfb_ctx_ops {
 	int (*subscribe)(struct vgfb *ctx, uint32_t mask);
 	int (*event_fd)(struct vgfb *ctx);
 	int (*read_event)(struct vgfb *ctx, struct vgfb_event *ev);
+	/*
+	 * Optional (NULL: -ENOTSUP).  Every event and n were checked by
+	 * vgfb.c (input.h).
+	 */
+	int (*send_input)(struct vgfb *ctx, uint32_t head,
+			  const struct vgfb_input_event *ev, uint32_t n);
+	/*
+	 * Optional: a daemon's sim guest's input readback
+	 * (vgfb_sim_read_input; a local sim is answered by vgfb.c).
+	 */
+	int (*sim_read_input)(struct vgfb *ctx, uint32_t *head,
+			      struct vgfb_input_event *ev);
 };
 
 struct vgfb {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <drm_fourcc.h>
 
+#include "input.h"
 #include "platform.h"
 #include "private.h"
 #include "sim.h"
@@ -260,6 +261,22 @@ vgfb_read_event(struct vgfb *ctx, struct vgfb_event *event)
 	return ctx->ops->read_event(ctx, event);
 }
 
+/* ---- input back to the guest ---- */
+
+VGFB_EXPORT int
+vgfb_send_input(struct vgfb *ctx, const struct vgfb_input_event *ev,
+		uint32_t n)
+{
+	if (!ctx || !ev || n < 1 || n > VGFB_INPUT_MAX_EVENTS)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (!vgfb__input_event_valid(&ev[i]))
+			return -EINVAL;
+	if (!ctx->ops->send_input)
+		return -ENOTSUP;
+	return ctx->ops->send_input(ctx, ctx->head, ev, n);
+}
+
 /* ---- the simulated guest's controls ---- */
 
 static struct vgfb_sim *
@@ -312,6 +329,22 @@ vgfb_sim_destroy_guest(struct vgfb *ctx)
 	struct vgfb_sim *sim = sim_of(ctx);
 
 	return sim ? vgfb__sim_destroy_guest(sim) : -ENOTSUP;
+}
+
+VGFB_EXPORT int
+vgfb_sim_read_input(struct vgfb *ctx, uint32_t *head,
+		    struct vgfb_input_event *ev)
+{
+	struct vgfb_sim *sim = sim_of(ctx);
+
+	if (!ctx || !head || !ev)
+		return -EINVAL;
+	if (sim)
+		return vgfb__sim_read_input(sim, head, ev);
+	/* a daemon context asks its daemon (SIM_READ_INPUT) */
+	if (!ctx->ops->sim_read_input)
+		return -ENOTSUP;
+	return ctx->ops->sim_read_input(ctx, head, ev);
 }
 
 /*

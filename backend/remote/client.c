@@ -45,11 +45,15 @@ struct client {
 	int efd;		/* eventfd: readable while evq is not empty */
 	bool efd_set;
 	bool broken;
+	bool quiet;		/* a broken connection is expected: no log */
 	int timeout_ms;
 	uint32_t mask;
 	struct vgfb_event_queue *evq;
 	struct vgfb_wire_hello hello;
 	char exporter[VGFB_PROTO_NAME_LEN];
+	uint16_t revision;	/* agreed through VERSION, else 1 */
+	uint32_t caps2;		/* VERSION's VGFB_CAP2_*, else 0 */
+	struct sockaddr_un addr; /* to connect again as a revision 1 client */
 };
 
 static struct client *
@@ -91,8 +95,9 @@ set_broken(struct vgfb *ctx, const char *why, int err)
 	if (c->broken)
 		return;
 	c->broken = true;
-	log_error(ctx, "daemon connection lost: %s%s%s", why,
-		  err ? ": " : "", err ? strerror(-err) : "");
+	if (!c->quiet)
+		log_error(ctx, "daemon connection lost: %s%s%s", why,
+			  err ? ": " : "", err ? strerror(-err) : "");
 	/* stop the socket's HUP from making the event fd spin */
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->sock, NULL);
 	shutdown(c->sock, SHUT_RDWR);
@@ -406,6 +411,52 @@ client_read_event(struct vgfb *ctx, struct vgfb_event *ev)
 	return rc;
 }
 
+/* ---- revision 2 ---- */
+
+static int
+client_send_input(struct vgfb *ctx, uint32_t head,
+		  const struct vgfb_input_event *ev, uint32_t n)
+{
+	struct client *c = priv(ctx);
+	struct vgfb_msg req = { .type = VGFB_MSG_INPUT }, reply;
+	int fd, rc;
+
+	/* an old daemon, or one without input: no round trip */
+	if (c->revision < 2 || !(c->caps2 & VGFB_CAP2_INPUT))
+		return -ENOTSUP;
+	if (head >= VGFB_PROTO_MAX_HEADS)
+		return -EINVAL;
+	req.input.w.head = head;
+	req.input.n = n;
+	memcpy(req.input.w.ev, ev, n * sizeof(*ev));
+	rc = request(ctx, &req, &reply, &fd);
+	if (rc)
+		return rc;
+	if (reply.u32.value != n) {
+		set_broken(ctx, "reply answers another batch", -EPROTO);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int
+client_sim_read_input(struct vgfb *ctx, uint32_t *head,
+		      struct vgfb_input_event *ev)
+{
+	struct client *c = priv(ctx);
+	struct vgfb_msg req = { .type = VGFB_MSG_SIM_READ_INPUT }, reply;
+	int fd, rc;
+
+	if (c->revision < 2 || !(c->hello.caps & VGFB_CAP_SIM_CONTROL))
+		return -ENOTSUP;
+	rc = request(ctx, &req, &reply, &fd);
+	if (rc)
+		return rc;
+	*head = reply.sim_input.head;
+	*ev = reply.sim_input.ev;
+	return 0;
+}
+
 static int
 reply_timeout(void)
 {
@@ -434,42 +485,123 @@ static const struct vgfb_ctx_ops client_ops = {
 	.subscribe = client_subscribe,
 	.event_fd = client_event_fd,
 	.read_event = client_read_event,
+	.send_input = client_send_input,
+	.sim_read_input = client_sim_read_input,
 };
+
+/* Connect c->sock to c->addr and watch it; logs why not. */
+static int
+connect_socket(struct vgfb *ctx, struct client *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int rc;
+
+	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->sock < 0)
+		return -errno;
+	ev.data.fd = c->sock;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->sock, &ev) < 0)
+		return -errno;
+	do {
+		rc = connect(c->sock, (struct sockaddr *)&c->addr,
+			     sizeof(c->addr));
+	} while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		rc = -errno;
+		log_error(ctx, "cannot connect to %s: %s", c->addr.sun_path,
+			  strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* The daemon speaks first: HELLO, or ERROR when it refuses us. */
+static int
+read_hello(struct vgfb *ctx, struct client *c)
+{
+	struct vgfb_msg m;
+	int fd, rc;
+
+	rc = read_message(ctx, &m, &fd, now_ms() + c->timeout_ms);
+	if (rc == 0 && m.type == VGFB_MSG_ERROR) {
+		rc = m.error.error;
+		log_error(ctx, "%s refused the connection: %s",
+			  c->addr.sun_path, strerror(-rc));
+	} else if (rc == 0 && m.type != VGFB_MSG_HELLO) {
+		log_error(ctx, "%s did not say HELLO", c->addr.sun_path);
+		rc = -EPROTO;
+	}
+	if (rc)
+		return rc;
+	c->hello = m.hello;
+	memcpy(c->exporter, m.hello.exporter, sizeof(c->exporter));
+	return 0;
+}
+
+/*
+ * Agree on revision 2.  A revision 1 daemon answers VERSION's revision 2
+ * header with ERROR -EPROTONOSUPPORT and hangs up (docs/protocol.md): we
+ * then connect again, quietly, as the revision 1 client it knows.
+ */
+static int
+negotiate(struct vgfb *ctx, struct client *c)
+{
+	struct vgfb_msg req = {
+		.type = VGFB_MSG_VERSION,
+		.version = { .version = VGFB_PROTO_REVISION },
+	}, reply;
+	int fd, rc;
+
+	c->quiet = true;
+	rc = request(ctx, &req, &reply, &fd);
+	c->quiet = false;
+	if (rc == 0) {
+		c->revision = (uint16_t)reply.version.version;
+		c->caps2 = reply.version.caps;
+		return 0;
+	}
+	if (rc != -EPROTONOSUPPORT && rc != -ENOTCONN)
+		return rc;
+	log_info(ctx, "%s speaks protocol revision 1 only: no input",
+		 c->addr.sun_path);
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->sock, NULL);
+	close(c->sock);
+	c->sock = -1;
+	c->broken = false;
+	c->revision = VGFB_PROTO_VERSION;
+	c->caps2 = 0;
+	rc = connect_socket(ctx, c);
+	return rc ? rc : read_hello(ctx, c);
+}
 
 int
 vgfb__client_open(struct vgfb *ctx, const char *socket_path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct client *c;
-	struct vgfb_msg m;
 	size_t len = strlen(socket_path);
-	int fd, rc;
-
-	if (len == 0 || len >= sizeof(addr.sun_path)) {
-		log_error(ctx, "socket path \"%s\" is too long", socket_path);
-		return -ENAMETOOLONG;
-	}
-	memcpy(addr.sun_path, socket_path, len + 1);
+	int rc;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->addr.sun_family = AF_UNIX;
+	if (len == 0 || len >= sizeof(c->addr.sun_path)) {
+		log_error(ctx, "socket path \"%s\" is too long", socket_path);
+		free(c);
+		return -ENAMETOOLONG;
+	}
+	memcpy(c->addr.sun_path, socket_path, len + 1);
 	c->sock = c->epfd = c->efd = -1;
 	c->timeout_ms = reply_timeout();
+	c->revision = VGFB_PROTO_VERSION;
 	rc = vgfb__evq_new(CLIENT_QUEUE_LEN, &c->evq);
 	if (rc)
 		goto out_free;
 
-	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->sock < 0 || c->efd < 0 || c->epfd < 0) {
-		rc = -errno;
-		goto out_free;
-	}
-	ev.data.fd = c->sock;
-	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->sock, &ev) < 0) {
+	if (c->efd < 0 || c->epfd < 0) {
 		rc = -errno;
 		goto out_free;
 	}
@@ -478,33 +610,18 @@ vgfb__client_open(struct vgfb *ctx, const char *socket_path)
 		rc = -errno;
 		goto out_free;
 	}
-	do {
-		rc = connect(c->sock, (struct sockaddr *)&addr, sizeof(addr));
-	} while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		rc = -errno;
-		log_error(ctx, "cannot connect to %s: %s", socket_path,
-			  strerror(-rc));
+	rc = connect_socket(ctx, c);
+	if (rc)
 		goto out_free;
-	}
 
 	ctx->ops = &client_ops;
 	ctx->priv = c;
 	ctx->backend_name = "unix";
-	/* the daemon speaks first: HELLO, or ERROR when it refuses us */
-	rc = read_message(ctx, &m, &fd, now_ms() + c->timeout_ms);
-	if (rc == 0 && m.type == VGFB_MSG_ERROR) {
-		rc = m.error.error;
-		log_error(ctx, "%s refused the connection: %s", socket_path,
-			  strerror(-rc));
-	} else if (rc == 0 && m.type != VGFB_MSG_HELLO) {
-		log_error(ctx, "%s did not say HELLO", socket_path);
-		rc = -EPROTO;
-	}
+	rc = read_hello(ctx, c);
+	if (rc == 0)
+		rc = negotiate(ctx, c);
 	if (rc)
 		goto out_unset;
-	c->hello = m.hello;
-	memcpy(c->exporter, m.hello.exporter, sizeof(c->exporter));
 	return 0;
 
 out_unset:

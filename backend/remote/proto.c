@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "private.h"
 #include "proto.h"
 #include "wire.h"
@@ -29,6 +30,13 @@ _Static_assert(sizeof(struct vgfb_wire_query_reply) == 352,
 	       "query reply size");
 _Static_assert(sizeof(struct vgfb_wire_error) == 8, "error size");
 _Static_assert(sizeof(struct vgfb_wire_sim) == 24, "sim size");
+_Static_assert(sizeof(struct vgfb_wire_version) == 8, "version size");
+_Static_assert(sizeof(struct vgfb_wire_input) ==
+	       8 + VGFB_INPUT_MAX_EVENTS * sizeof(struct vgfb_input_event),
+	       "input size");
+_Static_assert(sizeof(struct vgfb_wire_sim_input) == 32, "sim input size");
+_Static_assert(VGFB_PROTO_HDR_SIZE + sizeof(struct vgfb_wire_input) <=
+	       VGFB_PROTO_MAX_MSG, "an INPUT batch fits a message");
 _Static_assert(VGFB_PROTO_HDR_SIZE + VGFB_PROTO_MAX_EVENTS *
 	       sizeof(struct vgfb_event) <= VGFB_PROTO_MAX_MSG,
 	       "an EVENT batch fits a message");
@@ -188,6 +196,18 @@ check_sim(const struct vgfb_wire_sim *s)
 	}
 }
 
+static bool
+check_input(const struct vgfb_wire_input *in, uint32_t n)
+{
+	if (in->head >= VGFB_PROTO_MAX_HEADS || in->reserved || n < 1 ||
+	    n > VGFB_INPUT_MAX_EVENTS)
+		return false;
+	for (uint32_t k = 0; k < n; k++)
+		if (!vgfb__input_event_valid(&in->ev[k]))
+			return false;
+	return true;
+}
+
 /*
  * The payload of a valid message: where it lives in struct vgfb_msg and
  * how long it is.  *len is 0 and *p NULL for an empty payload.
@@ -261,12 +281,45 @@ payload_of(const struct vgfb_msg *m, enum vgfb_proto_dir dir, const void **p,
 		*len = sizeof(m->u32);
 		return !m->u32.reserved && m->u32.value >= VGFB_SIM_SET_MODE &&
 		       m->u32.value <= VGFB_SIM_DESTROY_GUEST;
+	case VGFB_MSG_VERSION:
+		*p = &m->version;
+		*len = sizeof(m->version);
+		/* the client offers its newest; the reply is what we speak */
+		if (to_server)
+			return m->version.version >= 2 &&
+			       m->version.version <= UINT16_MAX &&
+			       !m->version.caps;
+		return m->version.version == VGFB_PROTO_REVISION &&
+		       !(m->version.caps & ~VGFB_CAP2_ALL);
+	case VGFB_MSG_INPUT:
+		if (to_server) {
+			*p = &m->input.w;
+			*len = offsetof(struct vgfb_wire_input, ev) +
+			       (size_t)m->input.n * sizeof(m->input.w.ev[0]);
+			return check_input(&m->input.w, m->input.n);
+		}
+		*p = &m->u32;
+		*len = sizeof(m->u32);
+		/* the number of events taken: all of them */
+		return !m->u32.reserved && m->u32.value >= 1 &&
+		       m->u32.value <= VGFB_INPUT_MAX_EVENTS;
+	case VGFB_MSG_SIM_READ_INPUT:
+		if (to_server)
+			return true;	/* empty request */
+		*p = &m->sim_input;
+		*len = sizeof(m->sim_input);
+		return m->sim_input.head < VGFB_PROTO_MAX_HEADS &&
+		       !m->sim_input.reserved &&
+		       vgfb__input_event_valid(&m->sim_input.ev);
 	default:
 		return false;
 	}
 }
 
-/* Expected payload size of a type, or -1 for "variable" (EVENT), -2 unknown. */
+/*
+ * Expected payload size of a type, or -1 for "variable" (EVENT), -3 for
+ * INPUT's request, -2 unknown.
+ */
 static long
 payload_size(uint16_t type, enum vgfb_proto_dir dir)
 {
@@ -291,8 +344,37 @@ payload_size(uint16_t type, enum vgfb_proto_dir dir)
 	case VGFB_MSG_SIM_CONTROL:
 		return to_server ? (long)sizeof(struct vgfb_wire_sim)
 				 : (long)sizeof(struct vgfb_wire_u32);
+	case VGFB_MSG_VERSION:
+		return sizeof(struct vgfb_wire_version);
+	case VGFB_MSG_INPUT:
+		return to_server ? -3 : (long)sizeof(struct vgfb_wire_u32);
+	case VGFB_MSG_SIM_READ_INPUT:
+		return to_server ? 0 : (long)sizeof(struct vgfb_wire_sim_input);
 	default:
 		return -2;
+	}
+}
+
+uint16_t
+vgfb__proto_type_version(uint16_t type)
+{
+	switch (type) {
+	case VGFB_MSG_HELLO:
+	case VGFB_MSG_HEAD_COUNT:
+	case VGFB_MSG_QUERY:
+	case VGFB_MSG_GET_DMABUF:
+	case VGFB_MSG_GET_REGION:
+	case VGFB_MSG_SUBSCRIBE:
+	case VGFB_MSG_EVENT:
+	case VGFB_MSG_ERROR:
+	case VGFB_MSG_SIM_CONTROL:
+		return 1;
+	case VGFB_MSG_VERSION:
+	case VGFB_MSG_INPUT:
+	case VGFB_MSG_SIM_READ_INPUT:
+		return 2;
+	default:
+		return 0;
 	}
 }
 
@@ -312,17 +394,30 @@ vgfb__proto_parse(const void *buf, size_t n, enum vgfb_proto_dir dir,
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (hdr.magic != VGFB_PROTO_MAGIC)
 		return -EPROTO;
-	if (hdr.version != VGFB_PROTO_VERSION)
+	if (hdr.version < VGFB_PROTO_VERSION || hdr.version > VGFB_PROTO_REVISION)
 		return -EPROTONOSUPPORT;
 	if (hdr.len != n - VGFB_PROTO_HDR_SIZE)
 		return -EPROTO;
 
 	memset(out, 0, sizeof(*out));
 	out->type = hdr.type;
+	/* a known revision, but not the one that introduced this type */
+	if (vgfb__proto_type_version(hdr.type) != hdr.version)
+		return -EBADMSG;
 	want = payload_size(hdr.type, dir);
 	if (want == -2)
 		return -EBADMSG;
-	if (want == -1) {
+	if (want == -3) {
+		/* INPUT: the head, then 1..MAX whole events */
+		size_t head_len = offsetof(struct vgfb_wire_input, ev);
+		size_t ev_len = sizeof(struct vgfb_input_event);
+
+		if (hdr.len <= head_len || (hdr.len - head_len) % ev_len ||
+		    (hdr.len - head_len) / ev_len > VGFB_INPUT_MAX_EVENTS)
+			return -EBADMSG;
+		out->input.n = (uint32_t)((hdr.len - head_len) / ev_len);
+		memcpy(&out->input.w, payload, hdr.len);
+	} else if (want == -1) {
 		/* EVENT: 1..MAX whole records */
 		if (hdr.len == 0 || hdr.len % sizeof(struct vgfb_event) ||
 		    hdr.len / sizeof(struct vgfb_event) > VGFB_PROTO_MAX_EVENTS)
@@ -347,7 +442,7 @@ vgfb__proto_encode(const struct vgfb_msg *msg, enum vgfb_proto_dir dir,
 {
 	struct vgfb_msg_hdr hdr = {
 		.magic = VGFB_PROTO_MAGIC,
-		.version = VGFB_PROTO_VERSION,
+		.version = vgfb__proto_type_version(msg->type),
 		.type = msg->type,
 	};
 	const void *p;
@@ -392,6 +487,9 @@ vgfb__proto_type_name(uint16_t type)
 	case VGFB_MSG_EVENT: return "EVENT";
 	case VGFB_MSG_ERROR: return "ERROR";
 	case VGFB_MSG_SIM_CONTROL: return "SIM_CONTROL";
+	case VGFB_MSG_VERSION: return "VERSION";
+	case VGFB_MSG_INPUT: return "INPUT";
+	case VGFB_MSG_SIM_READ_INPUT: return "SIM_READ_INPUT";
 	default: return "?";
 	}
 }

@@ -25,7 +25,15 @@
 #include <vgfb/vgfb.h>
 
 #define VGFB_PROTO_MAGIC 0x42464756u	/* "VGFB" in little-endian memory */
-#define VGFB_PROTO_VERSION 1
+/*
+ * Revisions.  Every message type is sent with, in its header's version,
+ * the revision that introduced it (vgfb__proto_type_version): revision 1
+ * types always with 1, so that a revision 1 peer sees the very bytes it
+ * always saw, and revision 2 types with 2.  A client learns that the
+ * daemon speaks revision 2 through VERSION (docs/protocol.md).
+ */
+#define VGFB_PROTO_VERSION 1	/* revision 1; also HELLO's version */
+#define VGFB_PROTO_REVISION 2	/* the newest revision this build speaks */
 #define VGFB_PROTO_HDR_SIZE 12u
 /* No valid message is longer; a longer packet is a protocol error. */
 #define VGFB_PROTO_MAX_MSG 1024u
@@ -52,6 +60,14 @@ enum vgfb_msg_type {
 	VGFB_MSG_ERROR = 8,
 	/* test and demo only: accepted only by a daemon run with --sim-control */
 	VGFB_MSG_SIM_CONTROL = 0x100,
+
+	/* ---- revision 2: a client sends these only after VERSION ---- */
+	/* request and reply: the first request of a revision 2 client */
+	VGFB_MSG_VERSION = 9,
+	/* input to the guest: request and reply (or ERROR) */
+	VGFB_MSG_INPUT = 10,
+	/* test only (--sim-control): the sim guest's oldest input event */
+	VGFB_MSG_SIM_READ_INPUT = 0x101,
 };
 
 enum vgfb_proto_dir {
@@ -105,6 +121,33 @@ struct vgfb_wire_query_reply {
 	struct vgfb_plane_ext ext;
 };
 
+/* VERSION.caps (the reply's) */
+#define VGFB_CAP2_INPUT (1u << 0)	/* INPUT is accepted */
+#define VGFB_CAP2_ALL 0x1u
+
+/*
+ * VERSION: request {the newest revision the client speaks (>= 2), 0};
+ * reply {the revision both speak from now on, VGFB_CAP2_*}.
+ */
+struct vgfb_wire_version {
+	uint32_t version;
+	uint32_t caps;		/* request: 0 */
+};
+
+/* INPUT request: 8 bytes, then n (1..16) events of 24 bytes */
+struct vgfb_wire_input {
+	uint32_t head;		/* < VGFB_PROTO_MAX_HEADS */
+	uint32_t reserved;	/* 0 */
+	struct vgfb_input_event ev[VGFB_INPUT_MAX_EVENTS];
+};
+
+/* SIM_READ_INPUT reply */
+struct vgfb_wire_sim_input {
+	uint32_t head;		/* the head the event was sent to */
+	uint32_t reserved;	/* 0 */
+	struct vgfb_input_event ev;
+};
+
 struct vgfb_wire_error {
 	uint16_t request_type;	/* the request that failed, 0: none */
 	uint16_t reserved;	/* 0 */
@@ -139,6 +182,12 @@ struct vgfb_msg {
 			uint32_t n;	/* 1..VGFB_PROTO_MAX_EVENTS */
 			struct vgfb_event ev[VGFB_PROTO_MAX_EVENTS];
 		} events;
+		struct vgfb_wire_version version;
+		struct {
+			struct vgfb_wire_input w;
+			uint32_t n;	/* 1..VGFB_INPUT_MAX_EVENTS in w.ev */
+		} input;
+		struct vgfb_wire_sim_input sim_input;
 	};
 };
 
@@ -146,9 +195,11 @@ struct vgfb_msg {
  * Parse one received packet of n bytes, travelling in direction dir.
  * @return 0, or:
  *   -EPROTO            header too short, bad magic, len != n - header
- *   -EPROTONOSUPPORT   another protocol version
- *   -EBADMSG           unknown type for this direction, wrong payload size,
- *                      a field out of range or a reserved bit set
+ *   -EPROTONOSUPPORT   a version no revision up to VGFB_PROTO_REVISION has
+ *   -EBADMSG           unknown type for this direction, a type sent with
+ *                      another version than the one that introduced it,
+ *                      wrong payload size, a field out of range or a
+ *                      reserved bit set
  * out is undefined on failure.
  */
 int vgfb__proto_parse(const void *buf, size_t n, enum vgfb_proto_dir dir,
@@ -161,6 +212,9 @@ int vgfb__proto_parse(const void *buf, size_t n, enum vgfb_proto_dir dir,
  */
 int vgfb__proto_encode(const struct vgfb_msg *msg, enum vgfb_proto_dir dir,
 		       void *buf, size_t cap);
+
+/* The revision that introduced a type (its header's version), 0: unknown. */
+uint16_t vgfb__proto_type_version(uint16_t type);
 
 /* How many fds a valid message of this type and direction carries. */
 unsigned int vgfb__proto_fd_count(uint16_t type, enum vgfb_proto_dir dir);

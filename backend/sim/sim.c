@@ -33,6 +33,11 @@ struct sim_head {
 	uint64_t frame_seq;
 };
 
+struct sim_input {
+	uint32_t head;
+	struct vgfb_input_event ev;
+};
+
 struct vgfb_sim {
 	struct vgfb_local *m;
 	struct vgfb_source *src;	/* the sim is its own one source */
@@ -45,11 +50,17 @@ struct vgfb_sim {
 	uint32_t n_heads;
 	struct sim_head heads[SIM_MAX_HEADS];
 	bool gone;
+	/* the input device: a ring of the latest events received */
+	bool has_input;
+	struct sim_input *input;	/* VGFB_SIM_INPUT_QUEUE entries */
+	unsigned int input_first, input_len;
+	uint64_t input_dropped;
 };
 
 struct sim_options {
 	uint32_t width, height, format, heads, ram_mib;
 	bool cursor;
+	bool input;
 };
 
 /* ---- guest physical <-> memfd offset ---- */
@@ -327,6 +338,65 @@ vgfb__sim_destroy_guest(struct vgfb_sim *sim)
 	return 0;
 }
 
+/* ---- the input device ---- */
+
+static void
+record_input(struct vgfb_sim *sim, uint32_t head,
+	     const struct vgfb_input_event *ev)
+{
+	unsigned int slot;
+
+	if (sim->input_len == VGFB_SIM_INPUT_QUEUE) {
+		/* a consumer that sends and nobody reads: keep the latest */
+		sim->input_first = (sim->input_first + 1) % VGFB_SIM_INPUT_QUEUE;
+		sim->input_len--;
+		sim->input_dropped++;
+	}
+	slot = (sim->input_first + sim->input_len) % VGFB_SIM_INPUT_QUEUE;
+	sim->input[slot].head = head;
+	sim->input[slot].ev = *ev;
+	sim->input_len++;
+}
+
+int
+vgfb__sim_read_input(struct vgfb_sim *sim, uint32_t *head,
+		     struct vgfb_input_event *ev)
+{
+	const struct sim_input *in;
+
+	if (!sim->has_input)
+		return -ENOTSUP;
+	if (!sim->input_len)
+		return -EAGAIN;
+	in = &sim->input[sim->input_first];
+	*head = in->head;
+	*ev = in->ev;
+	sim->input_first = (sim->input_first + 1) % VGFB_SIM_INPUT_QUEUE;
+	sim->input_len--;
+	return 0;
+}
+
+uint64_t
+vgfb__sim_input_dropped(struct vgfb_sim *sim)
+{
+	return sim->input_dropped;
+}
+
+/* The source's send_input: events were checked by the core (input.h). */
+static int
+sim_send_input(void *priv, uint32_t head, const struct vgfb_input_event *ev,
+	       uint32_t n)
+{
+	struct vgfb_sim *sim = priv;
+	int rc = check_head(sim, head);
+
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		record_input(sim, head, &ev[i]);
+	return 0;
+}
+
 static struct vgfb_sim_plane_regs *
 regs_of(struct vgfb_sim *sim, uint32_t head, uint32_t plane_type)
 {
@@ -487,6 +557,12 @@ sim_option(void *data, const char *key, const char *value)
 		o->cursor = strcmp(value, "on") == 0;
 		return 0;
 	}
+	if (strcmp(key, "input") == 0) {
+		if (strcmp(value, "on") && strcmp(value, "off"))
+			return -EINVAL;
+		o->input = strcmp(value, "on") == 0;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -544,7 +620,7 @@ sim_open(struct vgfb_local *m, const char *args, void **priv)
 {
 	struct sim_options o = {
 		.width = 1024, .height = 768, .format = DRM_FORMAT_XRGB8888,
-		.heads = 1, .ram_mib = 64, .cursor = true,
+		.heads = 1, .ram_mib = 64, .cursor = true, .input = true,
 	};
 	struct vgfb_sim *sim;
 	int rc;
@@ -553,7 +629,7 @@ sim_open(struct vgfb_local *m, const char *args, void **priv)
 	if (rc) {
 		log_error(vgfb__local_ctx(m), "sim: bad options \"%s\" "
 			  "(mode=WxH, format=NAME, heads=1..%d, ram=MiB, "
-			  "cursor=on|off)", args, SIM_MAX_HEADS);
+			  "cursor=on|off, input=on|off)", args, SIM_MAX_HEADS);
 		return rc;
 	}
 	sim = calloc(1, sizeof(*sim));
@@ -572,6 +648,14 @@ sim_open(struct vgfb_local *m, const char *args, void **priv)
 	if (!sim->page_used) {
 		rc = -ENOMEM;
 		goto out_free;
+	}
+	sim->has_input = o.input;
+	if (sim->has_input) {
+		sim->input = calloc(VGFB_SIM_INPUT_QUEUE, sizeof(*sim->input));
+		if (!sim->input) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
 	}
 	/* Page 0 stays unused: a zero base is what a broken driver writes. */
 	sim->page_used[0] = 1;
@@ -609,6 +693,7 @@ sim_close(void *priv)
 	if (sim->ram_fd >= 0)
 		close(sim->ram_fd);
 	free(sim->page_used);
+	free(sim->input);
 	free(sim);
 }
 
@@ -626,6 +711,15 @@ static const struct vgfb_source_ops sim_source = {
 	.head_count = sim_head_count,
 	.get_plane = sim_get_plane,
 	.close = sim_source_close,
+	.send_input = sim_send_input,
+};
+
+/* input=off: a guest without an input channel (no send_input op) */
+static const struct vgfb_source_ops sim_source_no_input = {
+	.name = "sim",
+	.head_count = sim_head_count,
+	.get_plane = sim_get_plane,
+	.close = sim_source_close,
 };
 
 static int
@@ -633,7 +727,9 @@ sim_add_sources(void *priv)
 {
 	struct vgfb_sim *sim = priv;
 
-	return vgfb__local_add_source(sim->m, &sim_source, sim, &sim->src);
+	return vgfb__local_add_source(sim->m, sim->has_input ? &sim_source
+							     : &sim_source_no_input,
+				      sim, &sim->src);
 }
 
 const struct vgfb_platform_ops vgfb__platform_sim = {

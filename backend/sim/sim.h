@@ -28,6 +28,16 @@ int vgfb__sim_set_cursor(struct vgfb_sim *sim, uint32_t head, bool visible,
 int vgfb__sim_destroy_guest(struct vgfb_sim *sim);
 
 /*
+ * The guest's input device: what consumers sent, oldest first, the latest
+ * VGFB_SIM_INPUT_QUEUE kept (older ones dropped and counted).  -EAGAIN
+ * when empty.  A sim started with input=off has no input channel.
+ */
+#define VGFB_SIM_INPUT_QUEUE 256u
+int vgfb__sim_read_input(struct vgfb_sim *sim, uint32_t *head,
+			 struct vgfb_input_event *ev);
+uint64_t vgfb__sim_input_dropped(struct vgfb_sim *sim);
+
+/*
  * One plane's display registers exactly as the guest driver writes them.
  * Tests write hostile values here: nothing in it is trusted.
  */

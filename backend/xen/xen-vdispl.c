@@ -653,6 +653,19 @@ vdispl_close(void *src)
 	free(v);
 }
 
+/* Input for a connector: to the guest's vkbd, scaled from its plane. */
+static int
+vdispl_send_input(void *src, uint32_t head,
+		  const struct vgfb_input_event *ev, uint32_t n)
+{
+	struct xen_vdispl *v = src;
+	struct vgfb_plane_desc d;
+
+	if (vdispl_get_plane(src, head, DRM_PLANE_TYPE_PRIMARY, &d))
+		d.width = d.height = 0;		/* nothing shown yet */
+	return vgfb__xen_vkbd_send(v->x, d.width, d.height, ev, n);
+}
+
 static const struct vgfb_xen_device_ops vdispl_device = {
 	.connect = vdispl_connect,
 	.disconnect = vdispl_disconnect,
@@ -664,6 +677,7 @@ static const struct vgfb_source_ops vdispl_source = {
 	.get_plane = vdispl_get_plane,
 	.dispatch = vdispl_dispatch,
 	.close = vdispl_close,
+	.send_input = vdispl_send_input,
 };
 
 int

@@ -290,6 +290,17 @@ vfb_get_plane(void *src, uint32_t head, uint32_t plane_type,
 	return 0;
 }
 
+/* Input for the screen: to the guest's vkbd, scaled from this plane. */
+static int
+vfb_send_input(void *src, uint32_t head, const struct vgfb_input_event *ev,
+	       uint32_t n)
+{
+	struct xen_vfb *v = src;
+
+	return vgfb__xen_vkbd_send(v->x, v->dev.connected ? v->g.width : 0,
+				   v->dev.connected ? v->g.height : 0, ev, n);
+}
+
 static void
 vfb_close(void *src)
 {
@@ -311,6 +322,7 @@ static const struct vgfb_source_ops vfb_source = {
 	.get_plane = vfb_get_plane,
 	.dispatch = vfb_dispatch,
 	.close = vfb_close,
+	.send_input = vfb_send_input,
 };
 
 int

@@ -309,6 +309,8 @@ xen_option(void *data, const char *key, const char *value)
 		return device_mode(value, &x->vfb_mode);
 	if (strcmp(key, "vdispl") == 0)
 		return device_mode(value, &x->vdispl_mode);
+	if (strcmp(key, "vkbd") == 0)
+		return device_mode(value, &x->vkbd_mode);
 	if (strcmp(key, "connectors") == 0)
 		return parse_connectors(x, value);
 	return -EINVAL;
@@ -499,9 +501,15 @@ xen_add_sources(void *priv)
 			  "vfb=create adds one)", x->domid);
 		return -ENODEV;
 	}
-	log_info(vgfb__xen_ctx(x), "xen: serving domain %u (%s guest): %s%s",
+	/* input for the heads above: never a reason to serve no screen */
+	if (x->vkbd_mode != VGFB_XEN_DEVICE_OFF) {
+		rc = vgfb__xen_vkbd_open(x);
+		if (rc && (rc != -ENODEV || x->vkbd_mode != VGFB_XEN_DEVICE_AUTO))
+			return rc;
+	}
+	log_info(vgfb__xen_ctx(x), "xen: serving domain %u (%s guest): %s%s%s",
 		 x->domid, x->pv ? "PV" : "PVH/HVM", vfb ? "vfb " : "",
-		 vdispl ? "vdispl" : "");
+		 vdispl ? "vdispl " : "", x->vkbd ? "vkbd" : "");
 	return 0;
 }
 

@@ -13,6 +13,8 @@
  *   xen-vfb.c     the source for xen-fbfront (io/fbif.h): one head
  *   xen-vdispl.c  the source for xen-drm-front (io/displif.h): one head a
  *                 connector
+ *   xen-vkbd.c    the input device for xen-kbdfront (io/kbdif.h): no
+ *                 heads, the input sent to any of them
  *
  * Every function here returns 0 or a negative errno unless it says
  * otherwise, and logs what went wrong.
@@ -39,10 +41,11 @@ enum vgfb_xen_device_mode {
 };
 
 #define VGFB_XEN_MAX_CONNECTORS 8
-#define VGFB_XEN_MAX_DEVICES 2		/* vfb, vdispl */
-#define VGFB_XEN_MAX_PORTS (1 + 2 * VGFB_XEN_MAX_CONNECTORS)
+#define VGFB_XEN_MAX_DEVICES 3		/* vfb, vdispl, vkbd */
+#define VGFB_XEN_MAX_PORTS (2 + 2 * VGFB_XEN_MAX_CONNECTORS)
 
 struct vgfb_xen_device;
+struct xen_vkbd;
 
 /* An event channel port bound for a device, and who gets its events. */
 struct vgfb_xen_port {
@@ -69,12 +72,14 @@ struct vgfb_xen {
 	uint64_t videoram_limit;	/* bytes, 0 = protocol maximum */
 	enum vgfb_xen_device_mode vfb_mode;
 	enum vgfb_xen_device_mode vdispl_mode;
+	enum vgfb_xen_device_mode vkbd_mode;
 	uint32_t n_new_connectors;	/* vdispl=create: "WxH" each */
 	char new_connectors[VGFB_XEN_MAX_CONNECTORS][24];
 	/* event routing */
 	struct vgfb_xen_device *devices[VGFB_XEN_MAX_DEVICES];
 	struct vgfb_xen_port ports[VGFB_XEN_MAX_PORTS];
 	uint32_t n_ports;
+	struct xen_vkbd *vkbd;		/* the input device, when served */
 };
 
 static inline struct vgfb *
@@ -166,6 +171,17 @@ int vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
 			  const char *const *fe_nodes,
 			  const struct vgfb_xen_device_ops *ops,
 			  struct vgfb_xen_device *d);
+/*
+ * The same, and be_nodes ("name", "value" pairs ending with NULL) written
+ * into the backend directory in the transaction that creates the device
+ * (for frontends that read backend nodes once, at probe: vkbd).
+ */
+int vgfb__xen_device_open_with(struct vgfb_xen *x, const char *type,
+			       enum vgfb_xen_device_mode mode,
+			       const char *const *fe_nodes,
+			       const char *const *be_nodes,
+			       const struct vgfb_xen_device_ops *ops,
+			       struct vgfb_xen_device *d);
 /* Stop watching and remove the device if we added it; no state written. */
 void vgfb__xen_device_abandon(struct vgfb_xen_device *d);
 /* Go Closed (unless the guest is gone), then abandon the device. */
@@ -188,5 +204,19 @@ void vgfb__xen_refuse_frontend(struct vgfb_xen_device *d);
 
 int vgfb__xen_vfb_open(struct vgfb_xen *x);
 int vgfb__xen_vdispl_open(struct vgfb_xen *x);
+
+/* ---- the input device (xen-vkbd.c): no heads, input for all of them */
+
+int vgfb__xen_vkbd_open(struct vgfb_xen *x);
+
+/*
+ * Input sent to a head whose plane is plane_w x plane_h now (0 x 0:
+ * unknown), events already checked: queued and written to the ring.
+ * -ENOTSUP: the guest has no vkbd device served; -EAGAIN: its frontend is
+ * not connected (yet).
+ */
+int vgfb__xen_vkbd_send(struct vgfb_xen *x, uint32_t plane_w,
+			uint32_t plane_h, const struct vgfb_input_event *ev,
+			uint32_t n);
 
 #endif

@@ -104,7 +104,7 @@ write_node(struct xs_handle *xs, xs_transaction_t t, const char *dir,
  */
 static int
 create_device(struct vgfb_xen *x, const char *fe, const char *be,
-	      const char *const *fe_nodes)
+	      const char *const *fe_nodes, const char *const *be_nodes)
 {
 	struct xs_permissions fe_perms[2] = {
 		{ .id = x->domid, .perms = XS_PERM_NONE },
@@ -135,6 +135,8 @@ again:
 	     write_node(xs, t, be, "state", "1");
 	for (size_t i = 0; ok && fe_nodes && fe_nodes[i]; i += 2)
 		ok = write_node(xs, t, fe, fe_nodes[i], fe_nodes[i + 1]);
+	for (size_t i = 0; ok && be_nodes && be_nodes[i]; i += 2)
+		ok = write_node(xs, t, be, be_nodes[i], be_nodes[i + 1]);
 	if (!xs_transaction_end(xs, t, !ok)) {
 		if (errno == EAGAIN)
 			goto again;
@@ -198,6 +200,18 @@ vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
 		      const struct vgfb_xen_device_ops *ops,
 		      struct vgfb_xen_device *d)
 {
+	return vgfb__xen_device_open_with(x, type, mode, fe_nodes, NULL, ops,
+					  d);
+}
+
+int
+vgfb__xen_device_open_with(struct vgfb_xen *x, const char *type,
+			   enum vgfb_xen_device_mode mode,
+			   const char *const *fe_nodes,
+			   const char *const *be_nodes,
+			   const struct vgfb_xen_device_ops *ops,
+			   struct vgfb_xen_device *d)
+{
 	char *frontend;
 	int rc;
 
@@ -211,7 +225,7 @@ vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
 		 x->domid, type);
 	frontend = vgfb__xen_read(x, d->be, "frontend");
 	if (!frontend && mode == VGFB_XEN_DEVICE_CREATE) {
-		rc = create_device(x, d->fe, d->be, fe_nodes);
+		rc = create_device(x, d->fe, d->be, fe_nodes, be_nodes);
 		if (rc) {
 			log_error(vgfb__xen_ctx(x), "%s: cannot add a %s device "
 				  "to domain %u: %s", type, type, x->domid,

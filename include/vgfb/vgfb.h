@@ -57,7 +57,8 @@ typedef void (*vgfb_log_func_t)(struct vgfb *ctx,
  *     mode=WxH, format=NAME (XRGB8888, ARGB8888, XBGR8888, ABGR8888,
  *     BGRX8888, BGRA8888, RGBX8888, RGBA8888,
  *     RGB888, RGB565, XRGB2101010), heads=N (1..4), ram=MiB,
- *     cursor=on|off, exporter=auto|vgfb|udmabuf|region;
+ *     cursor=on|off, input=on|off (an input channel, default on),
+ *     exporter=auto|vgfb|udmabuf|region;
  *   - "unix:/path/to/socket": a vgfbd instance;
  *   - other forms ("xen:", "acrn:", a daemon name) are documented in
  *     docs/targets.md as they are implemented.
@@ -206,6 +207,57 @@ int vgfb_get_event_fd(struct vgfb *ctx);
  */
 int vgfb_read_event(struct vgfb *ctx, struct vgfb_event *event);
 
+/* ---- Input back to the guest (VGFB_0.2) ---- */
+
+enum vgfb_input_type {
+	/*
+	 * code: an evdev KEY_* or BTN_* code (<linux/input-event-codes.h>),
+	 * 1..VGFB_INPUT_KEY_MAX; value: 1 press, 0 release.  Mouse buttons
+	 * are BTN_LEFT, BTN_RIGHT, BTN_MIDDLE..., as evdev reports them.
+	 */
+	VGFB_INPUT_KEY = 1,
+	/*
+	 * The absolute pointer position: x, y in pixels of the current
+	 * head's primary plane (each below VGFB_INPUT_MAX_POS); code and
+	 * value 0.  A backend scales it to what its guest device expects.
+	 */
+	VGFB_INPUT_ABS = 2,
+	/*
+	 * Wheel detents: code 0 vertical, 1 horizontal; value non-zero,
+	 * -VGFB_INPUT_MAX_WHEEL..VGFB_INPUT_MAX_WHEEL, positive is up or
+	 * right (evdev's REL_WHEEL and REL_HWHEEL signs).
+	 */
+	VGFB_INPUT_WHEEL = 3,
+};
+
+#define VGFB_INPUT_KEY_MAX 0x2ffu	/* KEY_MAX */
+#define VGFB_INPUT_MAX_POS 16384u
+#define VGFB_INPUT_MAX_WHEEL 127
+#define VGFB_INPUT_MAX_EVENTS 16u
+
+/* 24 bytes, no padding: it travels over vgfbd's socket as it is. */
+struct vgfb_input_event {
+	uint32_t type;		/* enum vgfb_input_type */
+	uint32_t code;
+	int32_t value;
+	uint32_t x, y;		/* VGFB_INPUT_ABS only, else 0 */
+	uint32_t reserved;	/* 0 */
+};
+
+/**
+ * Send n (1..VGFB_INPUT_MAX_EVENTS) input events, oldest first, to the
+ * guest's input device behind the current head (vgfb_set_head).  All of
+ * them are checked before any is sent: one bad event refuses the batch.
+ * @return 0, or -EINVAL for a bad event (unknown type, code out of range,
+ *   reserved not 0, a field the type does not use not 0, a position or
+ *   wheel value out of range) or n out of range; -ENOTSUP when the guest
+ *   (or the daemon serving it) has no input channel; -EPERM when the
+ *   daemon refuses input (vgfbd --no-input); -ENODEV when the guest is
+ *   gone.
+ */
+int vgfb_send_input(struct vgfb *ctx, const struct vgfb_input_event *ev,
+		    uint32_t n);
+
 /* ---- The embedded simulated guest ("sim" targets only, else -ENOTSUP) ---- */
 
 /**
@@ -232,6 +284,16 @@ int vgfb_sim_set_cursor(struct vgfb *ctx, uint32_t head, int visible,
 
 /** Tell consumers the guest went away (as a destroyed domain does). */
 int vgfb_sim_destroy_guest(struct vgfb *ctx);
+
+/**
+ * Take the oldest input event the simulated guest received, and the head
+ * it was sent to.  The guest keeps the latest 256 (older ones are dropped
+ * and counted).  Works on "sim" targets and on daemons serving one with
+ * --sim-control (else -ENOTSUP).
+ * @return 0, or -EAGAIN when none is left.
+ */
+int vgfb_sim_read_input(struct vgfb *ctx, uint32_t *head,
+			struct vgfb_input_event *ev);
 
 #ifdef __cplusplus
 }

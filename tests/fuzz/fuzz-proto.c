@@ -23,6 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum vgfb_proto_dir dir;
 	unsigned char out[VGFB_PROTO_MAX_MSG];
+	struct vgfb_msg_hdr hdr;
 	struct vgfb_msg m;
 	int rc, n;
 
@@ -40,6 +41,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* accepted something non-canonical */
 	if (m.type == VGFB_MSG_EVENT &&
 	    (m.events.n < 1 || m.events.n > VGFB_PROTO_MAX_EVENTS))
+		abort();
+	if (m.type == VGFB_MSG_INPUT && dir == VGFB_PROTO_TO_SERVER &&
+	    (m.input.n < 1 || m.input.n > VGFB_INPUT_MAX_EVENTS))
+		abort();
+	/* every type travels with the revision that introduced it */
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.version != vgfb__proto_type_version(m.type))
 		abort();
 	(void)vgfb__proto_type_name(m.type);
 	(void)vgfb__proto_fd_count(m.type, dir);

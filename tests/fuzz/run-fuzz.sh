@@ -16,7 +16,7 @@ echo "1..10"
 n=0
 # name:seed corpus:longest input (the vfb input holds a whole shared page)
 for target in proto:corpus:4096 server:corpus-server:4096 \
-	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192 \
+	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192 vkbd:corpus-vkbd:1024 \
 	source:corpus-source:4096; do
 	name=${target%%:*}
 	corpus=${target#*:}

@@ -36,6 +36,7 @@
 #include "frames.h"
 #include "listen.h"
 #include "net-guard.h"
+#include "rfb-input.h"
 #include "security.h"
 #include "stats.h"
 #include "tool-util.h"
@@ -49,6 +50,10 @@ struct app {
 	struct vnc_security sec;
 	bool print_stats;
 	bool wait_on_gone;
+	bool view_only;		/* --view-only: viewers' input is dropped */
+	bool no_input;		/* the guest takes none: said once, dropped */
+	int input_error;	/* the last input error said, 0: none */
+	uint32_t width, height;	/* the plane shown: pointer positions' range */
 	struct aml *aml;
 	struct vgfb *ctx;
 	uint32_t flag;		/* DMABUF or REGION */
@@ -151,6 +156,8 @@ again:
 	if (rc == 0) {
 		a->black = false;
 		a->last_error = 0;
+		a->width = info.width;
+		a->height = info.height;
 	} else if (rc != -EBUSY) {
 		say_once(a, "showing the plane", rc);
 	}
@@ -230,6 +237,104 @@ static void
 on_sent(uint64_t bytes, void *data)
 {
 	vnc_stats_sent(data);
+}
+
+/* ---- viewers' keyboard and pointer (rfb-input.c) ---- */
+
+static void
+send_input(struct app *a, const struct vgfb_input_event *ev, unsigned int n)
+{
+	int rc;
+
+	if (!n || !a->ctx || a->no_input)
+		return;
+	rc = vgfb_send_input(a->ctx, ev, n);
+	if (rc == -ENOTSUP || rc == -EPERM) {
+		/* a guest (or daemon) without input: say so once */
+		fprintf(stderr, "vgfb-vnc: the guest takes no input (%s): "
+			"serving view-only\n", strerror(-rc));
+		a->no_input = true;
+	} else if (rc && rc != -ENODEV && rc != -ENOTCONN &&
+		   rc != a->input_error) {
+		/* the guest's death is handled by the event path */
+		fprintf(stderr, "vgfb-vnc: input: %s\n", strerror(-rc));
+	}
+	if (rc != -ENODEV && rc != -ENOTCONN)
+		a->input_error = rc;
+}
+
+static struct app *
+app_of(struct nvnc_client *client)
+{
+	return nvnc_get_userdata(nvnc_client_get_server(client));
+}
+
+/* key: an evdev code (QEMU extended key events) or an X keysym */
+static void
+on_key(struct nvnc_client *client, uint32_t key, bool pressed, bool is_code)
+{
+	struct vnc_input_viewer *v = nvnc_get_userdata(client);
+	struct vgfb_input_event ev[VNC_INPUT_MAX_BATCH];
+
+	if (!v)
+		return;
+	send_input(app_of(client), ev,
+		   is_code ? vnc_input_key_code(v, key, pressed, ev)
+			   : vnc_input_keysym(v, key, pressed, ev));
+}
+
+static void
+on_key_code(struct nvnc_client *client, uint32_t code, bool pressed)
+{
+	on_key(client, code, pressed, true);
+}
+
+static void
+on_keysym(struct nvnc_client *client, uint32_t keysym, bool pressed)
+{
+	on_key(client, keysym, pressed, false);
+}
+
+static void
+on_pointer(struct nvnc_client *client, uint16_t x, uint16_t y,
+	   enum nvnc_button_mask mask)
+{
+	struct vnc_input_viewer *v = nvnc_get_userdata(client);
+	struct vgfb_input_event ev[VNC_INPUT_MAX_BATCH];
+	struct app *a = app_of(client);
+
+	if (v)
+		send_input(a, ev, vnc_input_pointer(v, x, y, (uint8_t)mask,
+						    a->width, a->height, ev));
+}
+
+/* A viewer that goes away lets go of what it held. */
+static void
+on_viewer_gone(struct nvnc_client *client)
+{
+	struct vnc_input_viewer *v = nvnc_get_userdata(client);
+	struct vgfb_input_event ev[VGFB_INPUT_MAX_EVENTS];
+	struct app *a = app_of(client);
+	unsigned int n;
+
+	if (!v)
+		return;
+	while ((n = vnc_input_release_all(v, ev, VGFB_INPUT_MAX_EVENTS)))
+		send_input(a, ev, n);
+	nvnc_set_userdata(client, NULL, NULL);
+	free(v);
+}
+
+static void
+on_new_viewer(struct nvnc_client *client)
+{
+	/* without memory for its state, this viewer's input is dropped */
+	struct vnc_input_viewer *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return;
+	nvnc_set_userdata(client, v, NULL);
+	nvnc_set_client_cleanup_fn(client, on_viewer_gone);
 }
 
 /* ---- the guest ---- */
@@ -358,6 +463,18 @@ server_open(struct app *a)
 	snprintf(name, sizeof(name), "vgfb %s head %" PRIu32, a->o.target,
 		 a->o.head);
 	nvnc_set_name(a->server, name);
+	nvnc_set_userdata(a->server, a, NULL);
+	if (!a->view_only) {
+		/*
+		 * With a key code handler neatvnc offers viewers QEMU's
+		 * extended key events (evdev codes, whatever their layout);
+		 * the others send keysyms.
+		 */
+		nvnc_set_new_client_fn(a->server, on_new_viewer);
+		nvnc_set_key_code_fn(a->server, on_key_code);
+		nvnc_set_key_fn(a->server, on_keysym);
+		nvnc_set_pointer_fn(a->server, on_pointer);
+	}
 	a->display = nvnc_display_new(0, 0);
 	if (!a->display)
 		return -ENOMEM;
@@ -425,6 +542,8 @@ on_reopen(void *ticker)
 	}
 	aml_stop(a->aml, a->reopen);
 	fprintf(stderr, "vgfb-vnc: the guest is back\n");
+	a->no_input = false;	/* perhaps another guest: ask again */
+	a->input_error = 0;
 	vnc_stats_change(&a->stats);
 	show_primary(a);
 	if (a->ctx)
@@ -536,7 +655,7 @@ parse_options(struct app *a, int argc, char **argv)
 			a->sec.auth_file = optarg;
 			break;
 		case OPT_VIEW_ONLY:
-			/* input is not implemented yet: always view-only */
+			a->view_only = true;
 			break;
 		case OPT_ON_GONE:
 			if (strcmp(optarg, "exit") == 0) {

@@ -217,11 +217,30 @@ PUBLIC ssize_t
 read(int fd, void *buf, size_t len)
 {
 	ssize_t n = syscall(SYS_read, fd, buf, len);
+	uint8_t *p = buf;
+	size_t left;
 	struct conn *c;
+	bool ok = true;
 
 	if (n <= 0 || !(c = viewer(fd)))
 		return n;
-	if (!rfb_guard_feed(&c->guard, buf, (size_t)n)) {
+	left = (size_t)n;
+	/* the handshake a byte at a time, to find ClientInit's byte */
+	while (ok && left && c->guard.phase < RFB_GUARD_INIT) {
+		ok = rfb_guard_feed(&c->guard, p++, 1);
+		left--;
+	}
+	/*
+	 * ClientInit's shared flag: 0 makes neatvnc 0.5 disconnect every
+	 * other viewer, from inside its parser and while their encoders may
+	 * run (disconnect_all_other_clients).  One viewer must not throw
+	 * the others out: every viewer shares the desktop.
+	 */
+	if (ok && left && c->guard.phase == RFB_GUARD_INIT)
+		p[0] = 1;
+	if (ok && left)
+		ok = rfb_guard_feed(&c->guard, p, left);
+	if (!ok) {
 		if (!c->logged)
 			fprintf(stderr, "vgfb-vnc: viewer refused: %s\n",
 				c->guard.why);

@@ -121,6 +121,13 @@ check_header(struct rfb_guard *g)
 	case 255:
 		if (g->hdr[1] != 0)
 			return refuse(g, "a QEMU message other than a key event");
+		/*
+		 * neatvnc 0.5.4 looks the key code up in its 254-entry
+		 * QEMU-to-evdev table without a bound (server.c
+		 * on_client_qemu_key_event): a larger one reads past it.
+		 */
+		if (be32(g->hdr + 8) >= RFB_GUARD_QEMU_KEYCODES)
+			return refuse(g, "a QEMU key code past neatvnc's table");
 		break;
 	default:
 		break;

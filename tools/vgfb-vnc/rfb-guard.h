@@ -9,7 +9,8 @@
  * Refused: another version than 3.8, a security type other than None
  * (the only one offered), unknown messages, colour maps and impossible
  * pixel formats, more than 32 encodings, clipboard text over 64 KiB,
- * QEMU messages other than key events, and update requests from a
+ * QEMU messages other than key events, QEMU key codes of 254 and up
+ * (neatvnc 0.5 reads them past its table), and update requests from a
  * viewer that has not announced DesktopSize.
  */
 #ifndef VGFB_VNC_RFB_GUARD_H
@@ -23,6 +24,8 @@
 #define RFB_GUARD_MAX_ENCODINGS 32
 /* vgfb-vnc has no clipboard; neatvnc would buffer up to 10 MB per viewer */
 #define RFB_GUARD_MAX_CUT_TEXT 65536
+/* neatvnc 0.5's code_map_qnum_to_linux has 254 entries, read unchecked */
+#define RFB_GUARD_QEMU_KEYCODES 254u
 
 enum rfb_guard_phase {
 	RFB_GUARD_VERSION,	/* "RFB 003.008\n" */

@@ -47,7 +47,8 @@ usage(FILE *f)
 "      --sim-flip-ms=MS       sim targets: flip every head every MS\n"
 "      --sim-control          sim targets: accept SIM_CONTROL messages\n"
 "                             (tests and demos; any client may drive the\n"
-"                             guest)\n"
+"                             guest)\n""      --no-input             refuse consumers' input to the guest\n"
+"                             (keyboard, pointer)\n"
 "  -v, --verbose              more messages (twice: debug)\n"
 "  -h, --help                 this text\n");
 }
@@ -133,6 +134,7 @@ enum {
 	OPT_STALL,
 	OPT_FLIP,
 	OPT_SIM_CONTROL,
+	OPT_NO_INPUT,
 	OPT_SNDBUF,
 };
 
@@ -151,6 +153,7 @@ main(int argc, char **argv)
 		{ "stall-timeout-ms", required_argument, NULL, OPT_STALL },
 		{ "sim-flip-ms", required_argument, NULL, OPT_FLIP },
 		{ "sim-control", no_argument, NULL, OPT_SIM_CONTROL },
+		{ "no-input", no_argument, NULL, OPT_NO_INPUT },
 		/* tests only: small client send buffers fill quickly */
 		{ "client-sndbuf", required_argument, NULL, OPT_SNDBUF },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -216,6 +219,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SIM_CONTROL:
 			o.sim_control = true;
+			break;
+		case OPT_NO_INPUT:
+			o.no_input = true;
 			break;
 		case OPT_SNDBUF:
 			if (!parse_uint(optarg, INT_MAX, 10, &v))

@@ -73,6 +73,7 @@ struct client {
 	uid_t uid;		/* SO_PEERCRED at connect, for the per-uid limit */
 	uint32_t epoll_events;
 	uint32_t mask;		/* subscribed VGFB_EVENT_MASK bits */
+	uint16_t revision;	/* 1, or what VERSION agreed on */
 	struct vgfb_event_queue *evq;
 	/* the one message in flight towards the client */
 	unsigned char out[VGFB_PROTO_MAX_MSG];
@@ -87,6 +88,7 @@ struct vgfbd {
 	struct vgfb *ctx;
 	uint32_t head_count;
 	uint32_t caps;
+	uint32_t caps2;		/* VERSION's: VGFB_CAP2_* */
 	char backend[VGFB_PROTO_NAME_LEN];
 	char exporter[VGFB_PROTO_NAME_LEN];
 	int epfd;
@@ -636,6 +638,70 @@ handle_sim_control(struct client *c, const struct vgfb_wire_sim *s)
 	client_reply(c, &m, -1);
 }
 
+/* ---- revision 2 ---- */
+
+static void
+handle_version(struct client *c, const struct vgfb_wire_version *v)
+{
+	struct vgfb_msg m = { .type = VGFB_MSG_VERSION };
+
+	if (c->revision >= 2) {
+		client_error_and_drop(c, VGFB_MSG_VERSION, -EBADMSG,
+				      "VERSION twice");
+		return;
+	}
+	/* the client offers its newest revision: ours is never newer */
+	c->revision = v->version < VGFB_PROTO_REVISION ? (uint16_t)v->version
+						       : VGFB_PROTO_REVISION;
+	m.version.version = c->revision;
+	m.version.caps = c->d->caps2;
+	client_reply(c, &m, -1);
+}
+
+static void
+handle_input(struct client *c, const struct vgfb_wire_input *in, uint32_t n)
+{
+	struct vgfbd *d = c->d;
+	struct vgfb_msg m = { .type = VGFB_MSG_INPUT, .u32 = { .value = n } };
+	int rc;
+
+	if (d->o.no_input) {
+		client_error(c, VGFB_MSG_INPUT, -EPERM);
+		return;
+	}
+	if (in->head >= d->head_count) {
+		client_error(c, VGFB_MSG_INPUT, -EINVAL);
+		return;
+	}
+	rc = vgfb_set_head(d->ctx, in->head);
+	if (rc == 0)
+		rc = vgfb_send_input(d->ctx, in->ev, n);
+	if (rc) {
+		client_error(c, VGFB_MSG_INPUT, rc);
+		return;
+	}
+	client_reply(c, &m, -1);
+}
+
+static void
+handle_sim_read_input(struct client *c)
+{
+	struct vgfb_msg m = { .type = VGFB_MSG_SIM_READ_INPUT };
+	int rc;
+
+	if (!c->d->o.sim_control) {
+		client_error(c, VGFB_MSG_SIM_READ_INPUT, -EPERM);
+		return;
+	}
+	rc = vgfb_sim_read_input(c->d->ctx, &m.sim_input.head,
+				 &m.sim_input.ev);
+	if (rc) {
+		client_error(c, VGFB_MSG_SIM_READ_INPUT, rc);
+		return;
+	}
+	client_reply(c, &m, -1);
+}
+
 static void
 handle_request(struct client *c, const struct vgfb_msg *m)
 {
@@ -645,6 +711,13 @@ handle_request(struct client *c, const struct vgfb_msg *m)
 	int rc;
 
 	dlog(d, V_DEBUG, "client %u: %s", c->id, vgfb__proto_type_name(m->type));
+	/* a client speaks a revision only after agreeing on it */
+	if (m->type != VGFB_MSG_VERSION &&
+	    vgfb__proto_type_version(m->type) > c->revision) {
+		client_error_and_drop(c, m->type, -EBADMSG,
+				      "a revision 2 message before VERSION");
+		return;
+	}
 	switch (m->type) {
 	case VGFB_MSG_HEAD_COUNT:
 		rc = vgfb_get_head_count(d->ctx, &count);
@@ -671,6 +744,15 @@ handle_request(struct client *c, const struct vgfb_msg *m)
 		return;
 	case VGFB_MSG_SIM_CONTROL:
 		handle_sim_control(c, &m->sim);
+		return;
+	case VGFB_MSG_VERSION:
+		handle_version(c, &m->version);
+		return;
+	case VGFB_MSG_INPUT:
+		handle_input(c, &m->input.w, m->input.n);
+		return;
+	case VGFB_MSG_SIM_READ_INPUT:
+		handle_sim_read_input(c);
 		return;
 	default:
 		/* the parser lets only requests through */
@@ -776,6 +858,7 @@ client_new(struct vgfbd *d, int fd)
 	c->d = d;
 	c->fd = fd;
 	c->out_fd = -1;
+	c->revision = VGFB_PROTO_VERSION;
 	c->id = ++d->next_id;
 	/* a new client has seen nothing yet: everything is damaged */
 	for (unsigned int h = 0; h < VGFB_PROTO_MAX_HEADS; h++)
@@ -1087,6 +1170,8 @@ setup_target(struct vgfbd *d)
 	}
 	if (d->o.sim_control)
 		d->caps |= VGFB_CAP_SIM_CONTROL;
+	if (!d->o.no_input)
+		d->caps2 |= VGFB_CAP2_INPUT;
 
 	rc = vgfb_subscribe(d->ctx, VGFB_EVENT_MASK_ALL);
 	if (rc == 0)

@@ -24,6 +24,7 @@ struct vgfbd_options {
 	unsigned int stall_timeout_ms;	/* drop a client this long unwritable; 0 never */
 	unsigned int sim_flip_ms;	/* flip every sim head every N ms; 0 off */
 	bool sim_control;		/* accept VGFB_MSG_SIM_CONTROL */
+	bool no_input;			/* refuse VGFB_MSG_INPUT (-EPERM) */
 	int client_sndbuf;		/* SO_SNDBUF for clients (tests); 0 default */
 	int verbose;			/* 0 errors, 1 info, 2 debug */
 };
