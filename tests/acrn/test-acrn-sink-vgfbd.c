@@ -259,13 +259,6 @@ START_TEST(blob)
 		.virtio_format = 2 /* B8G8R8X8: XRGB8888 */,
 	};
 
-	if (access("/dev/udmabuf", R_OK | W_OK) != 0) {
-		/* Check has no skip: said in the log, and counted a pass */
-		fprintf(stderr, "  SKIP blob: /dev/udmabuf is absent and vgfbd "
-			"takes only real dma-bufs (the vm tier's vgfb-acrntest "
-			"passes real udmabufs through the acrn: target)\n");
-		return;
-	}
 	e2e_setup(&e, "geometry=1024x768", "", true);
 	fake_gpu_boot(&g, e.opts, true);
 	fake_vbe_stop(&g);
@@ -434,7 +427,16 @@ suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, vbe_2d_and_flips);
-	tcase_add_test(tc, blob);
+	/*
+	 * Check has no skip: without /dev/udmabuf the blob case is not
+	 * added at all (a TAP comment says so), rather than counted as a
+	 * pass.  vgfbd takes only real dma-bufs; the vm tier's
+	 * vgfb-acrntest passes real udmabufs through the acrn: target.
+	 */
+	if (access("/dev/udmabuf", R_OK | W_OK) == 0)
+		tcase_add_test(tc, blob);
+	else
+		printf("# blob: not run, /dev/udmabuf is absent here\n");
 	tcase_add_test(tc, cursor_hostile_ids_two_scanouts);
 	tcase_add_test(tc, reboot_keeps_consumers);
 	tcase_add_test(tc, vgfbd_late_stalled_restarted);
