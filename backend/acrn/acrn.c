@@ -119,6 +119,15 @@ parse_options(const char *args, struct acrn_options *o)
 	return 0;
 }
 
+static int
+acrn_check_args(const char *args)
+{
+	struct acrn_options o;
+
+	memset(&o, 0, sizeof(o));
+	return parse_options(args, &o);
+}
+
 /* ---- the listening socket ---- */
 
 static int
@@ -527,6 +536,7 @@ acrn_add_sources(void *priv)
 const struct vgfb_platform_ops vgfb__platform_acrn = {
 	.name = "acrn",
 	.open = acrn_open,
+	.check_args = acrn_check_args,
 	.add_sources = acrn_add_sources,
 	.close = acrn_close,
 	.get_memmap = acrn_get_memmap,

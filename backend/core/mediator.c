@@ -323,13 +323,27 @@ probe_region(struct vgfb_local *m)
 	return 0;
 }
 
+/* The kernel rungs, best first; "exporter=" names one of them. */
+static const struct vgfb_exporter_ops *const ladder[] = {
+	&vgfb__exporter_vgfbko,
+	&vgfb__exporter_udmabuf,
+};
+
+/* Can "exporter=want" be asked for at all: auto, region or a rung? */
+static bool
+exporter_name_known(const char *want)
+{
+	if (strcmp(want, "auto") == 0 || strcmp(want, "region") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++)
+		if (strcmp(want, ladder[i]->name) == 0)
+			return true;
+	return false;
+}
+
 static int
 build_ladder(struct vgfb_local *m, const char *want)
 {
-	static const struct vgfb_exporter_ops *const ladder[] = {
-		&vgfb__exporter_vgfbko,
-		&vgfb__exporter_udmabuf,
-	};
 	bool any = strcmp(want, "auto") == 0;
 	int rc;
 
@@ -1012,6 +1026,23 @@ watch(int epoll_fd, int fd)
 }
 
 int
+vgfb__local_check_args(const struct vgfb_platform_ops *pf, const char *args)
+{
+	char exporter[16] = "auto", *rest = calloc(1, strlen(args) + 1);
+	int rc;
+
+	if (!rest)
+		return -ENOMEM;
+	rc = split_exporter(args, exporter, sizeof(exporter), rest);
+	if (rc == 0 && !exporter_name_known(exporter))
+		rc = -EINVAL;
+	if (rc == 0 && pf->check_args)
+		rc = pf->check_args(rest);
+	free(rest);
+	return rc;
+}
+
+int
 vgfb__local_open(struct vgfb *ctx, const struct vgfb_platform_ops *pf,
 		 const char *args)
 {
@@ -1038,6 +1069,13 @@ vgfb__local_open(struct vgfb *ctx, const struct vgfb_platform_ops *pf,
 	rc = split_exporter(args, exporter, sizeof(exporter), rest);
 	if (rc) {
 		log_error(ctx, "malformed exporter option in \"%s\"", args);
+		goto out_close;
+	}
+	/* every option is checked before the guest is reached */
+	if (!exporter_name_known(exporter)) {
+		log_error(ctx, "unknown exporter \"%s\" (auto, vgfb, udmabuf, "
+			  "region)", exporter);
+		rc = -EINVAL;
 		goto out_close;
 	}
 

@@ -159,6 +159,12 @@ struct vgfb_platform_ops {
 	/* args: what followed "name:" in the target, or "".  Reach the guest. */
 	int (*open)(struct vgfb_local *m, const char *args, void **priv);
 	/*
+	 * Optional: parse args exactly as open() does, reaching nothing
+	 * (no guest, no file, no allocation that outlives the call): 0 or
+	 * -EINVAL.  What vgfb__check_target() and the target fuzzer use.
+	 */
+	int (*check_args)(const char *args);
+	/*
 	 * Create the guest's sources and register each with
 	 * vgfb__local_add_source(), in head order.  On failure the core
 	 * closes what was registered, then the platform.

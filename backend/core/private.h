@@ -108,6 +108,12 @@ int vgfb__ctx_new(const struct vgfb_ctx_ops *ops, struct vgfb **out);
 struct vgfb_platform_ops;
 int vgfb__local_open(struct vgfb *ctx, const struct vgfb_platform_ops *pf,
 		     const char *args);
+/*
+ * Parse args as vgfb__local_open() would (its exporter= option, then the
+ * platform's check_args), opening nothing: 0 or -EINVAL.
+ */
+int vgfb__local_check_args(const struct vgfb_platform_ops *pf,
+			   const char *args);
 /* Daemon client: "unix:PATH" or a daemon name. */
 int vgfb__client_open(struct vgfb *ctx, const char *socket_path);
 
@@ -120,6 +126,13 @@ void *vgfb__local_sim(struct vgfb *ctx);
  * plane costs no copy and a damaged one costs its damage.
  */
 uint64_t vgfb__local_region_bytes_copied(struct vgfb *ctx);
+
+/*
+ * Check a target string as vgfb_open() would parse it, without opening
+ * anything: 0, -EINVAL (malformed), -ENOTSUP (a backend not built).
+ * Daemon targets are only checked for form.  For tests/fuzz/fuzz-target.
+ */
+int vgfb__check_target(const char *target);
 
 /* Parse "key=value,key=value"; calls fn for each pair.  -EINVAL on junk. */
 int vgfb__parse_options(const char *args,

@@ -33,42 +33,99 @@ has_prefix(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
-static int
-open_target(struct vgfb *ctx, const char *target)
+/* What a target string names: one rule for opening it and for checking it. */
+struct target_ref {
+	enum { TARGET_LOCAL, TARGET_DAEMON, TARGET_NOT_BUILT, TARGET_BAD } kind;
+	const struct vgfb_platform_ops *pf;	/* LOCAL */
+	const char *args;			/* LOCAL: after "name:" */
+	const char *socket;			/* DAEMON: its socket path */
+	char name_path[sizeof(RUN_DIR) + 64 + sizeof("/socket") + 1];
+	const char *why;			/* BAD, NOT_BUILT */
+};
+
+static void
+classify_target(const char *target, struct target_ref *t)
 {
 	const char *rest;
 
-	if (strcmp(target, "sim") == 0)
-		return vgfb__local_open(ctx, &vgfb__platform_sim, "");
-	if (has_prefix(target, "sim:", &rest))
-		return vgfb__local_open(ctx, &vgfb__platform_sim, rest);
-	if (has_prefix(target, "unix:", &rest)) {
-		if (!*rest) {
-			log_error(ctx, "target \"unix:\" needs a socket path");
-			return -EINVAL;
-		}
-		return vgfb__client_open(ctx, rest);
-	}
-	if (has_prefix(target, "acrn:", &rest))
-		return vgfb__local_open(ctx, &vgfb__platform_acrn, rest);
+	memset(t, 0, sizeof(*t));
+	t->kind = TARGET_LOCAL;
+	if (strcmp(target, "sim") == 0) {
+		t->pf = &vgfb__platform_sim;
+		t->args = "";
+	} else if (has_prefix(target, "sim:", &rest)) {
+		t->pf = &vgfb__platform_sim;
+		t->args = rest;
+	} else if (has_prefix(target, "acrn:", &rest)) {
+		t->pf = &vgfb__platform_acrn;
+		t->args = rest;
+	} else if (has_prefix(target, "xen:", &rest)) {
 #ifdef HAVE_XEN
-	if (has_prefix(target, "xen:", &rest))
-		return vgfb__local_open(ctx, &vgfb__platform_xen, rest);
+		t->pf = &vgfb__platform_xen;
+		t->args = rest;
+#else
+		t->kind = TARGET_NOT_BUILT;
+		t->why = "this backend is not implemented in this version "
+			 "(see docs/targets.md)";
 #endif
-	if (has_prefix(target, "xen:", &rest)) {
-		log_error(ctx, "target \"%s\": this backend is not implemented "
-			  "in this version (see docs/targets.md)", target);
-		return -ENOTSUP;
+	} else if (has_prefix(target, "unix:", &rest)) {
+		t->kind = TARGET_DAEMON;
+		t->socket = rest;	/* its length: vgfb__client_open */
+		if (!*rest) {
+			t->kind = TARGET_BAD;
+			t->why = "unix: needs a socket path";
+		}
+	} else if (vgfb__instance_name_ok(target)) {
+		t->kind = TARGET_DAEMON;
+		snprintf(t->name_path, sizeof(t->name_path),
+			 RUN_DIR "/%s/socket", target);
+		t->socket = t->name_path;
+	} else {
+		t->kind = TARGET_BAD;
+		t->why = "neither sim[:options], xen:..., acrn:..., unix:PATH "
+			 "nor a daemon name";
 	}
-	if (vgfb__instance_name_ok(target)) {
-		char path[sizeof(RUN_DIR) + 64 + sizeof("/socket") + 1];
+}
 
-		snprintf(path, sizeof(path), RUN_DIR "/%s/socket", target);
-		return vgfb__client_open(ctx, path);
+static int
+open_target(struct vgfb *ctx, const char *target)
+{
+	struct target_ref t;
+
+	classify_target(target, &t);
+	switch (t.kind) {
+	case TARGET_LOCAL:
+		return vgfb__local_open(ctx, t.pf, t.args);
+	case TARGET_DAEMON:
+		return vgfb__client_open(ctx, t.socket);
+	case TARGET_NOT_BUILT:
+		log_error(ctx, "target \"%s\": %s", target, t.why);
+		return -ENOTSUP;
+	default:
+		log_error(ctx, "target \"%s\": %s", target, t.why);
+		return -EINVAL;
 	}
-	log_error(ctx, "target \"%s\" is neither sim[:options], unix:PATH "
-		  "nor a daemon name", target);
-	return -EINVAL;
+}
+
+int
+vgfb__check_target(const char *target)
+{
+	struct target_ref t;
+
+	if (!target || strnlen(target, MAX_TARGET_LEN) >= MAX_TARGET_LEN)
+		return -EINVAL;
+	classify_target(target, &t);
+	switch (t.kind) {
+	case TARGET_LOCAL:
+		return vgfb__local_check_args(t.pf, t.args);
+	case TARGET_DAEMON:
+		/* the form only: whether anybody listens is not a parse */
+		return strlen(t.socket) < 108 ? 0 : -ENAMETOOLONG;
+	case TARGET_NOT_BUILT:
+		return -ENOTSUP;
+	default:
+		return -EINVAL;
+	}
 }
 
 VGFB_EXPORT int

@@ -615,13 +615,23 @@ setup_cursor(struct vgfb_sim *sim, struct sim_head *h)
 	return 0;
 }
 
+static const struct sim_options sim_defaults = {
+	.width = 1024, .height = 768, .format = DRM_FORMAT_XRGB8888,
+	.heads = 1, .ram_mib = 64, .cursor = true, .input = true,
+};
+
+static int
+sim_check_args(const char *args)
+{
+	struct sim_options o = sim_defaults;
+
+	return vgfb__parse_options(args, sim_option, &o);
+}
+
 static int
 sim_open(struct vgfb_local *m, const char *args, void **priv)
 {
-	struct sim_options o = {
-		.width = 1024, .height = 768, .format = DRM_FORMAT_XRGB8888,
-		.heads = 1, .ram_mib = 64, .cursor = true, .input = true,
-	};
+	struct sim_options o = sim_defaults;
 	struct vgfb_sim *sim;
 	int rc;
 
@@ -735,6 +745,7 @@ sim_add_sources(void *priv)
 const struct vgfb_platform_ops vgfb__platform_sim = {
 	.name = "sim",
 	.open = sim_open,
+	.check_args = sim_check_args,
 	.add_sources = sim_add_sources,
 	.close = sim_close,
 	.get_memmap = sim_get_memmap,

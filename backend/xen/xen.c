@@ -316,17 +316,21 @@ xen_option(void *data, const char *key, const char *value)
 	return -EINVAL;
 }
 
+/*
+ * "DOMID" or "NAME", then ",key=value" options, into x; a name is left in
+ * who (*by_name) for lookup_name(), which needs xenstore.
+ */
 static int
-parse_target(struct vgfb_xen *x, const char *args)
+parse_target_syntax(struct vgfb_xen *x, const char *args, char who[65],
+		    bool *by_name)
 {
 	const char *comma = strchr(args, ',');
 	size_t len = comma ? (size_t)(comma - args) : strlen(args);
-	char who[65];
 	char *end;
 	unsigned long id;
-	int rc;
 
-	if (len == 0 || len >= sizeof(who))
+	*by_name = false;
+	if (len == 0 || len >= 65)
 		return -EINVAL;
 	memcpy(who, args, len);
 	who[len] = '\0';
@@ -337,13 +341,40 @@ parse_target(struct vgfb_xen *x, const char *args)
 			return -EINVAL;
 		x->domid = (uint32_t)id;
 	} else {
-		rc = lookup_name(x, who, &x->domid);
-		if (rc) {
-			log_error(vgfb__xen_ctx(x), "xen: no domain named \"%s\"", who);
-			return rc;
-		}
+		*by_name = true;
 	}
 	return comma ? vgfb__parse_options(comma + 1, xen_option, x) : 0;
+}
+
+static int
+parse_target(struct vgfb_xen *x, const char *args)
+{
+	char who[65];
+	bool by_name;
+	int rc;
+
+	rc = parse_target_syntax(x, args, who, &by_name);
+	if (rc || !by_name)
+		return rc;
+	rc = lookup_name(x, who, &x->domid);
+	if (rc)
+		log_error(vgfb__xen_ctx(x), "xen: no domain named \"%s\"", who);
+	return rc;
+}
+
+static int
+xen_check_args(const char *args)
+{
+	struct vgfb_xen *x = calloc(1, sizeof(*x));
+	char who[65];
+	bool by_name;
+	int rc;
+
+	if (!x)
+		return -ENOMEM;
+	rc = parse_target_syntax(x, args, who, &by_name);
+	free(x);
+	return rc;
 }
 
 /* ---- the platform ---- */
@@ -676,6 +707,7 @@ xen_dispatch(void *priv)
 const struct vgfb_platform_ops vgfb__platform_xen = {
 	.name = "xen",
 	.open = xen_open,
+	.check_args = xen_check_args,
 	.add_sources = xen_add_sources,
 	.close = xen_close,
 	.get_memmap = xen_get_memmap,

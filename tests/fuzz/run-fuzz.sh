@@ -12,12 +12,15 @@ top_builddir=${top_builddir:-.}
 secs=${VGFB_FUZZ_SECONDS:-10}
 artifacts="$top_builddir/tests/fuzz/"
 
-echo "1..10"
-n=0
 # name:seed corpus:longest input (the vfb input holds a whole shared page)
-for target in proto:corpus:4096 server:corpus-server:4096 \
-	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192 vkbd:corpus-vkbd:1024 \
-	source:corpus-source:4096; do
+targets="proto:corpus:4096 server:corpus-server:4096
+	vdispl:corpus-vdispl:4096 vfb:corpus-vfb:8192 vkbd:corpus-vkbd:1024
+	source:corpus-source:4096 target:corpus-target:1024"
+# two results per target: the plan follows the list
+set -- $targets
+echo "1..$(($# * 2))"
+n=0
+for target in $targets; do
 	name=${target%%:*}
 	corpus=${target#*:}
 	max_len=${corpus#*:}
