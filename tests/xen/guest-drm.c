@@ -93,6 +93,39 @@ drm_ioctl(int fd, unsigned long req, void *arg)
 
 /* ---- DRM ---- */
 
+/*
+ * GETCONNECTOR for a connector GETRESOURCES listed.  drm_dev_register()
+ * makes the minor (and so /dev/dri/card0) usable before
+ * drm_modeset_register_all() publishes the connectors: drm_connector_init()
+ * reserves the object id unregistered, so in that window the lookup says
+ * ENOENT for an id the connector list already holds.  That is the only
+ * ENOENT this can be (a connector is never removed from xen-drm-front's
+ * device while it lives), so wait for the registration, bounded, and say
+ * it happened.
+ */
+static int
+get_connector(int fd, struct drm_mode_get_connector *c)
+{
+	struct drm_mode_get_connector want = *c;
+	long long t0 = -1;
+	int rc;
+
+	for (int i = 0; i < 1000; i++) {
+		*c = want;
+		rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, c);
+		if (rc != -ENOENT)
+			break;
+		if (t0 < 0)
+			t0 = tier_now_ms();
+		usleep(10000);
+	}
+	if (t0 >= 0)
+		printf("VGFB_GUEST_DRM_INFO connector %u listed before it was registered (GETCONNECTOR %s): %s after %lld ms\n",
+		       want.connector_id, strerror(ENOENT),
+		       rc ? strerror(-rc) : "registered", tier_now_ms() - t0);
+	return rc;
+}
+
 /* The first connected connector with a mode, and a crtc it can use. */
 static int
 find_output(int fd, uint32_t *conn_id, uint32_t *crtc_id,
@@ -126,11 +159,15 @@ find_output(int fd, uint32_t *conn_id, uint32_t *crtc_id,
 		memset(&c, 0, sizeof(c));
 		c.connector_id = conns[i];
 		/* count_modes 0: the kernel probes the connector */
-		rc = drm_ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c);
+		rc = get_connector(fd, &c);
 		if (rc)
 			return rc;
-		if (c.connection != 1 || c.count_modes == 0)
+		if (c.connection != 1 || c.count_modes == 0) {
+			/* 1 connected, 2 disconnected, 3 unknown (not probed) */
+			printf("VGFB_GUEST_DRM_INFO connector %u: connection %u, %u modes\n",
+			       conns[i], c.connection, c.count_modes);
 			continue;
+		}
 		c.count_modes = c.count_modes > 8 ? 8 : c.count_modes;
 		c.modes_ptr = (uintptr_t)modes;
 		c.count_props = 0;

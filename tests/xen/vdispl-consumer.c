@@ -344,12 +344,14 @@ seen_names(uint32_t seen, char *buf, size_t len)
 
 /*
  * PROBE for a dma-buf (else the region) and set c->flag, then query head
- * 0's primary until it is enabled (waiting on PLANE_CHANGED) or
- * c->timeout_s passes.  The query's error, or -ENODEV (GUEST_GONE); 0
- * with p->info.drm_format 0 when the plane stayed disabled.
+ * 0's primary until it is enabled (waiting on PLANE_CHANGED), c->timeout_s
+ * passes, or the guest's log holds give_up_on (NULL: never), the line the
+ * guest program that would enable it prints when it gives up.  The
+ * query's error, or -ENODEV (GUEST_GONE); 0 with p->info.drm_format 0
+ * when the plane stayed disabled.
  */
 static int
-plane_up(struct consumer *c, struct plane *p)
+plane_up(struct consumer *c, struct plane *p, const char *give_up_on)
 {
 	struct vfio_device_gfx_plane_info probe = {
 		.argsz = sizeof(probe),
@@ -375,6 +377,9 @@ plane_up(struct consumer *c, struct plane *p)
 		rc = query(c, p);
 		if (rc || p->info.drm_format ||
 		    tier_now_ms() - t0 > c->timeout_s * 1000LL)
+			break;
+		/* a guest client that gave up will never enable the plane */
+		if (give_up_on && log_has(c, give_up_on))
 			break;
 		rc = wait_event(c, VGFB_EVENT_PLANE_CHANGED, 1000, NULL, NULL);
 		if (rc == -ENODEV)
@@ -753,7 +758,7 @@ run_vfb(struct consumer *c)
 	long bad;
 	int rc;
 
-	rc = plane_up(c, &p0);
+	rc = plane_up(c, &p0, NULL);
 	describe(c, &p0, d, sizeof(d));
 	if (rc || !p0.info.drm_format) {
 		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s",
@@ -811,7 +816,7 @@ step_query(struct consumer *c, struct vdispl_run *r)
 	char d[160];
 	int rc;
 
-	rc = plane_up(c, &r->pa);
+	rc = plane_up(c, &r->pa, "VGFB_GUEST_DRM_ERROR");
 	if (rc || !r->pa.info.drm_format) {
 		result(c, "query", "FAIL", "head 0 primary not enabled after %lld ms: %s; guest: %s",
 		       tier_now_ms() - t0, rc ? strerror(-rc) : "disabled",
