@@ -128,34 +128,6 @@ create_guest() {
 	echo "$kind $domid $name"
 }
 
-# ready_count NAME: how many times the domU's userspace came up so far.
-ready_count() {
-	local n
-	n=$(grep -ac '^VGFB_GUEST_READY' "$(guest_log "$1")" 2>/dev/null)
-	echo "${n:-0}"
-}
-
-# log_size NAME: bytes in the domU's console log so far (0 before any).
-log_size() {
-	stat -c %s "$(guest_log "$1")" 2>/dev/null || echo 0
-}
-
-# early_triple_fault DOMID NAME FROM: true when the domU died by a triple
-# fault (Xen's "dNv0 Triple fault") before its console showed any line of
-# ours (none from byte FROM on): a PVH kernel dying in early boot (seen in
-# its PIT calibration and its early memory setup) under qemu TCG's
-# emulated SVM, before any vgfb code ran in the guest
-# (docs/xen-tier-reliability.md).  Prints the faulting RIP Xen dumped.
-early_triple_fault() {
-	local domid=$1 name=$2 from=$3
-	xl dmesg 2>/dev/null | tr -d '\r' |
-		awk -v d="d${domid}v0 Triple fault" '
-			index($0, d) { hit = 1; next }
-			hit && /RIP:/ { print $NF; found = 1; exit }
-			END { exit !(hit && found) }' || return 1
-	! tail -c +"$((from + 1))" "$(guest_log "$name")" 2>/dev/null | grep -aq 'VGFB_'
-}
-
 # await_guest KIND DOMID NAME: wait until the domU's userspace is up, then
 # list it in $VGFB_GUESTS_FILE.  A domU that dies before that fails, with
 # the end of its console log, with one exception: the infrastructure
@@ -164,7 +136,7 @@ early_triple_fault() {
 # run-all's summary.  ready_before and log_from hold, per kind, the READY
 # count and the console size from before this incarnation.
 await_guest() {
-	local kind=$1 domid=$2 name=$3 attempt deadline rip line
+	local kind=$1 domid=$2 name=$3 attempt deadline line
 	for attempt in 1 2 3; do
 		deadline=$(($(date +%s) + 180))
 		while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -179,8 +151,7 @@ await_guest() {
 		xenstore-rm "/local/domain/0/backend/vfb/$domid" 2>/dev/null
 		xenstore-rm "/local/domain/0/backend/vdispl/$domid" 2>/dev/null
 		if [ "$attempt" -lt 3 ] &&
-			rip=$(early_triple_fault "$domid" "$name" "${log_from[$kind]}"); then
-			echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
+			domu_died_early "$kind" "$name" "$domid" "${log_from[$kind]}"; then
 			ready_before[$kind]=$(ready_count "$name")
 			log_from[$kind]=$(log_size "$name")
 			line=$(create_guest "$kind") || return 1

@@ -121,3 +121,44 @@ xs_add_vdispl() {
 	xs_add_device "$1" vdispl 0 0 be-alloc=0 "0/resolution=${2:-1024x768}" \
 		0/unique-id=c0
 }
+
+# ---- a domU dying in early boot: the one infrastructure signature -------
+# dom0-init.sh and the hooks that create domUs (50, 60) create a domU
+# again, counted (VGFB_RETRY), when and only when early_triple_fault
+# says so; docs/xen-tier-reliability.md has the evidence.
+
+# ready_count NAME: how many times the domU's userspace came up so far.
+ready_count() {
+	local n
+	n=$(grep -ac '^VGFB_GUEST_READY' "$(guest_log "$1")" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# log_size NAME: bytes in the domU's console log so far (0 before any).
+log_size() {
+	stat -c %s "$(guest_log "$1")" 2>/dev/null || echo 0
+}
+
+# early_triple_fault DOMID NAME FROM: true when the domU died by a triple
+# fault (Xen's "dNv0 Triple fault") before its console showed any line of
+# ours (none from byte FROM on): a PVH kernel dying in early boot (seen in
+# its PIT calibration and its early memory setup) under qemu TCG's
+# emulated SVM, before any vgfb code ran in the guest
+# (docs/xen-tier-reliability.md).  Prints the faulting RIP Xen dumped.
+early_triple_fault() {
+	local domid=$1 name=$2 from=$3
+	xl dmesg 2>/dev/null | tr -d '\r' |
+		awk -v d="d${domid}v0 Triple fault" '
+			index($0, d) { hit = 1; next }
+			hit && /RIP:/ { print $NF; found = 1; exit }
+			END { exit !(hit && found) }' || return 1
+	! tail -c +"$((from + 1))" "$(guest_log "$name")" 2>/dev/null | grep -aq 'VGFB_'
+}
+
+# domu_died_early KIND NAME DOMID FROM: true (and a VGFB_RETRY line) when
+# the domU is gone by the signature above, so the caller creates it again.
+domu_died_early() {
+	local kind=$1 name=$2 domid=$3 from=$4 rip
+	rip=$(early_triple_fault "$domid" "$name" "$from") || return 1
+	echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
+}
