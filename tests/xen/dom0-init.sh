@@ -109,7 +109,8 @@ create_guest() {
 	local kind=$1 cfg=/vgfb/guests/$1.cfg name=vgfb-$1 t0 domid
 	[ -f "$cfg" ] || fatal "no guest config $cfg"
 	t0=$(uptime_s)
-	if ! xl create -p "$cfg" >"/tmp/xl-create-$kind.log" 2>&1; then
+	# shellcheck disable=SC2046 # one word per setting
+	if ! xl create -p "$cfg" $(vgfb_xl_extra) >"/tmp/xl-create-$kind.log" 2>&1; then
 		sed 's/^/xl: /' "/tmp/xl-create-$kind.log" >&2
 		vgfb_result "create_$kind" FAIL "xl create -p $cfg failed" >&2
 		return 1

@@ -122,6 +122,19 @@ xs_add_vdispl() {
 		0/unique-id=c0
 }
 
+# vgfb_xl_extra: settings every `xl create` of the tier appends to the
+# guest's configuration, from dom0's command line (XEN_TIER_DOM0_APPEND):
+# vgfb_domu_cpus=LIST pins every domU's vCPUs to the physical CPUs LIST
+# (the experiment of docs/xen-tier-reliability.md on the early-boot
+# triple fault).  Nothing by default.
+vgfb_xl_extra() {
+	local a
+	# shellcheck disable=SC2013 # words, not lines
+	for a in $(cat /proc/cmdline); do
+		case $a in vgfb_domu_cpus=*) echo "cpus=\"${a#*=}\"" ;; esac
+	done
+}
+
 # ---- a domU dying in early boot: the one infrastructure signature -------
 # dom0-init.sh and the hooks that create domUs (50, 60) create a domU
 # again, counted (VGFB_RETRY), when and only when early_triple_fault
