@@ -14,6 +14,7 @@
 #include <linux/dma-buf.h>
 
 #include "fd-size.h"
+#include "format.h"
 #include "tool-util.h"
 
 int
@@ -168,6 +169,53 @@ tool_query_flag(struct vgfb *ctx, enum plane_mode mode)
 		return vgfb_query_plane(ctx, &probe) == 0
 			       ? VFIO_GFX_PLANE_TYPE_DMABUF
 			       : VFIO_GFX_PLANE_TYPE_REGION;
+	}
+}
+
+int
+tool_query_primary(const char *progname, struct vgfb *ctx, uint32_t *flag,
+		   bool may_fall_back, struct vfio_device_gfx_plane_info *info,
+		   struct vgfb_plane_ext *ext)
+{
+	int rc;
+
+	for (;;) {
+		*info = (struct vfio_device_gfx_plane_info){
+			.argsz = sizeof(*info),
+			.flags = *flag,
+			.drm_plane_type = 1,	/* DRM_PLANE_TYPE_PRIMARY */
+		};
+		*ext = (struct vgfb_plane_ext){ .argsz = sizeof(*ext) };
+		rc = vgfb_query_plane_ext(ctx, info, ext);
+		if (rc != -ENOTSUP || *flag != VFIO_GFX_PLANE_TYPE_DMABUF ||
+		    !may_fall_back)
+			return rc;
+		fprintf(stderr, "%s: the plane has no DMABUF; reading it as "
+			"REGION from now on\n", progname);
+		*flag = VFIO_GFX_PLANE_TYPE_REGION;
+	}
+}
+
+void
+tool_pixels_to_argb(const struct vfio_device_gfx_plane_info *info,
+		    const void *src, uint32_t *dst)
+{
+	unsigned int cpp = vgfb_format_cpp(info->drm_format);
+	bool alpha = vgfb_format_has_alpha(info->drm_format);
+
+	for (uint32_t y = 0; y < info->height; y++) {
+		const uint8_t *row = (const uint8_t *)src +
+				     (size_t)y * info->stride;
+
+		for (uint32_t x = 0; x < info->width; x++) {
+			uint8_t c[4];
+
+			vgfb_pixel_unpack(info->drm_format,
+					  row + (size_t)x * cpp, c);
+			*dst++ = (uint32_t)(alpha ? c[3] : 0xff) << 24 |
+				 (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 |
+				 c[2];
+		}
 	}
 }
 

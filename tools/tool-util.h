@@ -100,6 +100,26 @@ void tool_unmap_plane(struct plane_view *view);
  */
 int tool_wait_for_plane(struct vgfb *ctx, int timeout_ms);
 
+/*
+ * Query the current head's primary plane with its extension record in
+ * *flag's mode.  A plane no dma-buf can describe (-ENOTSUP, a device
+ * model's dma-buf at an offset: docs/source-protocol.md) moves *flag to
+ * REGION for good when may_fall_back, said once on stderr.  0 or the
+ * query's negative errno.
+ */
+int tool_query_primary(const char *progname, struct vgfb *ctx, uint32_t *flag,
+		       bool may_fall_back,
+		       struct vfio_device_gfx_plane_info *info,
+		       struct vgfb_plane_ext *ext);
+
+/*
+ * The plane's width x height pixels (at src, info->stride apart) as
+ * ARGB8888 into dst (width * height words), opaque where the format has
+ * no alpha: how the tools take a cursor image.
+ */
+void tool_pixels_to_argb(const struct vfio_device_gfx_plane_info *info,
+			 const void *src, uint32_t *dst);
+
 const char *tool_plane_name(uint32_t drm_plane_type);
 const char *tool_event_name(uint32_t type);
 void tool_format_fourcc(uint32_t fourcc, char out[5]);

@@ -92,7 +92,7 @@ build_module() {
 
 # pack_initramfs KVER ROOT OUT
 pack_initramfs() {
-	local kver=$1 root=$2 out=$3 mod f dest
+	local kver=$1 root=$2 out=$3 f
 
 	rm -rf "$root"
 	mkdir -p "$root/bin" "$root/sbin" "$root/lib/modules/$kver"
@@ -107,7 +107,17 @@ pack_initramfs() {
 		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
 	done
 
-	for mod in cirrus vgem; do
+	pack_modules "$kver" "$root" cirrus vgem || return 1
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# pack_modules KVER ROOT MODULE...: the modules and what they depend on,
+# uncompressed, and their index, into ROOT.
+pack_modules() {
+	local kver=$1 root=$2 mod f dest
+	shift 2
+
+	for mod in "$@"; do
 		modprobe -S "$kver" --show-depends "$mod" 2>/dev/null |
 			awk '$1 == "insmod" { print $2 }'
 	done | sort -u | while read -r f; do
@@ -124,8 +134,7 @@ pack_initramfs() {
 		[ -f "/lib/modules/$kver/$f" ] &&
 			cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
 	done
-	depmod -b "$root" "$kver" || return 1
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	depmod -b "$root" "$kver"
 }
 
 # copy_elf ROOT FILE [DEST]: FILE (at DEST inside ROOT, default its own
@@ -213,6 +222,15 @@ run_systemd() {
 	read_results "$tag" "$kver" "$dir/console.log" $?
 }
 
+# What boot() gives qemu beyond the common part: the display and monitor,
+# more serial ports, more kernel arguments; and a function it calls about
+# once a second while qemu runs, with the console log (the kms boots answer
+# the VM's screen checks there).  The defaults are the plain boots'.
+boot_display=(-vga cirrus -monitor none)
+boot_serial2=()
+boot_append=
+boot_hook=
+
 # boot KVER INITRAMFS LOG: 0 when qemu powered off by itself.
 boot() {
 	local kver=$1 initrd=$2 log=$3 pidfile=$2.pid start now rc=0
@@ -220,11 +238,11 @@ boot() {
 	rm -f "$pidfile" "$log"
 	: > "$log"
 	flock -w "$lock_wait" "$lock" qemu-system-x86_64 -accel tcg -machine q35 -cpu max \
-		-smp 2 -m 1G -display none -monitor none -no-reboot \
-		-nic none -vga cirrus -serial "file:$log" \
-		-pidfile "$pidfile" \
+		-smp 2 -m 1G -display none -no-reboot \
+		-nic none "${boot_display[@]}" -serial "file:$log" \
+		"${boot_serial2[@]}" -pidfile "$pidfile" \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=5 rdinit=/init" \
+		-append "console=ttyS0 panic=-1 loglevel=5 rdinit=/init${boot_append:+ $boot_append}" \
 		> "$log.qemu" 2>&1 &
 	local flock_pid=$!
 
@@ -247,6 +265,7 @@ boot() {
 			rc=124
 			break
 		fi
+		[ -n "$boot_hook" ] && "$boot_hook" "$log"
 		if grep -q -E 'Kernel panic|VGFB_VM_DONE' "$log"; then
 			# Let it power off by itself for a few seconds.
 			sleep 3
@@ -344,8 +363,130 @@ run_kernel() {
 	fi
 }
 
+# ---- vgfb-kms on qemu's displays (tests/vm/vgfb-kmstest.c) ----
+
+# pack_kms_initramfs KVER ROOT OUT
+pack_kms_initramfs() {
+	local kver=$1 root=$2 out=$3
+
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/sbin" "$root/lib" "$root/lib/modules/$kver"
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s /bin/busybox "$root/sbin/modprobe"
+	cp "$srcdir/tests/vm/kms-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	cp "$work/$kver/kmod/vgfb.ko" "$root/vgfb.ko" || return 1
+	copy_elf "$root" "$builddir/tools/vgfbd/vgfbd" /bin/vgfbd || return 1
+	copy_elf "$root" "$bin/vgfb-kmstest" /bin/vgfb-kmstest || return 1
+	# the libtool wrapper's real program, and the library it runs with
+	cp -L "$builddir"/.libs/libvgfb.so.? "$root/lib/" || return 1
+	LD_LIBRARY_PATH=$builddir/.libs copy_elf "$root" \
+		"$builddir/tools/vgfb-kms/.libs/vgfb-kms" /bin/vgfb-kms || return 1
+	pack_modules "$kver" "$root" cirrus bochs virtio_pci virtio_gpu ||
+		return 1
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# Wait up to 10 s for a file qemu writes to be there and stop growing.
+wait_file_stable() {
+	local f=$1 last=-1 size same=0
+
+	for _ in $(seq 100); do
+		size=$(stat -c %s "$f" 2>/dev/null || echo -1)
+		if [ "$size" -gt 0 ] && [ "$size" -eq "$last" ]; then
+			same=$((same + 1))
+			[ "$same" -ge 2 ] && return 0
+		else
+			same=0
+		fi
+		last=$size
+		sleep 0.1
+	done
+	return 1
+}
+
+kms_dir=
+kms_tag=
+kms_checks_done=0
+
+# boot()'s hook for the kms boots: each new VGFB_KMS_CHECK line gets a
+# screendump, compared with what the line says, and an answer on the VM's
+# second serial port.
+kms_hook() {
+	local log=$1 line n=0 name fields f out rc
+
+	while IFS= read -r line; do
+		n=$((n + 1))
+		[ "$n" -le "$kms_checks_done" ] && continue
+		kms_checks_done=$n
+		fields=${line#*VGFB_KMS_CHECK }
+		fields=${fields%$'\r'}
+		name=$(sed -n 's/^name=\([^ ]*\).*/\1/p' <<< "$fields")
+		f=$kms_dir/screen-$n-$name.ppm
+		rm -f "$f"
+		timeout 5 sh -c "echo 'screendump $f' > '$kms_dir/mon.in'"
+		if ! wait_file_stable "$f"; then
+			host_result "$kms_tag:screen_$name" FAIL "no screendump from qemu's monitor"
+		elif [ "$name" = before ]; then
+			cp "$f" "$kms_dir/before.ppm"
+		else
+			# shellcheck disable=SC2086 # the fields are words
+			out=$("$bin/kms-screen-check" "$f" "$kms_dir/before.ppm" $fields)
+			rc=$?
+			host_result "$kms_tag:screen_$name" "$([ "$rc" -eq 0 ] && echo PASS || echo FAIL)" "${out#* }"
+		fi
+		timeout 5 sh -c "echo ok > '$kms_dir/ack.in'"
+	done < <(grep -a 'VGFB_KMS_CHECK ' "$log")
+}
+
+# run_kms KIND KVER QEMU-DISPLAY-ARGS...: vgfb-kms on one of qemu's
+# displays, with the monitor and a second serial port as pipes.
+run_kms() {
+	local kind=$1 kver=$2 dir rc
+	shift 2
+	dir=$work/kms-$kind
+	kms_tag=kms-$kind
+	kms_dir=$dir
+	kms_checks_done=0
+	if [ ! -f "$work/$kver/kmod/vgfb.ko" ] &&
+		! build_module "$kver" "$work/$kver/kmod"; then
+		host_result "build_$kms_tag" FAIL "vgfb.ko does not build against $kver"
+		return
+	fi
+	if [ ! -x "$bin/vgfb-kmstest" ] || [ ! -x "$bin/kms-screen-check" ]; then
+		host_result "boot_$kms_tag" FAIL "no vgfb-kmstest or kms-screen-check in $bin"
+		return
+	fi
+	mkdir -p "$dir"
+	if ! pack_kms_initramfs "$kver" "$dir/root" "$dir/initramfs.cpio.gz"; then
+		host_result "initramfs_$kms_tag" FAIL "could not pack the kms initramfs"
+		return
+	fi
+	rm -f "$dir"/mon.* "$dir"/ack.* "$dir"/*.ppm
+	mkfifo "$dir/mon.in" "$dir/mon.out" "$dir/ack.in" "$dir/ack.out"
+	# qemu writes into these: drain them so it never blocks
+	cat "$dir/mon.out" > "$dir/mon.log" &
+	local drain1=$!
+	cat "$dir/ack.out" > "$dir/ack.log" &
+	local drain2=$!
+	boot_display=("$@" -monitor "pipe:$dir/mon")
+	boot_serial2=(-serial "pipe:$dir/ack")
+	boot_append="vgfb_kms=$kind vt.global_cursor_default=0"
+	boot_hook=kms_hook
+	boot "$kver" "$dir/initramfs.cpio.gz" "$dir/console.log"
+	rc=$?
+	kms_hook "$dir/console.log"
+	boot_display=(-vga cirrus -monitor none)
+	boot_serial2=()
+	boot_append=
+	boot_hook=
+	kill "$drain1" "$drain2" 2>/dev/null
+	wait "$drain1" "$drain2" 2>/dev/null
+	read_results "$kms_tag" "$kver" "$dir/console.log" "$rc"
+}
+
 main() {
-	local kernels tag kver stock
+	local kernels tag kver stock kms
 
 	for tool in qemu-system-x86_64 flock cpio depmod modprobe; do
 		if ! command -v "$tool" > /dev/null; then
@@ -375,6 +516,16 @@ main() {
 		if [ -z "${VGFB_VM_KERNELS:-}" ] || [ -n "${VGFB_VM_SYSTEMD:-}" ]; then
 			note "== systemd: $stock, vgfbd@.socket under systemd as PID 1"
 			run_systemd systemd "$stock"
+		fi
+		# VGFB_VM_KMS: 1 (all), or some of cirrus,std,virtio
+		kms=${VGFB_VM_KMS:-}
+		[ -z "${VGFB_VM_KERNELS:-}" ] && kms=${kms:-1}
+		[ "$kms" = 1 ] && kms=cirrus,std,virtio
+		if [ -n "$kms" ]; then
+			note "== kms: $stock, vgfb-kms on qemu's $kms"
+			case ,$kms, in *,cirrus,*) run_kms cirrus "$stock" -vga cirrus ;; esac
+			case ,$kms, in *,std,*) run_kms std "$stock" -vga std ;; esac
+			case ,$kms, in *,virtio,*) run_kms virtio "$stock" -vga none -device virtio-vga ;; esac
 		fi
 	fi
 

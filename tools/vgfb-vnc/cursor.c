@@ -24,29 +24,13 @@ same_image(const struct vnc_cursor *c,
 static struct nvnc_fb *
 to_argb(const struct vfio_device_gfx_plane_info *i, const uint8_t *src)
 {
-	unsigned int cpp = vgfb_format_cpp(i->drm_format);
-	bool alpha = vgfb_format_has_alpha(i->drm_format);
 	struct nvnc_fb *fb;
-	uint32_t *dst;
 
 	fb = nvnc_fb_new((uint16_t)i->width, (uint16_t)i->height,
 			 DRM_FORMAT_ARGB8888, (uint16_t)i->width);
 	if (!fb)
 		return NULL;
-	dst = nvnc_fb_get_addr(fb);
-	for (uint32_t y = 0; y < i->height; y++) {
-		const uint8_t *row = src + (size_t)y * i->stride;
-
-		for (uint32_t x = 0; x < i->width; x++) {
-			uint8_t c[4];
-
-			vgfb_pixel_unpack(i->drm_format, row + (size_t)x * cpp,
-					  c);
-			*dst++ = (uint32_t)(alpha ? c[3] : 0xff) << 24 |
-				 (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 |
-				 c[2];
-		}
-	}
+	tool_pixels_to_argb(i, src, nvnc_fb_get_addr(fb));
 	return fb;
 }
 

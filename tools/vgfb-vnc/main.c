@@ -121,24 +121,11 @@ show_primary(struct app *a)
 	int rc, tries = 0;
 
 again:
-	info = (struct vfio_device_gfx_plane_info){
-		.argsz = sizeof(info),
-		.flags = a->flag,
-		.drm_plane_type = DRM_PLANE_TYPE_PRIMARY,
-	};
-	ext = (struct vgfb_plane_ext){ .argsz = sizeof(ext) };
-	rc = vgfb_query_plane_ext(a->ctx, &info, &ext);
+	rc = tool_query_primary("vgfb-vnc", a->ctx, &a->flag,
+				a->o.mode == MODE_AUTO, &info, &ext);
 	if (rc == -ENODEV || rc == -ENOTCONN) {
 		guest_gone(a);
 		return;
-	}
-	if (rc == -ENOTSUP && a->flag == VFIO_GFX_PLANE_TYPE_DMABUF &&
-	    a->o.mode == MODE_AUTO) {
-		/* a plane no dma-buf can describe (docs/source-protocol.md) */
-		fprintf(stderr, "vgfb-vnc: the plane has no DMABUF; reading it "
-			"as REGION from now on\n");
-		a->flag = VFIO_GFX_PLANE_TYPE_REGION;
-		goto again;
 	}
 	if (rc) {
 		/* a plane the library refused: keep showing the last frame */
