@@ -126,6 +126,8 @@ create_guest() {
 		return 1
 	fi
 	vgfb_stage "unpaused $name domid=$domid" >&2
+	# its vCPU and where it may run (dom0-lib.sh: vgfb_xl_extra)
+	echo "VGFB_INFO $(xl vcpu-list "$domid" 2>&1 | tail -n +2 | tr -s ' ')" >&2
 	echo "$kind $domid $name"
 }
 

@@ -123,16 +123,20 @@ xs_add_vdispl() {
 }
 
 # vgfb_xl_extra: settings every `xl create` of the tier appends to the
-# guest's configuration, from dom0's command line (XEN_TIER_DOM0_APPEND):
-# vgfb_domu_cpus=LIST pins every domU's vCPUs to the physical CPUs LIST
-# (the experiment of docs/xen-tier-reliability.md on the early-boot
-# triple fault).  Nothing by default.
+# guest's configuration.  Every domU's vCPU is pinned to physical CPU 1
+# (`cpus="1"`): with the domUs free to run on both of qemu's vCPU threads,
+# about one PVH boot in eight died in early boot by qemu's nested-SVM
+# state mix-up; pinned, none did in the runs measured
+# (docs/xen-tier-reliability.md).  vgfb_domu_cpus=LIST on dom0's command
+# line (XEN_TIER_DOM0_APPEND) pins them elsewhere, vgfb_domu_cpus=any not
+# at all (the control arm).
 vgfb_xl_extra() {
-	local a
+	local a cpus=1
 	# shellcheck disable=SC2013 # words, not lines
 	for a in $(cat /proc/cmdline); do
-		case $a in vgfb_domu_cpus=*) echo "cpus=\"${a#*=}\"" ;; esac
+		case $a in vgfb_domu_cpus=*) cpus=${a#*=} ;; esac
 	done
+	[ "$cpus" = any ] || echo "cpus=\"$cpus\""
 }
 
 # ---- a domU dying in early boot: the one infrastructure signature -------
