@@ -89,6 +89,18 @@ tool_take_option(struct tool_options *o, int c, const char *arg)
 	}
 }
 
+bool
+tool_parse_on_guest_gone(const struct tool_options *o, const char *arg)
+{
+	if (strcmp(arg, "exit") == 0)
+		return false;
+	if (strcmp(arg, "wait") == 0)
+		return true;
+	fprintf(stderr, "%s: --on-guest-gone takes exit or wait\n",
+		o->progname);
+	exit(2);
+}
+
 void
 tool_bad_usage(const struct tool_options *o)
 {

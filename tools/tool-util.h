@@ -52,6 +52,12 @@ int tool_parse_uint(const struct tool_options *o, const char *what,
  */
 bool tool_take_option(struct tool_options *o, int c, const char *arg);
 
+/*
+ * --on-guest-gone's value: false for "exit", true for "wait"; anything
+ * else is said on stderr and ends the program with status 2.
+ */
+bool tool_parse_on_guest_gone(const struct tool_options *o, const char *arg);
+
 /* An unknown option, or operands left after them: usage, status 2. */
 void tool_bad_usage(const struct tool_options *o) __attribute__((noreturn));
 

@@ -793,15 +793,7 @@ parse(struct app *a, int argc, char **argv)
 			}
 			break;
 		case OPT_ON_GONE:
-			if (strcmp(optarg, "exit") == 0)
-				a->wait_on_gone = false;
-			else if (strcmp(optarg, "wait") == 0)
-				a->wait_on_gone = true;
-			else {
-				fprintf(stderr, PROG ": bad --on-guest-gone %s "
-					"(exit or wait)\n", optarg);
-				exit(2);
-			}
+			a->wait_on_gone = tool_parse_on_guest_gone(&a->o, optarg);
 			break;
 		case OPT_STATS:
 			a->print_stats = true;

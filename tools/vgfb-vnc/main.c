@@ -121,7 +121,7 @@ show_primary(struct app *a)
 	int rc, tries = 0;
 
 again:
-	rc = tool_query_primary("vgfb-vnc", a->ctx, &a->flag,
+	rc = tool_query_primary(a->o.progname, a->ctx, &a->flag,
 				a->o.mode == MODE_AUTO, &info, &ext);
 	if (rc == -ENODEV || rc == -ENOTCONN) {
 		guest_gone(a);
@@ -645,15 +645,7 @@ parse_options(struct app *a, int argc, char **argv)
 			a->view_only = true;
 			break;
 		case OPT_ON_GONE:
-			if (strcmp(optarg, "exit") == 0) {
-				a->wait_on_gone = false;
-			} else if (strcmp(optarg, "wait") == 0) {
-				a->wait_on_gone = true;
-			} else {
-				fprintf(stderr, "vgfb-vnc: --on-guest-gone "
-					"takes exit or wait\n");
-				exit(2);
-			}
+			a->wait_on_gone = tool_parse_on_guest_gone(&a->o, optarg);
 			break;
 		case OPT_STATS:
 			a->print_stats = true;
