@@ -13,6 +13,10 @@
  *            writes what fits the in ring and notifies; a doorbell (the
  *            frontend consumed) flushes what waited
  *
+ * The device is ours (vkbd=create: backend/vkbd) or the toolstack's:
+ * libxl puts `vkb = [ "backend-type=linux" ]` under backend/vinput, with
+ * the width and height xl.cfg gave, which are kept (adopt_existing).
+ *
  * It has no heads: it is registered as a source only so that the
  * platform routes its xenstore watch and its port here.  Positions are
  * scaled from the plane of the head the input was sent to into the fixed
@@ -34,6 +38,9 @@
 /* The ABS range announced ("width", "height"): QEMU's raw pointer range. */
 #define VKBD_RANGE 32767u
 #define VKBD_RANGE_STR "32767"
+/* kbdif.h: without "width" and "height", XENFB_WIDTH x XENFB_HEIGHT */
+#define VKBD_DEFAULT_W 800u
+#define VKBD_DEFAULT_H 600u
 
 struct xen_vkbd {
 	struct vgfb_xen *x;
@@ -44,6 +51,7 @@ struct xen_vkbd {
 	bool bound;
 	bool abs;		/* the frontend asked for the absolute pointer */
 	uint32_t prod;		/* ours: the page's in_prod is never read */
+	uint32_t range_w, range_h;	/* the ABS range the frontend has */
 	struct vkbd_pending pending;
 	uint64_t dropped_said;
 };
@@ -161,7 +169,7 @@ vgfb__xen_vkbd_send(struct vgfb_xen *x, uint32_t plane_w, uint32_t plane_h,
 		if (ev[i].type != VGFB_INPUT_KEY && !k->abs)
 			continue;
 		vgfb__vkbd_queue(&k->pending, &ev[i], plane_w, plane_h,
-				 VKBD_RANGE, VKBD_RANGE);
+				 k->range_w, k->range_h);
 	}
 	if (k->pending.dropped != k->dropped_said) {
 		log_error(ctx_of(k), "vkbd: domain %u reads no input: %llu "
@@ -222,13 +230,78 @@ static const struct vgfb_source_ops vkbd_source = {
 	.close = vkbd_close,
 };
 
-/* Written in the transaction that creates the device, and again after. */
+/* Written in the transaction that creates the device. */
 static const char *const vkbd_be_nodes[] = {
 	"feature-abs-pointer", "1",
 	"width", VKBD_RANGE_STR,
 	"height", VKBD_RANGE_STR,
 	NULL,
 };
+
+/*
+ * libxl's `vkb = [ "backend-type=linux" ]` is backend/vinput; our own
+ * vkbd=create (and a toolstack that writes the frontend's type) vkbd.
+ */
+static const char *const vkbd_be_kinds[] = { "vkbd", "vinput", NULL };
+
+/*
+ * One side of the ABS range of a device the toolstack added:
+ *   - what its backend directory says (xl.cfg's vkb width=, height=, or
+ *     an earlier vgfbd's), which the frontend read at probe;
+ *   - else, when the frontend has not probed yet (under vgfb-xen-backend
+ *     libxl still holds the guest paused), ours, written now;
+ *   - else kbdif.h's default, XENFB_WIDTH x XENFB_HEIGHT: what
+ *     xen-kbdfront took in the absence of the node (short of a module
+ *     parameter, which the backend cannot see).
+ * The values come from dom0's own backend directory; still, only
+ * 1..INT32_MAX are taken (kbdif's abs_x is an int32_t).
+ */
+static int
+existing_range(struct xen_vkbd *k, bool probed, const char *node,
+	       uint32_t fallback, uint32_t *range)
+{
+	uint64_t v;
+
+	if (vgfb__xen_read_uint(k->x, k->dev.be, node, INT32_MAX, &v) == 0 &&
+	    v > 0) {
+		*range = (uint32_t)v;
+		return 0;
+	}
+	if (probed) {
+		*range = fallback;
+		return 0;
+	}
+	*range = VKBD_RANGE;
+	return vgfb__xen_write(k->x, k->dev.be, node, "%s", VKBD_RANGE_STR);
+}
+
+/* The toolstack's device: keep what xl.cfg said, add what it left out. */
+static int
+adopt_existing(struct xen_vkbd *k)
+{
+	struct vgfb_xen *x = k->x;
+	uint64_t fe_state = 0, abs;
+	bool probed;
+	int rc;
+
+	/* xen-kbdfront reads the backend's nodes once, before Initialised */
+	probed = vgfb__xen_read_uint(x, k->dev.fe, "state",
+				     XenbusStateReconfigured, &fe_state) == 0 &&
+		 fe_state >= XenbusStateInitialised;
+	rc = existing_range(k, probed, "width", VKBD_DEFAULT_W, &k->range_w);
+	if (rc == 0)
+		rc = existing_range(k, probed, "height", VKBD_DEFAULT_H,
+				    &k->range_h);
+	if (rc == 0 && !probed &&
+	    vgfb__xen_read_uint(x, k->dev.be, "feature-abs-pointer", 1,
+				&abs) != 0)
+		rc = vgfb__xen_write(x, k->dev.be, "feature-abs-pointer", "1");
+	log_info(ctx_of(k), "vkbd: domain %u's device %s (frontend %s): "
+		 "absolute range %ux%u", x->domid, k->dev.be,
+		 probed ? "probed before us" : "not probed yet", k->range_w,
+		 k->range_h);
+	return rc;
+}
 
 int
 vgfb__xen_vkbd_open(struct vgfb_xen *x)
@@ -240,16 +313,16 @@ vgfb__xen_vkbd_open(struct vgfb_xen *x)
 	if (!k)
 		return -ENOMEM;
 	k->x = x;
-	rc = vgfb__xen_device_open_with(x, "vkbd", x->vkbd_mode, NULL,
-					vkbd_be_nodes, &vkbd_device, &k->dev);
+	k->range_w = k->range_h = VKBD_RANGE;
+	rc = vgfb__xen_device_open_with(x, "vkbd", x->vkbd_mode, vkbd_be_kinds,
+					NULL, vkbd_be_nodes, &vkbd_device,
+					&k->dev);
 	if (rc) {
 		free(k);
 		return rc;
 	}
-	/* a device libxl added: its frontend may not have probed yet */
-	for (size_t i = 0; rc == 0 && vkbd_be_nodes[i]; i += 2)
-		rc = vgfb__xen_write(x, k->dev.be, vkbd_be_nodes[i], "%s",
-				     vkbd_be_nodes[i + 1]);
+	if (!k->dev.created)
+		rc = adopt_existing(k);
 	if (rc == 0)
 		rc = vgfb__xen_set_state(&k->dev, XenbusStateInitWait);
 	if (rc == 0)

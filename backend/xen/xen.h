@@ -147,7 +147,8 @@ struct vgfb_xen_device_ops {
 struct vgfb_xen_device {
 	struct vgfb_xen *x;
 	const struct vgfb_xen_device_ops *ops;
-	const char *type;	/* "vfb", "vdispl": xenstore type, watch token */
+	const char *type;	/* "vfb", "vdispl", "vkbd": the frontend's
+				 * device type, the watch token */
 	struct vgfb_source *owner;	/* its source, once registered */
 	char be[96];
 	char fe[96];
@@ -172,12 +173,20 @@ int vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
 			  const struct vgfb_xen_device_ops *ops,
 			  struct vgfb_xen_device *d);
 /*
- * The same, and be_nodes ("name", "value" pairs ending with NULL) written
- * into the backend directory in the transaction that creates the device
- * (for frontends that read backend nodes once, at probe: vkbd).
+ * The same, and:
+ *   be_kinds  the backend kinds (NULL-terminated) the toolstack may have
+ *             added the device as, looked for in order; NULL: `type`
+ *             only.  libxl puts `vkb = [ "backend-type=linux" ]` under
+ *             backend/vinput for the frontend's device/vkbd.  A device we
+ *             create gets the first kind.
+ *   be_nodes  "name", "value" pairs ending with NULL, written into the
+ *             backend directory in the transaction that creates the
+ *             device (for frontends that read backend nodes once, at
+ *             probe: vkbd).
  */
 int vgfb__xen_device_open_with(struct vgfb_xen *x, const char *type,
 			       enum vgfb_xen_device_mode mode,
+			       const char *const *be_kinds,
 			       const char *const *fe_nodes,
 			       const char *const *be_nodes,
 			       const struct vgfb_xen_device_ops *ops,

@@ -200,31 +200,50 @@ vgfb__xen_device_open(struct vgfb_xen *x, const char *type,
 		      const struct vgfb_xen_device_ops *ops,
 		      struct vgfb_xen_device *d)
 {
-	return vgfb__xen_device_open_with(x, type, mode, fe_nodes, NULL, ops,
-					  d);
+	return vgfb__xen_device_open_with(x, type, mode, NULL, fe_nodes, NULL,
+					  ops, d);
+}
+
+/* d->be for a backend of this kind, devid 0. */
+static void
+set_backend_path(struct vgfb_xen_device *d, const char *kind)
+{
+	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/0", kind,
+		 d->x->domid);
 }
 
 int
 vgfb__xen_device_open_with(struct vgfb_xen *x, const char *type,
 			   enum vgfb_xen_device_mode mode,
+			   const char *const *be_kinds,
 			   const char *const *fe_nodes,
 			   const char *const *be_nodes,
 			   const struct vgfb_xen_device_ops *ops,
 			   struct vgfb_xen_device *d)
 {
-	char *frontend;
+	const char *const own_kind[] = { type, NULL };
+	char *frontend = NULL;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->x = x;
 	d->ops = ops;
 	d->type = type;
-	snprintf(d->be, sizeof(d->be), "/local/domain/0/backend/%s/%u/0", type,
-		 x->domid);
 	snprintf(d->fe, sizeof(d->fe), "/local/domain/%u/device/%s/0",
 		 x->domid, type);
-	frontend = vgfb__xen_read(x, d->be, "frontend");
+	if (!be_kinds)
+		be_kinds = own_kind;
+	/*
+	 * The backend directory is dom0's: only the toolstack (or we) can
+	 * have written its frontend node, so it, not the guest's
+	 * device/<type>/0/backend, says which kind the device was added as.
+	 */
+	for (size_t i = 0; !frontend && be_kinds[i]; i++) {
+		set_backend_path(d, be_kinds[i]);
+		frontend = vgfb__xen_read(x, d->be, "frontend");
+	}
 	if (!frontend && mode == VGFB_XEN_DEVICE_CREATE) {
+		set_backend_path(d, be_kinds[0]);
 		rc = create_device(x, d->fe, d->be, fe_nodes, be_nodes);
 		if (rc) {
 			log_error(vgfb__xen_ctx(x), "%s: cannot add a %s device "

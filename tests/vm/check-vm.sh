@@ -382,6 +382,15 @@ pack_kms_initramfs() {
 	cp -L "$builddir"/.libs/libvgfb.so.? "$root/lib/" || return 1
 	LD_LIBRARY_PATH=$builddir/.libs copy_elf "$root" \
 		"$builddir/tools/vgfb-kms/.libs/vgfb-kms" /bin/vgfb-kms || return 1
+	# vgfb-vnc's zero-copy check (kms-init.sh), when they were built
+	if [ -x "$builddir/tools/vgfb-vnc/vgfb-vnc" ] &&
+		[ -x "$builddir/tests/vnc-probe" ]; then
+		LD_LIBRARY_PATH=$builddir/.libs copy_elf "$root" \
+			"$builddir/tools/vgfb-vnc/.libs/vgfb-vnc" /bin/vgfb-vnc ||
+			return 1
+		copy_elf "$root" "$builddir/tests/vnc-probe" /bin/vnc-probe ||
+			return 1
+	fi
 	pack_modules "$kver" "$root" cirrus bochs virtio_pci virtio_gpu ||
 		return 1
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -7,7 +7,7 @@
 #   xen-4.17-amd64         the hypervisor, decompressed (multiboot needs ELF)
 #   dom0-initramfs.cpio.gz busybox + root-disk/ext4/Xen modules, switch_root
 #   domu-initramfs.cpio.gz busybox + drm_xen_front + guest-draw, guest-drm,
-#                          guest-fb
+#                          guest-fb, guest-input
 #   dom0.ext4              debootstrap'ed dom0 root fs + /vgfb (init, hooks,
 #                          domU kernel/initramfs/configs, dom0 programs)
 #
@@ -190,8 +190,8 @@ pack() {
 # requests cannot share a handle there), with libvgfb and libpng (absent
 # from the dom0 root) linked in.
 bt=${builddir:+$builddir/tests/xen}
-for prog in guest-draw guest-drm guest-fb hostile-front kmod-xen-test \
-	vfb-probe vdispl-consumer; do
+for prog in guest-draw guest-drm guest-fb guest-input hostile-front \
+	kmod-xen-test vfb-probe vdispl-consumer; do
 	[ -n "$bt" ] && [ -x "$bt/$prog" ] ||
 		xen_die "no $prog in '${bt:-}': run make (configured with Xen) first"
 done
@@ -206,9 +206,11 @@ if [ "$diag" = 1 ]; then
 	[ -x "$bt/cpu-state-check" ] || xen_die "no $bt/cpu-state-check: run make"
 	dom0_bins+=("$bt/cpu-state-check")
 fi
-# without --enable-tools (libpng) the hooks that need them skip
+# without --enable-tools (libpng), neatvnc or libvncclient the hooks that
+# need them skip
 for f in "$dbt/dom0/vgfb-query" "$dbt/dom0/vgfb-dump" "$db/tools/vgfbd/vgfbd" \
-	"$db/tools/vgfb-xen-backend/vgfb-xen-backend"; do
+	"$db/tools/vgfb-xen-backend/vgfb-xen-backend" "$dbt/dom0/vgfb-vnc" \
+	"$db/tests/vnc-probe"; do
 	if [ -x "$f" ]; then
 		dom0_bins+=("$f")
 	else
@@ -251,6 +253,7 @@ install -m 755 "$bt/guest-draw" "$d/bin/guest-draw"
 install -m 755 "$bt/hostile-front" "$d/bin/hostile-front"
 install -m 755 "$bt/guest-drm" "$d/bin/guest-drm"
 install -m 755 "$bt/guest-fb" "$d/bin/guest-fb"
+install -m 755 "$bt/guest-input" "$d/bin/guest-input"
 pack "$d" "$B/domu-initramfs.cpio.gz"
 
 # ---- dom0 initramfs --------------------------------------------------------

@@ -43,14 +43,23 @@ hostile_guest() {
 # guest_log NAME: path of the domU's console log (xenconsoled --log=guest).
 guest_log() { echo "$VGFB_CONSOLE_DIR/guest-$1.log"; }
 
+# log_since NAME FROM: the domU's console log from byte FROM on (FROM: a
+# log_size taken before), carriage returns dropped.
+log_since() {
+	tail -c +"$(($2 + 1))" "$(guest_log "$1")" 2>/dev/null | tr -d '\r'
+}
+
 # wait_for_log NAME REGEX SECONDS: wait for a line in a domU's console log.
 # Returns 1 on timeout, 2 at once when the domain no longer exists.
-wait_for_log() {
-	local log n=0
-	log=$(guest_log "$1")
-	local deadline=$(($(date +%s) + $3))
+wait_for_log() { wait_for_log_from "$1" 0 "$2" "$3"; }
+
+# wait_for_log_from NAME FROM REGEX SECONDS: the same in the log from byte
+# FROM on (log_since), so that a line of an earlier step does not count.
+wait_for_log_from() {
+	local n=0
+	local deadline=$(($(date +%s) + $4))
 	while [ "$(date +%s)" -lt "$deadline" ]; do
-		grep -aqE "$2" "$log" 2>/dev/null && return 0
+		log_since "$1" "$2" | grep -aqE "$3" && return 0
 		n=$((n + 1))
 		if [ $((n % 10)) = 0 ] && ! xl domid "$1" >/dev/null 2>&1; then
 			return 2
@@ -58,6 +67,33 @@ wait_for_log() {
 		sleep 0.5
 	done
 	return 1
+}
+
+# stop_daemon PID: SIGTERM to a child of this shell, SIGKILL after 10 s.
+# True when it exited 0 on SIGTERM; $stopped says what happened.
+# shellcheck disable=SC2034 # read by the hooks
+stop_daemon() {
+	local pid=$1 st
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		stopped="died before SIGTERM (status $?)"
+		return 1
+	fi
+	kill -TERM "$pid"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		wait "$pid"
+		stopped="ignored SIGTERM for 10 s (killed)"
+		return 1
+	fi
+	wait "$pid"
+	st=$?
+	stopped="exited $st on SIGTERM"
+	[ "$st" -eq 0 ]
 }
 
 # wait_for_xs PATH REGEX SECONDS: wait until a xenstore value matches.
@@ -178,4 +214,123 @@ domu_died_early() {
 	local kind=$1 name=$2 domid=$3 from=$4 rip
 	rip=$(early_triple_fault "$domid" "$name" "$from") || return 1
 	echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
+}
+
+# ---- input from a VNC viewer to a guest (hooks 39-vnc-input, 60) -------
+# The guest's guest-input prints what its xen-kbdfront evdev devices
+# report ("VGFB_GUEST_INPUT kbd|ptr key|abs|rel CODE VALUE"); FROM is a
+# log_size taken before the step, so that earlier lines do not count.
+
+# input_lines NAME FROM: guest-input's event lines since FROM
+input_lines() {
+	log_since "$1" "$2" | grep -a '^VGFB_GUEST_INPUT \(kbd\|ptr\) '
+}
+
+# pressed_then_released NAME FROM DEV CODE: both lines, in that order
+pressed_then_released() {
+	input_lines "$1" "$2" | awk -v p="VGFB_GUEST_INPUT $3 key $4 1" \
+		-v r="VGFB_GUEST_INPUT $3 key $4 0" '
+		$0 == p && !down { down = NR }
+		$0 == r && down { up = NR; exit }
+		END { exit !(down && up) }'
+}
+
+# pointer_at NAME FROM X Y: the guest's pointer reported ABS_X X, ABS_Y Y
+pointer_at() {
+	local lines
+	lines=$(input_lines "$1" "$2")
+	grep -qx "VGFB_GUEST_INPUT ptr abs 0 $3" <<<"$lines" &&
+		grep -qx "VGFB_GUEST_INPUT ptr abs 1 $4" <<<"$lines"
+}
+
+# within SECONDS CHECK ARGS...: until CHECK ARGS... succeeds
+within() {
+	for _ in $(seq $(($1 * 2))); do
+		"${@:2}" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# wait_socket PATH PID: until PATH is a socket, while PID lives (10 s)
+wait_socket() {
+	for _ in $(seq 50); do
+		[ -S "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# guest_input_ready PREFIX NAME FROM RANGE: result PREFIX_devices: the
+# guest's "Xen Virtual Keyboard" and "Xen Virtual Pointer" are there (since
+# FROM), the pointer absolute over 0..RANGE (what the backend announced).
+guest_input_ready() {
+	local prefix=$1 name=$2 from=$3 range=$4 ready
+	if ! wait_for_log_from "$name" "$from" '^VGFB_GUEST_INPUT ready' 30; then
+		vgfb_result "${prefix}_devices" FAIL "no Xen Virtual Keyboard and Pointer in the guest within 30 s: $(log_since "$name" "$from" | grep -a '^VGFB_GUEST_INPUT' | tail -n 2 | tr '\n' '|')"
+		return
+	fi
+	ready=$(log_since "$name" "$from" | grep -a '^VGFB_GUEST_INPUT ready' | head -n 1)
+	if [[ $ready == *" abs_x=0..$range abs_y=0..$range "* ]]; then
+		vgfb_result "${prefix}_devices" PASS "${ready#VGFB_GUEST_INPUT ready }"
+	else
+		vgfb_result "${prefix}_devices" FAIL "not the absolute 0..$range pointer announced: $ready"
+	fi
+}
+
+# vnc_input_check PREFIX NAME FROM SOCKET FRAME: vgfb-vnc on vgfbd's
+# SOCKET; a viewer (vnc-probe) checks the screen and then types 'a' and
+# clicks button 1.  Results PREFIX_pixels (every pixel the viewer got is
+# test pattern frame FRAME), PREFIX_key (KEY_A pressed, then released, on
+# the guest's keyboard), PREFIX_pointer (ABS_X, ABS_Y: the viewer's
+# position scaled as the probe expects) and PREFIX_click (BTN_LEFT
+# pressed, then released).
+vnc_input_check() {
+	local prefix=$1 name=$2 from=$3 sock=$4 frame=$5 vsock vnc_pid probe
+	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log
+	vsock=/tmp/vnc-$prefix.sock
+	rm -f "$vsock"
+	vgfb-vnc --target "unix:$sock" --listen "unix:$vsock" >"$vlog" 2>&1 &
+	vnc_pid=$!
+	if ! wait_socket "$vsock" "$vnc_pid"; then
+		vgfb_result "${prefix}_key" FAIL "vgfb-vnc did not come up: $(tail -n 3 "$vlog" | tr '\n' '|')"
+		wait "$vnc_pid" 2>/dev/null
+		return
+	fi
+	probe=$(timeout 90 vnc-probe --pattern "$frame" --input "$vsock" 2>"/tmp/vnc-probe-$prefix.err")
+	st=$?
+	echo "VGFB_INFO vnc-probe ($prefix): $(tr '\n' '|' <<<"$probe") (status $st)"
+	pixels=$(grep '^VNC_PROBE pixels=' <<<"$probe")
+	if [[ $pixels == *" bad=0" ]]; then
+		vgfb_result "${prefix}_pixels" PASS "the VNC viewer got every pixel of pattern frame $frame: ${pixels#VNC_PROBE }"
+	else
+		vgfb_result "${prefix}_pixels" FAIL "${pixels:-no picture}; $(tail -n 2 "/tmp/vnc-probe-$prefix.err" | tr '\n' '|')"
+	fi
+	probe=$(grep '^VNC_PROBE input ' <<<"$probe")
+	if [ -z "$probe" ]; then
+		vgfb_result "${prefix}_key" FAIL "vnc-probe sent nothing (status $st): $(tail -n 3 "/tmp/vnc-probe-$prefix.err" | tr '\n' '|')"
+	else
+		if within 30 pressed_then_released "$name" "$from" kbd 30; then
+			vgfb_result "${prefix}_key" PASS "keysym 'a' from the viewer: KEY_A pressed and released on the guest's Xen Virtual Keyboard"
+		else
+			vgfb_result "${prefix}_key" FAIL "no KEY_A press and release in the guest: $(input_lines "$name" "$from" | tail -n 6 | tr '\n' '|')"
+		fi
+		ax=$(sed -n 's/.* expect_abs=\([0-9]*\),[0-9]*$/\1/p' <<<"$probe")
+		ay=$(sed -n 's/.* expect_abs=[0-9]*,\([0-9]*\)$/\1/p' <<<"$probe")
+		if [ -n "$ax" ] && [ -n "$ay" ] &&
+			within 30 pointer_at "$name" "$from" "$ax" "$ay"; then
+			vgfb_result "${prefix}_pointer" PASS "${probe#VNC_PROBE input }: the guest's ABS_X $ax, ABS_Y $ay"
+		else
+			vgfb_result "${prefix}_pointer" FAIL "expected ABS_X ${ax:-?} ABS_Y ${ay:-?} ($probe); the guest saw: $(input_lines "$name" "$from" | grep -a ' ptr abs ' | tail -n 4 | tr '\n' '|')"
+		fi
+		if within 30 pressed_then_released "$name" "$from" ptr 272; then
+			vgfb_result "${prefix}_click" PASS "button 1 from the viewer: BTN_LEFT pressed and released on the guest's Xen Virtual Pointer"
+		else
+			vgfb_result "${prefix}_click" FAIL "no BTN_LEFT press and release in the guest: $(input_lines "$name" "$from" | tail -n 6 | tr '\n' '|')"
+		fi
+	fi
+	kill -TERM "$vnc_pid" 2>/dev/null
+	wait "$vnc_pid" 2>/dev/null
+	tail -n 20 "$vlog" | sed "s/^/VGFB_INFO vgfb-vnc ($prefix): /"
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # /init of the test domUs (busybox): keep fbcon off the xen-fbfront
 # framebuffer, load xen-drm-front, run guest-draw and (in the background)
-# guest-fb and guest-drm, then stay up until dom0 destroys the domain.
+# guest-fb, guest-drm and guest-input, then stay up until dom0 destroys
+# the domain.
 # Everything goes to hvc0, which xenconsoled logs in dom0 as
 # /var/log/xen/console/guest-<name>.log.
 mount -t proc proc /proc
@@ -56,5 +57,9 @@ done
 # the DRM half (hook 50-vgfbd-vdispl): waits for /dev/dri/card0, which
 # appears once a vdispl backend connects, then follows dom0's steps
 /bin/guest-drm "$kind" 600 &
+# the guest half of hook 39-vnc-input: prints what xen-kbdfront's evdev
+# devices report once a vkbd backend appears
+modprobe evdev
+/bin/guest-input "$kind" 600 &
 echo "VGFB_GUEST_READY kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
 while :; do sleep 3600; done

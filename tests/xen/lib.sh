@@ -28,7 +28,10 @@
 # shellcheck disable=SC2034 # used by the scripts sourcing this file
 # (xen-utils-4.17 pulls in libxenstore, libxenforeignmemory, libxenevtchn,
 # libxengnttab and libxenmisc, which the dom0 test programs link against.)
-XEN_DOM0_PACKAGES=(xen-utils-4.17 xenstore-utils kmod busybox)
+# libneatvnc0 and libvncclient1: vgfb-vnc and the viewer of hook
+# 39-vnc-input (both linked dynamically against them).
+XEN_DOM0_PACKAGES=(xen-utils-4.17 xenstore-utils kmod busybox libneatvnc0
+	libvncclient1)
 
 # Modules dom0's initramfs loads (with their dependencies) before
 # switch_root: the root disk, ext4, and the Xen device interfaces.
@@ -36,10 +39,11 @@ XEN_DOM0_PACKAGES=(xen-utils-4.17 xenstore-utils kmod busybox)
 XEN_DOM0_MODULES=(virtio_pci virtio_blk crc32c_generic ext4 xenfs xen-evtchn
 	xen-gntdev xen-gntalloc xen-privcmd)
 
-# Modules of each domU's initramfs (xen-fbfront is built in); the device
-# interfaces are for hostile-front (/dev/xen/evtchn, /dev/xen/gntalloc).
+# Modules of each domU's initramfs (xen-fbfront and xen-kbdfront are
+# built in); the device interfaces are for hostile-front (/dev/xen/evtchn,
+# /dev/xen/gntalloc), evdev for guest-input (/dev/input/event*).
 # shellcheck disable=SC2034
-XEN_DOMU_MODULES=(drm_xen_front xen-evtchn xen-gntalloc)
+XEN_DOMU_MODULES=(drm_xen_front xen-evtchn xen-gntalloc evdev)
 
 xen_log() { printf 'xen-tier: %s\n' "$*" >&2; }
 xen_die() { printf 'xen-tier: error: %s\n' "$*" >&2; exit 1; }
