@@ -16,7 +16,7 @@ trap 'rm -rf "$dir"' EXIT
 
 units=
 for u in vgfbd@.service vgfbd@.socket vgfb-vnc@.service \
-	vgfb-xen-backend.service; do
+	vgfb-xen-backend.service vgfb-vnc-follow.service; do
 	[ -f "$build/data/$u" ] && units="$units $u"
 done
 set -- $units
@@ -28,6 +28,7 @@ for u in "$@"; do
 	sed -e "s|^ExecStart=[^ ]*/vgfbd |ExecStart=$build/tools/vgfbd/vgfbd |" \
 	    -e "s|^ExecStart=[^ ]*/vgfb-vnc |ExecStart=$build/tools/vgfb-vnc/vgfb-vnc |" \
 	    -e "s|^ExecStart=[^ ]*/vgfb-xen-backend |ExecStart=$build/tools/vgfb-xen-backend/vgfb-xen-backend |" \
+	    -e "s|^ExecStart=[^ ]*/vgfb-follow -v -- [^ ]*/vgfb-vnc |ExecStart=$build/tools/vgfb-follow/vgfb-follow -v -- $build/tools/vgfb-vnc/vgfb-vnc |" \
 	    "$build/data/$u" >"$dir/$inst"
 	# a socket unit needs its service beside it
 	case $u in

@@ -210,7 +210,7 @@ fi
 # need them skip
 for f in "$dbt/dom0/vgfb-query" "$dbt/dom0/vgfb-dump" "$db/tools/vgfbd/vgfbd" \
 	"$db/tools/vgfb-xen-backend/vgfb-xen-backend" "$dbt/dom0/vgfb-vnc" \
-	"$db/tests/vnc-probe"; do
+	"$db/tests/vnc-probe" "$db/tools/vgfb-follow/vgfb-follow"; do
 	if [ -x "$f" ]; then
 		dom0_bins+=("$f")
 	else

@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,15 +25,13 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "children.h"
 #include "plan.h"
 #include "rundir.h"
 #include "xs-scan.h"
-
-extern char **environ;
 
 #define RESCAN_MS 2000		/* names (xl rename) and back-offs */
 #define MAX_EXTRA_ARGS 16
@@ -71,25 +68,13 @@ say(const struct backend *b, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* vgfbd --target xen:<domid>,vfb=off,vdispl=existing --name <name> ... */
 static void
 start_child(struct backend *b, struct xb_child *c)
 {
 	char target[64], socket[PATH_MAX];
 	const char *argv[8 + MAX_EXTRA_ARGS];
-	posix_spawnattr_t attr;
-	sigset_t none;
 	unsigned int n = 0;
-	pid_t pid;
 	int rc;
 
 	snprintf(target, sizeof(target), "xen:%u,vfb=off,vdispl=existing",
@@ -109,25 +94,14 @@ start_child(struct backend *b, struct xb_child *c)
 		argv[n++] = b->extra[i];
 	argv[n] = NULL;
 
-	/* the child starts with no signal blocked (ours go to a signalfd) */
-	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	rc = posix_spawn(&pid, b->vgfbd, NULL, &attr, (char *const *)argv,
-			 environ);
-	posix_spawnattr_destroy(&attr);
-	c->started_ms = now_ms();
+	rc = xb_start(c, b->vgfbd, (char *const *)argv, false);
 	if (rc) {
 		say(b, 0, "domain %u (%s): cannot start %s: %s", c->domid,
 		    c->name, b->vgfbd, strerror(rc));
-		xb_child_exited(c, now_ms());
 		return;
 	}
-	c->pid = pid;
-	c->stopping = false;
 	say(b, 1, "domain %u (%s): vgfbd pid %d serves %s/%s/socket",
-	    c->domid, c->name, (int)pid, b->run_dir, c->name);
+	    c->domid, c->name, (int)c->pid, b->run_dir, c->name);
 	xb_rundir_link(b->run_dir, c->domid, c->name);
 }
 
@@ -189,7 +163,7 @@ reconcile(struct backend *b)
 		    "([A-Za-z0-9_.-]): served as domid-<id>", renamed);
 	b->last_renamed = renamed;
 	n = xb_plan(domains, (unsigned int)found, b->children, &b->n_children,
-		    now_ms(), actions, sizeof(actions) / sizeof(actions[0]));
+		    xb_now_ms(), actions, sizeof(actions) / sizeof(actions[0]));
 	for (unsigned int i = 0; i < n; i++)
 		act(b, &actions[i]);
 	/* forgotten slots, highest first so the indexes stay right */
@@ -201,59 +175,34 @@ reconcile(struct backend *b)
 }
 
 static void
+report_exit(const struct xb_child *c, int status, void *data)
+{
+	if (!c->stopping)
+		say(data, 0, "domain %u (%s): vgfbd pid %d %s %d while the "
+		    "domain lives", c->domid, c->name, (int)c->pid,
+		    WIFSIGNALED(status) ? "killed by signal"
+					: "exited with status",
+		    WIFSIGNALED(status) ? WTERMSIG(status)
+					: WEXITSTATUS(status));
+}
+
+static void
 reap(struct backend *b)
 {
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (unsigned int i = 0; i < b->n_children; i++) {
-			struct xb_child *c = &b->children[i];
-
-			if (c->pid != pid)
-				continue;
-			if (!c->stopping)
-				say(b, 0, "domain %u (%s): vgfbd pid %d %s %d "
-				    "while the domain lives", c->domid, c->name,
-				    (int)pid, WIFSIGNALED(status) ?
-				    "killed by signal" : "exited with status",
-				    WIFSIGNALED(status) ? WTERMSIG(status)
-							: WEXITSTATUS(status));
-			xb_child_exited(c, now_ms());
-			break;
-		}
-	}
+	xb_reap(b->children, b->n_children, report_exit, b);
 }
 
 /* SIGTERM every child, wait for them a while, clean up. */
 static void
 stop_all(struct backend *b)
 {
-	int64_t end = now_ms() + STOP_WAIT_MS;
-	bool any;
-
-	for (unsigned int i = 0; i < b->n_children; i++)
-		if (b->children[i].pid) {
-			kill(b->children[i].pid, SIGTERM);
-			b->children[i].stopping = true;
-		}
-	do {
-		reap(b);
-		any = false;
-		for (unsigned int i = 0; i < b->n_children; i++)
-			any |= b->children[i].pid != 0;
-		if (any)
-			usleep(50000);
-	} while (any && now_ms() < end);
+	xb_stop_all(b->children, b->n_children, STOP_WAIT_MS, report_exit, b);
 	for (unsigned int i = 0; i < b->n_children; i++) {
 		struct xb_child *c = &b->children[i];
 
-		if (c->pid)
-			kill(c->pid, SIGKILL);
 		if (c->name[0])
 			xb_rundir_remove(b->run_dir, c->domid, c->name, false);
 	}
-	reap(b);
 }
 
 static int
