@@ -75,8 +75,9 @@ vf_scan(const char *run_dir, char (*names)[XB_NAME_LEN], unsigned int max)
 		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		snprintf(rel, sizeof(rel), "%s/socket", e->d_name);
-		if (fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (snprintf(rel, sizeof(rel), "%s/socket", e->d_name) >=
+		    (int)sizeof(rel) ||
+		    fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISSOCK(st.st_mode))
 			continue;
 		memcpy(names[n++], e->d_name, strlen(e->d_name) + 1);
