@@ -4,7 +4,8 @@
  * a name stays), the scan of a run directory of real sockets, and the
  * program itself: a command started per instance with {name} and
  * {socket} filled in, stopped when the instance goes, started again with
- * a back-off when it exits, every command stopped on SIGTERM.
+ * a back-off when it fails, done when it exits 0 (until the instance comes
+ * back), every command stopped on SIGTERM.
  */
 #include "config.h"
 
@@ -204,23 +205,29 @@ follow_path(void)
 
 /*
  * vgfb-follow over run_dir with a shell command that logs "start NAME
- * SOCKET" and, on SIGTERM, "stop NAME"; with `once`, the command exits 3
- * right after logging (a failing command).
+ * SOCKET" and, on SIGTERM, "stop NAME"; with exit_status >= 0, the
+ * command exits with it right after logging.
  */
 static pid_t
-start_follow(bool once)
+start_follow(int exit_status)
 {
-	char script[PATH_MAX * 2];
+	char script[PATH_MAX * 3];
 	pid_t pid;
+	int n;
 
 	ck_assert_int_lt(snprintf(log_path, sizeof(log_path), "%s.log",
 				  run_dir), (int)sizeof(log_path));
-	snprintf(script, sizeof(script),
-		 once ? "echo start {name} {socket} >> %s; exit 3"
-		      : "trap 'echo stop {name} >> %s; exit 0' TERM; "
-			"echo start {name} {socket} >> %s; "
-			"while :; do sleep 0.05; done",
-		 log_path, log_path);
+	if (exit_status >= 0)
+		n = snprintf(script, sizeof(script),
+			     "echo start {name} {socket} >> %s; exit %d",
+			     log_path, exit_status);
+	else
+		n = snprintf(script, sizeof(script),
+			     "trap 'echo stop {name} >> %s; exit 0' TERM; "
+			     "echo start {name} {socket} >> %s; "
+			     "while :; do sleep 0.05; done", log_path,
+			     log_path);
+	ck_assert_int_lt(n, (int)sizeof(script));
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -269,7 +276,7 @@ START_TEST(commands_follow_instances)
 
 	make_run_dir();
 	a = add_instance("guest-a");
-	pid = start_follow(false);
+	pid = start_follow(-1);
 	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
 				  "%s/guest-a/socket", run_dir),
 			 (int)sizeof(start_a));
@@ -315,13 +322,44 @@ START_TEST(failing_command_backs_off)
 
 	make_run_dir();
 	a = add_instance("guest-a");
-	pid = start_follow(true);
+	pid = start_follow(3);
 	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
 				  "%s/guest-a/socket", run_dir),
 			 (int)sizeof(start_a));
 	/* at once, again at once, then after 2 s: three within 20 s */
 	ck_assert_msg(wait_lines(start_a, 3), "a failing command was not "
 		      "started again");
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(a);
+	remove_run_dir();
+	unlink(log_path);
+}
+END_TEST
+
+START_TEST(command_done_until_instance_returns)
+{
+	char start_a[PATH_MAX * 2];
+	int a, status;
+	pid_t pid;
+
+	make_run_dir();
+	a = add_instance("guest-a");
+	pid = start_follow(0);
+	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
+				  "%s/guest-a/socket", run_dir),
+			 (int)sizeof(start_a));
+	ck_assert_msg(wait_lines(start_a, 1), "no command for guest-a");
+	/* three rescans: a failure would have been started again by now */
+	sleep(3);
+	ck_assert_int_eq(count_lines(start_a), 1);
+	/* the instance goes and comes back: a new command */
+	remove_instance("guest-a", a);
+	sleep(2);
+	a = add_instance("guest-a");
+	ck_assert_msg(wait_lines(start_a, 2), "guest-a's return was missed");
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
@@ -359,6 +397,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, commands_follow_instances);
 	tcase_add_test(tc, failing_command_backs_off);
+	tcase_add_test(tc, command_done_until_instance_returns);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 	return test_run(s);

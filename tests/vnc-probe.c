@@ -3,7 +3,7 @@
  * vnc-probe: a VNC viewer for the vm and xen tiers (libvncclient, as a
  * person's viewer would be), against vgfb-vnc's UNIX socket:
  *
- *   vnc-probe [--pattern FRAME] [--input] SOCKET
+ *   vnc-probe [--pattern FRAME [--picture WxH]] [--input] SOCKET
  *
  * waits for the first complete framebuffer update (so that the server
  * knows this viewer and the plane's size), then:
@@ -11,7 +11,9 @@
  *   --pattern FRAME  waits (30 s at most) until every pixel is the test
  *                    pattern's frame FRAME (docs/test-pattern.md) and says
  *                    so, or how many pixels differ and where the first is
- *                    (vm tier: vgfb-vnc on a dma-buf of vgfb.ko)
+ *                    (vm tier: vgfb-vnc on a dma-buf of vgfb.ko); with
+ *                    --picture, only the top-left WxH is compared (a
+ *                    screen that is larger than the guest's picture)
  *   --input          types and clicks (xen tier: hook 39-vnc-input):
  *                      key    the keysym 'a': press, release  -> KEY_A
  *                      move   the pointer to (W/4, H/3), no button
@@ -22,7 +24,7 @@
  *
  * It prints
  *
- *   VNC_PROBE pixels=WxH frame=FRAME bad=0
+ *   VNC_PROBE pixels=WxH frame=FRAME [compared=WxH] bad=0
  *   VNC_PROBE input size=WxH pointer=X,Y expect_abs=AX,AY
  *
  * and stays connected for a second after sending, so that vgfb-vnc handles
@@ -75,15 +77,18 @@ channel(uint32_t px, int shift, int max)
 	return max == 255 ? (uint8_t)v : (uint8_t)(v * 255 / (uint32_t)max);
 }
 
-/* Pixels of the viewer's framebuffer that are not pattern frame `frame`. */
+/*
+ * Pixels of the viewer's framebuffer, inside its top-left w x h, that are
+ * not pattern frame `frame`.
+ */
 static long
-count_bad(rfbClient *c, uint64_t frame, int *bx, int *by)
+count_bad(rfbClient *c, uint64_t frame, int w, int h, int *bx, int *by)
 {
 	const rfbPixelFormat *f = &c->format;
 	long bad = 0;
 
-	for (int y = 0; y < c->height; y++) {
-		for (int x = 0; x < c->width; x++) {
+	for (int y = 0; y < h && y < c->height; y++) {
+		for (int x = 0; x < w && x < c->width; x++) {
 			uint32_t px;
 			uint8_t want[4];
 
@@ -103,22 +108,31 @@ count_bad(rfbClient *c, uint64_t frame, int *bx, int *by)
 	return bad;
 }
 
+/* w, h: the part compared (0: all of the screen) */
 static int
-check_pattern(rfbClient *c, const char *sock, uint64_t frame)
+check_pattern(rfbClient *c, const char *sock, uint64_t frame, int w, int h)
 {
 	long long deadline = tier_now_ms() + WAIT_MS;
 	int bx = 0, by = 0;
 	long bad;
 
-	while ((bad = count_bad(c, frame, &bx, &by)) &&
+	if (!w || !h) {
+		w = c->width;
+		h = c->height;
+	}
+	while ((bad = count_bad(c, frame, w, h, &bx, &by)) &&
 	       tier_now_ms() < deadline) {
 		if (!pump(c, 100)) {
 			fprintf(stderr, "vnc-probe: %s hung up\n", sock);
 			return 1;
 		}
 	}
-	printf("VNC_PROBE pixels=%dx%d frame=%" PRIu64 " bad=%ld", c->width,
-	       c->height, frame, bad);
+	printf("VNC_PROBE pixels=%dx%d frame=%" PRIu64, c->width, c->height,
+	       frame);
+	if (w != c->width || h != c->height)
+		printf(" compared=%dx%d", w < c->width ? w : c->width,
+		       h < c->height ? h : c->height);
+	printf(" bad=%ld", bad);
 	if (bad)
 		printf(" first=%d,%d", bx, by);
 	printf("\n");
@@ -166,7 +180,8 @@ send_input(rfbClient *c, const char *sock)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: vnc-probe [--pattern FRAME] [--input] SOCKET\n");
+	fprintf(stderr, "usage: vnc-probe [--pattern FRAME [--picture WxH]] "
+		"[--input] SOCKET\n");
 	exit(2);
 }
 
@@ -176,6 +191,7 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	bool input = false, pattern = false;
 	uint64_t frame = 0;
+	int pic_w = 0, pic_h = 0;
 	long long deadline;
 	rfbClient *c;
 	int rc = 1;
@@ -190,6 +206,10 @@ main(int argc, char **argv)
 			if (*end || !*argv[i])
 				usage();
 			pattern = true;
+		} else if (!strcmp(argv[i], "--picture") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%5dx%5d", &pic_w, &pic_h) != 2 ||
+			    pic_w <= 0 || pic_h <= 0)
+				usage();
 		} else if (argv[i][0] != '-' && !sock) {
 			sock = argv[i];
 		} else {
@@ -228,7 +248,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* both, whatever the first found: each has its own line */
-	rc = pattern ? check_pattern(c, sock, frame) : 0;
+	rc = pattern ? check_pattern(c, sock, frame, pic_w, pic_h) : 0;
 	if (input)
 		rc |= send_input(c, sock);
 out:

@@ -279,16 +279,18 @@ guest_input_ready() {
 	fi
 }
 
-# vnc_input_check PREFIX NAME FROM SOCKET FRAME: vgfb-vnc on vgfbd's
+# vnc_input_check PREFIX NAME FROM SOCKET FRAME [WxH]: vgfb-vnc on vgfbd's
 # SOCKET; a viewer (vnc-probe) checks the screen and then types 'a' and
 # clicks button 1.  Results PREFIX_pixels (every pixel the viewer got is
-# test pattern frame FRAME), PREFIX_key (KEY_A pressed, then released, on
+# test pattern frame FRAME; with WxH, every pixel of the top-left WxH,
+# the guest's picture on a larger screen), PREFIX_key (KEY_A pressed, then released, on
 # the guest's keyboard), PREFIX_pointer (ABS_X, ABS_Y: the viewer's
 # position scaled as the probe expects) and PREFIX_click (BTN_LEFT
 # pressed, then released).
 vnc_input_check() {
 	local prefix=$1 name=$2 from=$3 sock=$4 frame=$5 vsock vnc_pid probe
-	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log
+	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log picture=()
+	[ -n "${6:-}" ] && picture=(--picture "$6")
 	vsock=/tmp/vnc-$prefix.sock
 	rm -f "$vsock"
 	vgfb-vnc --target "unix:$sock" --listen "unix:$vsock" >"$vlog" 2>&1 &
@@ -298,14 +300,14 @@ vnc_input_check() {
 		wait "$vnc_pid" 2>/dev/null
 		return
 	fi
-	probe=$(timeout 90 vnc-probe --pattern "$frame" --input "$vsock" 2>"/tmp/vnc-probe-$prefix.err")
+	probe=$(timeout 90 vnc-probe --pattern "$frame" "${picture[@]}" --input "$vsock" 2>"/tmp/vnc-probe-$prefix.err")
 	st=$?
 	echo "VGFB_INFO vnc-probe ($prefix): $(tr '\n' '|' <<<"$probe") (status $st)"
 	pixels=$(grep '^VNC_PROBE pixels=' <<<"$probe")
 	if [[ $pixels == *" bad=0" ]]; then
 		vgfb_result "${prefix}_pixels" PASS "the VNC viewer got every pixel of pattern frame $frame: ${pixels#VNC_PROBE }"
 	else
-		vgfb_result "${prefix}_pixels" FAIL "${pixels:-no picture}; $(tail -n 2 "/tmp/vnc-probe-$prefix.err" | tr '\n' '|')"
+		vgfb_result "${prefix}_pixels" FAIL "${pixels:-no picture}; $(grep -v '^[0-9/]* [0-9:]* ' "/tmp/vnc-probe-$prefix.err" | tail -n 2 | tr '\n' '|')"
 	fi
 	probe=$(grep '^VNC_PROBE input ' <<<"$probe")
 	if [ -z "$probe" ]; then

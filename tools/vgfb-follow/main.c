@@ -9,9 +9,10 @@
  *
  * An instance is RUN_DIR/<name>/socket being a socket; the run directory
  * is scanned every second.  A command whose instance went away gets
- * SIGTERM; one that exits while its instance stays is started again, at
- * once after a healthy run, else after 2, 4 ... 60 s (vgfb-xen-backend's
- * planner, tools/vgfb-xen-backend/plan.c).  It never needs to be root:
+ * SIGTERM; one that exits 0 is done until the instance comes back; one
+ * that fails while its instance stays is started again, at once after a
+ * healthy run, else after 2, 4 ... 60 s (vgfb-xen-backend's planner,
+ * tools/vgfb-xen-backend/plan.c).  It never needs to be root:
  * it reads the run directory and starts the commands as itself.
  * vgfb-follow(1).
  */
@@ -172,15 +173,27 @@ reconcile(struct follow *f)
 				f->children[--f->n_children];
 }
 
+/*
+ * A command that exits 0 by itself is done with its instance (vgfb-vnc
+ * when the guest is gone, a moment before the backend removes the
+ * socket): it is started again only when the instance comes back.  Any
+ * other exit is a failure, started again with the back-off.
+ */
 static void
-report_exit(const struct xb_child *c, int status, void *data)
+report_exit(struct xb_child *c, int status, void *data)
 {
-	if (!c->stopping)
-		say(data, 0, "%s: pid %d %s %d while the instance is there",
-		    c->name, (int)c->pid, WIFSIGNALED(status) ?
-		    "killed by signal" : "exited with status",
-		    WIFSIGNALED(status) ? WTERMSIG(status)
-					: WEXITSTATUS(status));
+	if (c->stopping)
+		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		c->finished = true;
+		say(data, 1, "%s: pid %d is done (status 0)", c->name,
+		    (int)c->pid);
+		return;
+	}
+	say(data, 0, "%s: pid %d %s %d while the instance is there", c->name,
+	    (int)c->pid, WIFSIGNALED(status) ? "killed by signal"
+					     : "exited with status",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 static int

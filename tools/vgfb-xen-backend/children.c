@@ -54,7 +54,7 @@ xb_start(struct xb_child *c, const char *path, char *const argv[],
 
 void
 xb_reap(struct xb_child *children, unsigned int n,
-	void (*exited)(const struct xb_child *c, int status, void *data),
+	void (*exited)(struct xb_child *c, int status, void *data),
 	void *data)
 {
 	int status;
@@ -74,7 +74,7 @@ xb_reap(struct xb_child *children, unsigned int n,
 
 void
 xb_stop_all(struct xb_child *children, unsigned int n, unsigned int wait_ms,
-	    void (*exited)(const struct xb_child *c, int status, void *data),
+	    void (*exited)(struct xb_child *c, int status, void *data),
 	    void *data)
 {
 	int64_t end = xb_now_ms() + wait_ms;

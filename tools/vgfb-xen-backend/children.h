@@ -33,7 +33,7 @@ int xb_start(struct xb_child *c, const char *path, char *const argv[],
  * xb_child_exited() records it.
  */
 void xb_reap(struct xb_child *children, unsigned int n,
-	     void (*exited)(const struct xb_child *c, int status, void *data),
+	     void (*exited)(struct xb_child *c, int status, void *data),
 	     void *data);
 
 /*
@@ -42,7 +42,7 @@ void xb_reap(struct xb_child *children, unsigned int n,
  */
 void xb_stop_all(struct xb_child *children, unsigned int n,
 		 unsigned int wait_ms,
-		 void (*exited)(const struct xb_child *c, int status,
+		 void (*exited)(struct xb_child *c, int status,
 				void *data),
 		 void *data);
 

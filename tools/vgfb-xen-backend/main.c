@@ -175,7 +175,7 @@ reconcile(struct backend *b)
 }
 
 static void
-report_exit(const struct xb_child *c, int status, void *data)
+report_exit(struct xb_child *c, int status, void *data)
 {
 	if (!c->stopping)
 		say(data, 0, "domain %u (%s): vgfbd pid %d %s %d while the "

@@ -96,7 +96,7 @@ xb_plan(const struct xb_domain *domains, unsigned int n_domains,
 				memcpy(c->name, d->name, XB_NAME_LEN);
 			continue;
 		}
-		if (!c->pid && now_ms >= c->start_after_ms &&
+		if (!c->pid && !c->finished && now_ms >= c->start_after_ms &&
 		    !name_busy(children, *n_children, s, d->name)) {
 			memcpy(c->name, d->name, XB_NAME_LEN);
 			add(actions, &n, max_actions, XB_START, s, NULL);

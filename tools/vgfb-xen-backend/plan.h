@@ -29,6 +29,9 @@ struct xb_child {
 	char name[XB_NAME_LEN];	/* its /run/vgfb/<name>; "" before start */
 	pid_t pid;		/* 0: not running */
 	bool stopping;		/* SIGTERM sent: the domain is gone */
+	bool finished;		/* done for good while its domain stays (set
+				 * by the supervisor: vgfb-follow's commands
+				 * that exit 0); never started again */
 	unsigned int failures;	/* exits while its domain lived, in a row */
 	int64_t start_after_ms;	/* back-off: not started before this */
 	int64_t started_ms;	/* when the running one started */
@@ -64,8 +67,9 @@ struct xb_action {
  * highest index down, after acting); a renamed domain's child gets
  * RENAME (the child's name is updated here).  A child whose process is
  * not running while its domain lives gets START when its back-off has
- * passed and no other child runs under the same name (a rebooted
- * domain's old vgfbd, still stopping).  Returns the number of actions.
+ * passed, it is not finished, and no other child runs under the same
+ * name (a rebooted domain's old vgfbd, still stopping).  Returns the
+ * number of actions.
  */
 unsigned int xb_plan(const struct xb_domain *domains, unsigned int n_domains,
 		     struct xb_child *children, unsigned int *n_children,
