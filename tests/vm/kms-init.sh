@@ -44,16 +44,16 @@ vnc_zero_copy() {
 		--listen unix:/tmp/vnc.sock --stats >/tmp/vgfb-vnc.log 2>&1 &
 	vpid=$!
 	wait_socket /tmp/vnc.sock
-	out=$(/bin/vnc-probe --pattern 1 /tmp/vnc.sock 2>&1)
+	out=$(/bin/vnc-probe --pattern 1 /tmp/vnc.sock 2>/tmp/vnc-probe.err)
 	rc=$?
 	kill -TERM $vpid
 	wait $vpid
 	kill -TERM $dpid
 	wait $dpid
 	if [ $rc -eq 0 ]; then
-		echo "VGFB_RESULT kms_vnc_pixels PASS $out"
+		echo "VGFB_RESULT kms_vnc_pixels PASS a libvncclient viewer of vgfb-vnc on vgfb.ko's dma-buf: ${out#VNC_PROBE }"
 	else
-		echo "VGFB_RESULT kms_vnc_pixels FAIL $(echo "$out" | tail -n 3 | tr '\n' '|')"
+		echo "VGFB_RESULT kms_vnc_pixels FAIL ${out:-no picture}; $(tail -n 3 /tmp/vnc-probe.err | tr '\n' '|')"
 	fi
 	stats=$(grep 'vgfb-vnc stats:' /tmp/vgfb-vnc.log | tail -n 1)
 	# shellcheck disable=SC2046 # four numbers, one word each
