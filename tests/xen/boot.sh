@@ -13,7 +13,7 @@
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
 # Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
-# XEN_TIER_TIMEOUT (seconds, default 360), XEN_TIER_XEN_APPEND (more Xen
+# XEN_TIER_TIMEOUT (seconds, default 480), XEN_TIER_XEN_APPEND (more Xen
 # options), XEN_TIER_DOM0_APPEND (more dom0 kernel options),
 # XEN_TIER_QEMU_CPU (qemu -cpu, default below), XEN_TIER_QEMU_ACCEL (qemu
 # -accel, default tcg), VGFB_QEMU_LOCK, QEMU, KIMAGE.

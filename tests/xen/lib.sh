@@ -20,8 +20,10 @@
 # Every qemu-system run on the machine takes this lock (shared with the
 # other helpers and tiers that boot VMs on the same cores).
 : "${VGFB_QEMU_LOCK:=/tmp/vgfb-qemu.lock}"
-# Overall limit of one boot, from qemu start to qemu exit (seconds).
-: "${XEN_TIER_TIMEOUT:=360}"
+# Overall limit of one boot, from qemu start to qemu exit (seconds): a
+# hang detector.  480 since hooks 39 and 60 grew the tier (a CI boot with
+# them took 331 s beside a CPU hog; 176-234 s before them, without one).
+: "${XEN_TIER_TIMEOUT:=480}"
 
 # Packages installed into the dom0 root fs next to debootstrap's minbase.
 # xen-utils-4.17 is pinned to the host's hypervisor version at build time.
