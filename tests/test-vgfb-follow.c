@@ -268,25 +268,41 @@ wait_lines(const char *line, int count)
 	return false;
 }
 
+/* The line the command logs when it starts for name. */
+static void
+start_line(char *out, size_t len, const char *name)
+{
+	ck_assert_int_lt(snprintf(out, len, "start %s %s/%s/socket", name,
+				  run_dir, name), (int)len);
+}
+
+/* SIGTERM to vgfb-follow: it must exit 0. */
+static void
+stop_follow(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
 START_TEST(commands_follow_instances)
 {
 	char start_a[PATH_MAX * 2], start_b[PATH_MAX * 2];
-	int a, b, status;
+	int a, b;
 	pid_t pid;
 
 	make_run_dir();
 	a = add_instance("guest-a");
 	pid = start_follow(-1);
-	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
-				  "%s/guest-a/socket", run_dir),
-			 (int)sizeof(start_a));
+	start_line(start_a, sizeof(start_a), "guest-a");
 	ck_assert_msg(wait_lines(start_a, 1), "no command for guest-a");
 
 	/* a new instance: its own command, the first one untouched */
 	b = add_instance("guest-b");
-	ck_assert_int_lt(snprintf(start_b, sizeof(start_b), "start guest-b "
-				  "%s/guest-b/socket", run_dir),
-			 (int)sizeof(start_b));
+	start_line(start_b, sizeof(start_b), "guest-b");
 	ck_assert_msg(wait_lines(start_b, 1), "no command for guest-b");
 
 	/* an instance gone: its command stopped, the other left alone */
@@ -301,10 +317,7 @@ START_TEST(commands_follow_instances)
 	ck_assert_msg(wait_lines(start_a, 2), "guest-a's return was missed");
 
 	/* SIGTERM: every command stopped, exit 0 */
-	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	stop_follow(pid);
 	ck_assert_int_eq(count_lines("stop guest-a"), 2);
 	ck_assert_int_eq(count_lines("stop guest-b"), 1);
 	close(a);
@@ -317,22 +330,17 @@ END_TEST
 START_TEST(failing_command_backs_off)
 {
 	char start_a[PATH_MAX * 2];
-	int a, status;
+	int a;
 	pid_t pid;
 
 	make_run_dir();
 	a = add_instance("guest-a");
 	pid = start_follow(3);
-	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
-				  "%s/guest-a/socket", run_dir),
-			 (int)sizeof(start_a));
+	start_line(start_a, sizeof(start_a), "guest-a");
 	/* at once, again at once, then after 2 s: three within 20 s */
 	ck_assert_msg(wait_lines(start_a, 3), "a failing command was not "
 		      "started again");
-	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	stop_follow(pid);
 	close(a);
 	remove_run_dir();
 	unlink(log_path);
@@ -342,15 +350,13 @@ END_TEST
 START_TEST(command_done_until_instance_returns)
 {
 	char start_a[PATH_MAX * 2];
-	int a, status;
+	int a;
 	pid_t pid;
 
 	make_run_dir();
 	a = add_instance("guest-a");
 	pid = start_follow(0);
-	ck_assert_int_lt(snprintf(start_a, sizeof(start_a), "start guest-a "
-				  "%s/guest-a/socket", run_dir),
-			 (int)sizeof(start_a));
+	start_line(start_a, sizeof(start_a), "guest-a");
 	ck_assert_msg(wait_lines(start_a, 1), "no command for guest-a");
 	/* three rescans: a failure would have been started again by now */
 	sleep(3);
@@ -360,10 +366,7 @@ START_TEST(command_done_until_instance_returns)
 	sleep(2);
 	a = add_instance("guest-a");
 	ck_assert_msg(wait_lines(start_a, 2), "guest-a's return was missed");
-	ck_assert_int_eq(kill(pid, SIGTERM), 0);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	stop_follow(pid);
 	close(a);
 	remove_run_dir();
 	unlink(log_path);
