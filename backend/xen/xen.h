@@ -155,6 +155,7 @@ struct vgfb_xen_device {
 	bool created;		/* we added the device: we remove it */
 	bool watching;
 	bool connected;
+	bool was_connected;	/* connected once since we attached */
 };
 
 /*

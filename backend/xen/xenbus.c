@@ -333,6 +333,7 @@ vgfb__xen_frontend_changed(struct vgfb_xen_device *d)
 			break;
 		rc = d->ops->connect(d);
 		d->connected = rc == 0;
+		d->was_connected |= d->connected;
 		vgfb__xen_set_state(d, rc == 0 ? XenbusStateConnected
 					       : XenbusStateClosed);
 		break;
@@ -349,6 +350,18 @@ vgfb__xen_frontend_changed(struct vgfb_xen_device *d)
 			d->ops->disconnect(d);
 			d->connected = false;
 			vgfb__xen_set_state(d, XenbusStateClosed);
+		} else if (!d->was_connected && fe_state == XenbusStateClosed &&
+			   be_state == XenbusStateClosed) {
+			/*
+			 * The frontend closed with an earlier backend (vgfbd
+			 * or its service restarted under the running guest):
+			 * offer the device again, as a backend's probe does.
+			 * xen-kbdfront connects again on InitWait (its ring is
+			 * kept); a frontend whose driver is gone ignores it.
+			 * Not after we served it: a frontend that closes
+			 * while we serve it stays closed.
+			 */
+			vgfb__xen_set_state(d, XenbusStateInitWait);
 		}
 		break;
 	}
