@@ -3,7 +3,7 @@
  * vnc-probe: a VNC viewer for the vm and xen tiers (libvncclient, as a
  * person's viewer would be), against vgfb-vnc's UNIX socket:
  *
- *   vnc-probe [--pattern FRAME [--picture WxH]] [--input] SOCKET
+ *   vnc-probe [--pattern FRAME [--picture WxH]] [--input [--at X,Y]] SOCKET
  *
  * waits for the first complete framebuffer update (so that the server
  * knows this viewer and the plane's size), then:
@@ -16,7 +16,8 @@
  *                    screen that is larger than the guest's picture)
  *   --input          types and clicks (xen tier: hook 39-vnc-input):
  *                      key    the keysym 'a': press, release  -> KEY_A
- *                      move   the pointer to (W/4, H/3), no button
+ *                      move   the pointer to (W/4, H/3), or to --at's
+ *                             X,Y, no button
  *                      click  button 1 down, then up, there   -> BTN_LEFT
  *                    and prints what the guest should see, in the numbers
  *                    of the contract docs/xen.md gives (positions scaled
@@ -150,12 +151,19 @@ expect_abs(uint32_t pos, uint32_t len)
 	return (uint32_t)((uint64_t)pos * VKBD_RANGE / (len - 1));
 }
 
+/* at: a position asked for with --at, or {-1, -1} for (W/4, H/3) */
 static int
-send_input(rfbClient *c, const char *sock)
+send_input(rfbClient *c, const char *sock, const int at[2])
 {
 	long long deadline;
-	int x = c->width / 4, y = c->height / 3;
+	int x = at[0] >= 0 ? at[0] : c->width / 4;
+	int y = at[1] >= 0 ? at[1] : c->height / 3;
 
+	if (x >= c->width || y >= c->height) {
+		fprintf(stderr, "vnc-probe: --at %d,%d is outside the %dx%d screen\n",
+			x, y, c->width, c->height);
+		return 1;
+	}
 	if (!SendKeyEvent(c, 'a', TRUE) || !SendKeyEvent(c, 'a', FALSE) ||
 	    !SendPointerEvent(c, x, y, 0) ||
 	    !SendPointerEvent(c, x, y, rfbButton1Mask) ||
@@ -181,7 +189,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: vnc-probe [--pattern FRAME [--picture WxH]] "
-		"[--input] SOCKET\n");
+		"[--input [--at X,Y]] SOCKET\n");
 	exit(2);
 }
 
@@ -191,7 +199,7 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	bool input = false, pattern = false;
 	uint64_t frame = 0;
-	int pic_w = 0, pic_h = 0;
+	int pic_w = 0, pic_h = 0, at[2] = { -1, -1 };
 	long long deadline;
 	rfbClient *c;
 	int rc = 1;
@@ -209,6 +217,10 @@ main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--picture") && i + 1 < argc) {
 			if (sscanf(argv[++i], "%5dx%5d", &pic_w, &pic_h) != 2 ||
 			    pic_w <= 0 || pic_h <= 0)
+				usage();
+		} else if (!strcmp(argv[i], "--at") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%5d,%5d", &at[0], &at[1]) != 2 ||
+			    at[0] < 0 || at[1] < 0)
 				usage();
 		} else if (argv[i][0] != '-' && !sock) {
 			sock = argv[i];
@@ -250,7 +262,7 @@ main(int argc, char **argv)
 	/* both, whatever the first found: each has its own line */
 	rc = pattern ? check_pattern(c, sock, frame, pic_w, pic_h) : 0;
 	if (input)
-		rc |= send_input(c, sock);
+		rc |= send_input(c, sock, at);
 out:
 	free(c->frameBuffer);
 	c->frameBuffer = NULL;
