@@ -173,6 +173,9 @@ add_busybox() {
 	done
 	ln -sf ../bin/busybox "$dir/sbin/modprobe"
 	ln -sf ../bin/busybox "$dir/sbin/switch_root"
+	# the kernel's orderly_poweroff() runs /sbin/poweroff (`xl shutdown`)
+	ln -sf ../bin/busybox "$dir/sbin/poweroff"
+	ln -sf ../bin/busybox "$dir/sbin/reboot"
 }
 
 # pack DIR OUT: newc cpio, gzip'ed, in a stable order.

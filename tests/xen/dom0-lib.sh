@@ -158,6 +158,17 @@ xs_add_vdispl() {
 		0/unique-id=c0
 }
 
+# cmdline_arg NAME: the value of NAME=VALUE on dom0's kernel command line
+# (false when absent)
+cmdline_arg() {
+	local a args
+	read -r -a args </proc/cmdline
+	for a in "${args[@]}"; do
+		case $a in "$1"=*) echo "${a#*=}"; return 0 ;; esac
+	done
+	return 1
+}
+
 # vgfb_xl_extra: settings every `xl create` of the tier appends to the
 # guest's configuration.  Every domU's vCPU is pinned to physical CPU 1
 # (`cpus="1"`): with the domUs free to run on both of qemu's vCPU threads,
@@ -167,12 +178,41 @@ xs_add_vdispl() {
 # line (XEN_TIER_DOM0_APPEND) pins them elsewhere, vgfb_domu_cpus=any not
 # at all (the control arm).
 vgfb_xl_extra() {
-	local a cpus=1
-	# shellcheck disable=SC2013 # words, not lines
-	for a in $(cat /proc/cmdline); do
-		case $a in vgfb_domu_cpus=*) cpus=${a#*=} ;; esac
-	done
+	local cpus
+	cpus=$(cmdline_arg vgfb_domu_cpus) || cpus=1
 	[ "$cpus" = any ] || echo "cpus=\"$cpus\""
+}
+
+# soak_rounds: how many rounds hook 62-xen-backend-soak plays:
+# vgfb_soak_rounds=N on dom0's command line (XEN_TIER_SOAK_ROUNDS on the
+# host), 10 by default
+soak_rounds() {
+	local n
+	n=$(cmdline_arg vgfb_soak_rounds) || n=10
+	[[ $n =~ ^[0-9]{1,4}$ ]] || n=10
+	echo "$n"
+}
+
+# vgfb_kmod_load: vgfb.ko (and the gntdev/gntalloc it can use) loaded, so
+# vgfbd exports dma-bufs; kmod_loaded_here=yes when this call loaded it
+# (hook 40 unloads it after its own test), for vgfb_kmod_unload
+vgfb_kmod_load() {
+	kmod_loaded_here=no
+	[ -e /dev/vgfb ] && return 0
+	modprobe xen-gntdev 2>/dev/null
+	modprobe xen-gntalloc 2>/dev/null
+	if insmod /vgfb/kmods/vgfb.ko 2>/tmp/vgfb-insmod.err; then
+		kmod_loaded_here=yes
+	else
+		echo "VGFB_INFO insmod vgfb.ko failed ($(tr '\n' ' ' </tmp/vgfb-insmod.err)): region mode, dma-buf checks skip"
+	fi
+}
+
+# vgfb_kmod_unload: undo vgfb_kmod_load; false when rmmod refused (a
+# buffer still held)
+vgfb_kmod_unload() {
+	[ "$kmod_loaded_here" = yes ] || return 0
+	rmmod vgfb 2>/tmp/vgfb-rmmod.err
 }
 
 # ---- a domU dying in early boot: the one infrastructure signature -------
@@ -214,6 +254,60 @@ domu_died_early() {
 	local kind=$1 name=$2 domid=$3 from=$4 rip
 	rip=$(early_triple_fault "$domid" "$name" "$from") || return 1
 	echo "VGFB_RETRY boot_$kind $name (domid $domid) triple-faulted in early boot at RIP $rip, before any vgfb code ran; created again"
+}
+
+# ---- processes and paths (hooks 60, 62) ---------------------------------
+
+# elapsed T0: seconds since T0 (uptime_s), one decimal
+elapsed() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# wait_path PATH SECONDS [absent]: until PATH exists (or is gone)
+wait_path() {
+	for _ in $(seq $(($2 * 5))); do
+		if [ "${3:-}" = absent ]; then
+			[ -e "$1" ] || [ -L "$1" ] || return 0
+		else
+			[ -e "$1" ] && return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# pid_of_cmdline SUBSTRING: the first process whose command line holds it
+# (shell builtins: dom0 has no procps)
+pid_of_cmdline() {
+	local f parts
+	for f in /proc/[0-9]*/cmdline; do
+		mapfile -d '' -t parts <"$f" 2>/dev/null || continue
+		if [[ "${parts[*]}" == *"$1"* ]]; then
+			f=${f#/proc/}
+			echo "${f%/cmdline}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# children_of PID: its child processes
+children_of() {
+	local f ppid
+	for f in /proc/[0-9]*/stat; do
+		read -r _ _ _ ppid _ <"$f" 2>/dev/null || continue
+		[ "$ppid" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+	done
+}
+
+# vdispl_connected DOMID NAME SECONDS: its xen-drm-front reached Connected
+# (0), or the domain died before (1), or it did not in time (2)
+vdispl_connected() {
+	for _ in $(seq $(($3 * 2))); do
+		[ "$(xenstore-read "/local/domain/$1/device/vdispl/0/state" 2>/dev/null)" = 4 ] &&
+			return 0
+		[ "$(xl domid "$2" 2>/dev/null)" = "$1" ] || return 1
+		sleep 0.5
+	done
+	return 2
 }
 
 # ---- input from a VNC viewer to a guest (hooks 39-vnc-input, 60) -------
@@ -279,9 +373,10 @@ guest_input_ready() {
 	fi
 }
 
-# vnc_input_check PREFIX NAME FROM SOCKET FRAME [WxH]: vgfb-vnc on vgfbd's
-# SOCKET; a viewer (vnc-probe) checks the screen and then types 'a' and
-# clicks button 1.  Results PREFIX_pixels (every pixel the viewer got is
+# vnc_input_check PREFIX NAME FROM SOCKET FRAME [WxH] [X,Y]: vgfb-vnc on
+# vgfbd's SOCKET; a viewer (vnc-probe) checks the screen and then types 'a'
+# and clicks button 1 (at X,Y; by default at (W/4, H/3): a second check
+# of one guest needs another place, since evdev drops a repeated value).  Results PREFIX_pixels (every pixel the viewer got is
 # test pattern frame FRAME; with WxH, every pixel of the top-left WxH,
 # the guest's picture on a larger screen), PREFIX_key (KEY_A pressed, then released, on
 # the guest's keyboard), PREFIX_pointer (ABS_X, ABS_Y: the viewer's
@@ -289,8 +384,9 @@ guest_input_ready() {
 # pressed, then released).
 vnc_input_check() {
 	local prefix=$1 name=$2 from=$3 sock=$4 frame=$5 vsock vnc_pid probe
-	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log picture=()
+	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log picture=() at=()
 	[ -n "${6:-}" ] && picture=(--picture "$6")
+	[ -n "${7:-}" ] && at=(--at "$7")
 	vsock=/tmp/vnc-$prefix.sock
 	rm -f "$vsock"
 	vgfb-vnc --target "unix:$sock" --listen "unix:$vsock" >"$vlog" 2>&1 &
@@ -300,7 +396,7 @@ vnc_input_check() {
 		wait "$vnc_pid" 2>/dev/null
 		return
 	fi
-	probe=$(timeout 90 vnc-probe --pattern "$frame" "${picture[@]}" --input "$vsock" 2>"/tmp/vnc-probe-$prefix.err")
+	probe=$(timeout 90 vnc-probe --pattern "$frame" "${picture[@]}" --input "${at[@]}" "$vsock" 2>"/tmp/vnc-probe-$prefix.err")
 	st=$?
 	echo "VGFB_INFO vnc-probe ($prefix): $(tr '\n' '|' <<<"$probe") (status $st)"
 	pixels=$(grep '^VNC_PROBE pixels=' <<<"$probe")

@@ -16,6 +16,20 @@ for a in $cmdline; do
 done
 echo "VGFB_GUEST_BOOT kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
 
+# `xl shutdown`: the kernel runs /sbin/poweroff (orderly_poweroff()), and
+# busybox's applet asks PID 1 with SIGUSR2 (SIGTERM for reboot).  Power
+# off for real, so the kernel's device_shutdown() closes the Xen frontends
+# as on any guest.  (`xl reboot` needs nothing: ctrl_alt_del() restarts the
+# kernel directly.)  Idle in `wait`, which a trapped signal interrupts.
+trap 'echo "VGFB_GUEST_POWEROFF uptime=$(cut -d" " -f1 /proc/uptime)"; poweroff -f' USR2
+trap 'reboot -f' TERM
+idle() {
+	while :; do
+		sleep 3600 &
+		wait $!
+	done
+}
+
 # The hostile-frontend guest (guests/hostile.cfg): no display driver at
 # all (xen-fbfront is kept out by initcall_blacklist, drm_xen_front is not
 # loaded), so that hostile-front can play both frontends from userspace
@@ -29,7 +43,7 @@ if [ "$kind" = hostile ]; then
 	done
 	echo "VGFB_GUEST_READY kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
 	/bin/hostile-front
-	while :; do sleep 3600; done
+	idle
 fi
 
 # fbcon would draw the text console into xen-fbfront's framebuffer
@@ -62,4 +76,4 @@ done
 modprobe evdev
 /bin/guest-input "$kind" 600 &
 echo "VGFB_GUEST_READY kind=$kind uptime=$(cut -d' ' -f1 /proc/uptime)"
-while :; do sleep 3600; done
+idle

@@ -7,7 +7,8 @@
  *
  * It waits for xen-drm-front's /dev/dri/card0 (it only appears once a
  * vdispl backend in dom0 reaches Connected), creates three dumb buffers
- * with the documented test pattern (backend/pattern.h) in them
+ * with the documented test pattern (backend/pattern.h) in them (A first;
+ * B and C once A is shown)
  *
  *   A  XRGB8888  frame 1
  *   B  XRGB8888  frame 2
@@ -24,13 +25,18 @@
  *   step 2             SETCRTC off, SETCRTC C -> SET_CONFIG off, then on
  *                                                 with an RGB565 fb
  *
- * and then idles until dom0 destroys the domain.  A SETCRTC from one fb
- * to another with the same mode reaches the backend as a PG_FLIP
- * (display_send_page_flip() in xen_drm_front_kms.c), hence the explicit
- * disable in step 2.
+ * and then idles until dom0 destroys the domain.  Kind xbe (hook
+ * 60-xen-backend) plays only step 0 and then follows backend restarts:
+ * when its DRM device is unplugged (dom0's vgfbd stopped), it gives the
+ * card back and shows frame 1 again on the next one (follow_replug()).
+ *
+ * A SETCRTC from one fb to another with the same mode reaches the backend
+ * as a PG_FLIP (display_send_page_flip() in xen_drm_front_kms.c), hence
+ * the explicit disable in step 2.
  *
  * Prints on the console (hvc0, logged by xenconsoled in dom0):
  *   VGFB_GUEST_DRM card0 connector=ID crtc=ID mode=WxH
+ *   VGFB_GUEST_DRM unplugged card0            (kind xbe; then cardN again)
  *   VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 WxH stride=S
  *   VGFB_GUEST_DRM flipped fb=B frame=2 event=yes|no ms=N timeout=yes|no
  *   VGFB_GUEST_DRM redrew fb=A frame=4
@@ -321,87 +327,185 @@ wait_flip_event(int fd, long long t0)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *kind = argc > 1 ? argv[1] : "unknown";
-	int wait_s = argc > 2 ? atoi(argv[2]) : 300;
-	struct dumb a = { .name = "A", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
-	struct dumb b = { .name = "B", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
-	struct dumb c = { .name = "C", .format = DRM_FORMAT_RGB565, .bpp = 16 };
-	struct drm_mode_crtc_page_flip pf;
+/* What guest-drm shows on one card: its output and its buffers. */
+struct screen {
+	int fd;
+	char card[16];		/* "card0" */
+	uint32_t conn_id, crtc_id, w, h;
 	struct drm_mode_modeinfo mode;
-	uint32_t conn_id = 0, crtc_id = 0, w, h;
-	long long t0, ms;
-	int fd, xb, rc;
+	struct dumb a, b, c;
+};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int i = 0; access("/dev/dri/card0", F_OK) != 0; i++) {
+/*
+ * Wait up to wait_s for a /dev/dri/cardN and open it.  The first card is
+ * card0; after a backend restart the new device may be card1 while the
+ * old minor is still being freed.
+ */
+static int
+open_card(struct screen *s, const char *kind, int wait_s)
+{
+	char path[32];
+	int n = -1;
+
+	for (int i = 0; n < 0; i++) {
+		for (int k = 0; k < 8 && n < 0; k++) {
+			snprintf(path, sizeof(path), "/dev/dri/card%d", k);
+			if (access(path, F_OK) == 0)
+				n = k;
+		}
+		if (n >= 0)
+			break;
 		if (i >= wait_s * 10) {
-			printf("VGFB_GUEST_DRM_ERROR kind=%s no /dev/dri/card0 after %d s\n",
+			printf("VGFB_GUEST_DRM_ERROR kind=%s no /dev/dri/card* after %d s\n",
 			       kind, wait_s);
-			guest_idle_forever();
+			return -ENODEV;
 		}
 		usleep(100000);
 	}
+	snprintf(s->card, sizeof(s->card), "card%d", n);
 	/*
 	 * drm_minor_register() creates the device node before it publishes
 	 * the minor, so an open in between fails with ENODEV: retry a while.
 	 */
 	for (int i = 0; i < 100; i++) {
-		fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
-		if (fd >= 0 || errno != ENODEV)
+		s->fd = open(path, O_RDWR | O_CLOEXEC);
+		if (s->fd >= 0 || errno != ENODEV)
 			break;
 		usleep(100000);
 	}
-	xb = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
-	if (fd < 0 || xb < 0) {
-		printf("VGFB_GUEST_DRM_ERROR open %s: %s\n",
-		       fd < 0 ? "/dev/dri/card0" : "/dev/xen/xenbus",
+	if (s->fd < 0) {
+		printf("VGFB_GUEST_DRM_ERROR open %s: %s\n", path,
 		       strerror(errno));
-		guest_idle_forever();
+		return -errno;
 	}
-	rc = find_output(fd, &conn_id, &crtc_id, &mode);
+	return 0;
+}
+
+/* Step 0 on the next card: its output, buffer A, SETCRTC A. */
+static int
+show_first_frame(struct screen *s, const char *kind, int wait_s)
+{
+	static const struct dumb a = { .name = "A", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
+	static const struct dumb b = { .name = "B", .format = DRM_FORMAT_XRGB8888, .bpp = 32 };
+	static const struct dumb c = { .name = "C", .format = DRM_FORMAT_RGB565, .bpp = 16 };
+	int rc;
+
+	s->a = a;
+	s->b = b;
+	s->c = c;
+	rc = open_card(s, kind, wait_s);
+	if (rc)
+		return rc;
+	rc = find_output(s->fd, &s->conn_id, &s->crtc_id, &s->mode);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR no connected connector with a mode: %s\n",
 		       strerror(-rc));
-		guest_idle_forever();
+		return rc;
 	}
-	w = mode.hdisplay;
-	h = mode.vdisplay;
-	printf("VGFB_GUEST_DRM card0 kind=%s connector=%u crtc=%u mode=%ux%u uptime=%.1f\n",
-	       kind, conn_id, crtc_id, w, h, tier_uptime());
-	if (dumb_create(fd, &a, w, h, 1) || dumb_create(fd, &b, w, h, 2) ||
-	    dumb_create(fd, &c, w, h, 3))
-		guest_idle_forever();
-
-	/* step 0 */
-	rc = set_crtc(fd, crtc_id, conn_id, &mode, &a);
+	s->w = s->mode.hdisplay;
+	s->h = s->mode.vdisplay;
+	printf("VGFB_GUEST_DRM %s kind=%s connector=%u crtc=%u mode=%ux%u uptime=%.1f\n",
+	       s->card, kind, s->conn_id, s->crtc_id, s->w, s->h,
+	       tier_uptime());
+	/* B and C only for the steps (drawing a buffer takes seconds in a
+	 * guest under TCG) */
+	rc = dumb_create(s->fd, &s->a, s->w, s->h, 1);
+	if (rc)
+		return rc;
+	rc = set_crtc(s->fd, s->crtc_id, s->conn_id, &s->mode, &s->a);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC A: %s\n", strerror(-rc));
-		guest_idle_forever();
+		return rc;
 	}
 	printf("VGFB_GUEST_DRM shown fb=A frame=1 XRGB8888 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, a.pitch, tier_uptime());
+	       s->w, s->h, s->a.pitch, tier_uptime());
+	return 0;
+}
+
+/* Give the card back: every mapping, then the fd (and with it the GEM
+ * objects and framebuffers), so that an unplugged device can be freed. */
+static void
+release_card(struct screen *s)
+{
+	struct dumb *d[] = { &s->a, &s->b, &s->c };
+
+	for (size_t i = 0; i < 3; i++)
+		if (d[i]->map)
+			munmap(d[i]->map, d[i]->size);
+	close(s->fd);
+	s->fd = -1;
+}
+
+/*
+ * Hook 60's guest (kind xbe) keeps showing frame 1 across backend
+ * restarts: when dom0's vgfbd stops, xen-drm-front unplugs its DRM device
+ * (every ioctl then says ENODEV) and probes a new one once a backend
+ * reaches InitWait again.  Show frame 1 on that one, as a compositor that
+ * follows hotplug would.
+ */
+static void __attribute__((noreturn))
+follow_replug(struct screen *s, const char *kind, int wait_s)
+{
+	for (;;) {
+		struct drm_mode_card_res res;
+
+		usleep(200000);
+		memset(&res, 0, sizeof(res));
+		if (drm_ioctl(s->fd, DRM_IOCTL_MODE_GETRESOURCES, &res) != -ENODEV)
+			continue;
+		printf("VGFB_GUEST_DRM unplugged %s uptime=%.1f\n", s->card,
+		       tier_uptime());
+		release_card(s);
+		if (show_first_frame(s, kind, wait_s))
+			guest_idle_forever();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *kind = argc > 1 ? argv[1] : "unknown";
+	int wait_s = argc > 2 ? atoi(argv[2]) : 300;
+	struct drm_mode_crtc_page_flip pf;
+	struct screen s;
+	long long t0, ms;
+	int xb, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (show_first_frame(&s, kind, wait_s))
+		guest_idle_forever();
+	if (strcmp(kind, "xbe") == 0)
+		follow_replug(&s, kind, wait_s);
+	xb = open("/dev/xen/xenbus", O_RDWR | O_CLOEXEC);
+	if (xb < 0) {
+		printf("VGFB_GUEST_DRM_ERROR open /dev/xen/xenbus: %s\n",
+		       strerror(errno));
+		guest_idle_forever();
+	}
+
+	if (dumb_create(s.fd, &s.b, s.w, s.h, 2) ||
+	    dumb_create(s.fd, &s.c, s.w, s.h, 3))
+		guest_idle_forever();
 
 	/* step 1 */
 	if (guest_xs_wait_step(xb, STEP_NODE, 1, "VGFB_GUEST_DRM_ERROR"))
 		guest_idle_forever();
 	memset(&pf, 0, sizeof(pf));
-	pf.crtc_id = crtc_id;
-	pf.fb_id = b.fb_id;
+	pf.crtc_id = s.crtc_id;
+	pf.fb_id = s.b.fb_id;
 	pf.flags = DRM_MODE_PAGE_FLIP_EVENT;
 	t0 = tier_now_ms();
-	rc = drm_ioctl(fd, DRM_IOCTL_MODE_PAGE_FLIP, &pf);
+	rc = drm_ioctl(s.fd, DRM_IOCTL_MODE_PAGE_FLIP, &pf);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR PAGE_FLIP B: %s\n", strerror(-rc));
 		guest_idle_forever();
 	}
-	ms = wait_flip_event(fd, t0);
+	ms = wait_flip_event(s.fd, t0);
 	printf("VGFB_GUEST_DRM flipped fb=B frame=2 event=%s ms=%lld timeout=%s uptime=%.1f\n",
 	       ms >= 0 ? "yes" : "no", ms >= 0 ? ms : -1,
 	       klog_has("Frame done timed-out") ? "yes" : "no", tier_uptime());
-	rc = vgfb_pattern_draw(a.map, a.format, w, h, a.pitch, 4, NULL);
+	rc = vgfb_pattern_draw(s.a.map, s.a.format, s.w, s.h, s.a.pitch, 4,
+			       NULL);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR pattern A frame 4: %s\n",
 		       strerror(-rc));
@@ -412,19 +516,19 @@ main(int argc, char **argv)
 	/* step 2 */
 	if (guest_xs_wait_step(xb, STEP_NODE, 2, "VGFB_GUEST_DRM_ERROR"))
 		guest_idle_forever();
-	rc = set_crtc(fd, crtc_id, conn_id, NULL, NULL);
+	rc = set_crtc(s.fd, s.crtc_id, s.conn_id, NULL, NULL);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC off: %s\n", strerror(-rc));
 		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM disabled uptime=%.1f\n", tier_uptime());
-	rc = set_crtc(fd, crtc_id, conn_id, &mode, &c);
+	rc = set_crtc(s.fd, s.crtc_id, s.conn_id, &s.mode, &s.c);
 	if (rc) {
 		printf("VGFB_GUEST_DRM_ERROR SETCRTC C: %s\n", strerror(-rc));
 		guest_idle_forever();
 	}
 	printf("VGFB_GUEST_DRM shown fb=C frame=3 RGB565 %ux%u stride=%u uptime=%.1f\n",
-	       w, h, c.pitch, tier_uptime());
+	       s.w, s.h, s.c.pitch, tier_uptime());
 	guest_idle_forever();
 	return 0;
 }
