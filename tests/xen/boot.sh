@@ -13,7 +13,8 @@
 # Exit status: 0 when nothing failed, 1 otherwise.
 #
 # Environment: XEN_TIER_BUILD (images), XEN_TIER_GUESTS (pv+pvh+hostile),
-# XEN_TIER_TIMEOUT (seconds, default 480), XEN_TIER_XEN_APPEND (more Xen
+# XEN_TIER_SOAK_ROUNDS (hook 62's rounds, default 10), XEN_TIER_TIMEOUT
+# (seconds, default 480 + 60 a soak round), XEN_TIER_XEN_APPEND (more Xen
 # options), XEN_TIER_DOM0_APPEND (more dom0 kernel options),
 # XEN_TIER_QEMU_CPU (qemu -cpu, default below), XEN_TIER_QEMU_ACCEL (qemu
 # -accel, default tcg), VGFB_QEMU_LOCK, QEMU, KIMAGE.
@@ -67,7 +68,7 @@ xen_args+=" spec-ctrl=eager-fpu=1"
 # extra Xen options, appended (later options win), e.g. for debugging
 xen_args+=${XEN_TIER_XEN_APPEND:+ $XEN_TIER_XEN_APPEND}
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4"
-dom0_args+=" vgfb_guests=$guests"
+dom0_args+=" vgfb_guests=$guests vgfb_soak_rounds=$XEN_TIER_SOAK_ROUNDS"
 # more dom0 kernel options (a literal comma must be written ,, here)
 dom0_args+=${XEN_TIER_DOM0_APPEND:+ $XEN_TIER_DOM0_APPEND}
 if [ "${XEN_TIER_DIAG:-0}" = 1 ]; then

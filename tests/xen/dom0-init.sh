@@ -32,15 +32,6 @@ poweroff_now() {
 	exit 1
 }
 
-cmdline_arg() {
-	local a args
-	read -r -a args </proc/cmdline
-	for a in "${args[@]}"; do
-		case $a in "$1"=*) echo "${a#*=}"; return 0 ;; esac
-	done
-	return 1
-}
-
 mount -o remount,rw / 2>/dev/null
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
@@ -197,6 +188,15 @@ fi
 burst=$(cmdline_arg vgfb_diag_burst || echo 0)
 [ "$diag" = 1 ] && [ "$burst" -gt 0 ] && /vgfb/diag/dom0-diag.sh burst "$burst"
 
+# hook_budget HOOK: the seconds it may run (a hang detector, not a
+# measure): vgfb_hook_timeout, plus N per soak round (soak_rounds) for a
+# hook whose header has a "# round-seconds: N" line.
+hook_budget() {
+	local n
+	n=$(sed -n 's/^# round-seconds: \([0-9]\{1,4\}\)$/\1/p' "$1" | head -n 1)
+	echo $((hook_timeout + ${n:-0} * $(soak_rounds)))
+}
+
 # The hooks: every executable in /vgfb/hooks, in order.  Each prints its
 # own VGFB_RESULT lines; a hook that fails without printing one is a FAIL.
 [ "$run_hooks" = 0 ] && vgfb_stage "hooks skipped (vgfb_hooks=0)"
@@ -206,12 +206,13 @@ for hook in /vgfb/hooks/*; do
 	hname=$(basename "$hook")
 	vgfb_stage "hook $hname"
 	# streamed, so the host's timeline shows when each line happened
-	timeout "$hook_timeout" "$hook" 2>&1 | tee "/tmp/hook-$hname.out"
+	budget=$(hook_budget "$hook")
+	timeout "$budget" "$hook" 2>&1 | tee "/tmp/hook-$hname.out"
 	rc=${PIPESTATUS[0]}
 	# a hook killed by timeout lost the results it had not printed yet,
 	# even when it printed some
 	if [ "$rc" -eq 124 ]; then
-		vgfb_result "hook_$hname" FAIL "timed out after $hook_timeout s"
+		vgfb_result "hook_$hname" FAIL "timed out after $budget s"
 	elif ! grep -q '^VGFB_RESULT ' "/tmp/hook-$hname.out"; then
 		vgfb_result "hook_$hname" FAIL "exit status $rc, no VGFB_RESULT printed"
 	fi

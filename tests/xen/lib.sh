@@ -20,10 +20,14 @@
 # Every qemu-system run on the machine takes this lock (shared with the
 # other helpers and tiers that boot VMs on the same cores).
 : "${VGFB_QEMU_LOCK:=/tmp/vgfb-qemu.lock}"
+# Rounds of hook 62-xen-backend-soak (a guest destroyed while its dma-buf
+# is held): 10 in CI, e.g. 100 for a long run.
+: "${XEN_TIER_SOAK_ROUNDS:=10}"
 # Overall limit of one boot, from qemu start to qemu exit (seconds): a
-# hang detector.  480 since hooks 39 and 60 grew the tier (a CI boot with
-# them took 331 s beside a CPU hog; 176-234 s before them, without one).
-: "${XEN_TIER_TIMEOUT:=480}"
+# hang detector.  480 for the hooks before the soak (a CI boot with
+# hooks 39 and 60 took 331 s beside a CPU hog; 176-234 s before them,
+# without one), plus 60 s a soak round.
+: "${XEN_TIER_TIMEOUT:=$((480 + 60 * XEN_TIER_SOAK_ROUNDS))}"
 
 # Packages installed into the dom0 root fs next to debootstrap's minbase.
 # xen-utils-4.17 is pinned to the host's hypervisor version at build time.

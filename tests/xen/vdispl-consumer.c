@@ -23,7 +23,7 @@
  *               held by a grant mapping) and vgfb.ko holds no buffer
  *
  *   vdispl-consumer --target T --domid N --kind K [--guest-log PATH]
- *                   [--log-from BYTES] [--timeout S] [--mode vdispl|vfb]
+ *                   [--log-from BYTES] [--timeout S] [--mode vdispl|vfb|hold]
  *
  * --guest-log names the domU's console log (for the details of a
  * failure), --log-from where this incarnation of the guest starts in it,
@@ -31,10 +31,14 @@
  *
  * Prints one "VGFB_RESULT vdispl_<check>_<kind> PASS|FAIL|SKIP detail"
  * per check, VGFB_INFO lines, and "VGFB_CLEAN domain=gone|present
- * kmod_pages=N kmod_buffers=N" for the hook, which adds vgfbd's and
+ * kmod_pages=N kmod_buffers=N after_ms=N xen_free_pages=N" for the hook,
+ * which adds vgfbd's and
  * dmesg's state to its vdispl_dom0_clean verdict.  Without vgfb.ko (no
  * dma-buf exporter) the region path is checked and the dma-buf-only
  * checks are SKIP.
+ *
+ * --mode hold plays one round of hook 62-xen-backend-soak: query,
+ * pixels, destroy (held), clean; results soak_<check>_<kind>.
  *
  * --mode vfb plays hook 38-vgfbd-vfb-events instead, against `vgfbd
  * --target xen:DOMID,vdispl=off` and the guest's guest-fb (steps in
@@ -426,6 +430,23 @@ domain_exists(uint32_t domid, bool *dying)
 		*dying = info.dying;
 	xc_interface_close(xc);
 	return rc;
+}
+
+/* Xen's free memory in pages, or -1: a leaked grant or foreign mapping
+ * keeps pages of a destroyed domain from coming back. */
+static long long
+xen_free_pages(void)
+{
+	xc_interface *xc = xc_interface_open(NULL, NULL, 0);
+	xc_physinfo_t info = { 0 };
+	long long n = -1;
+
+	if (!xc)
+		return -1;
+	if (xc_physinfo(xc, &info) == 0)
+		n = (long long)info.free_pages;
+	xc_interface_close(xc);
+	return n;
 }
 
 /* ---- reading a mapping whose guest died ---- */
@@ -1059,13 +1080,13 @@ step_clean(struct consumer *c, struct vdispl_run *r)
 		usleep(250000);
 	} while (tier_now_ms() - t0 < 15000);
 	if (rc == -ENODEV)
-		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld\n",
+		printf("VGFB_CLEAN domain=%s kmod_pages=none kmod_buffers=none after_ms=%lld xen_free_pages=%lld\n",
 		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       tier_now_ms() - t0);
+		       tier_now_ms() - t0, xen_free_pages());
 	else
-		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld\n",
+		printf("VGFB_CLEAN domain=%s kmod_pages=%" PRIu64 " kmod_buffers=%" PRIu64 " after_ms=%lld xen_free_pages=%lld\n",
 		       exists == 0 ? "gone" : dying ? "dying" : "present",
-		       pages, buffers, tier_now_ms() - t0);
+		       pages, buffers, tier_now_ms() - t0, xen_free_pages());
 }
 
 /* The whole vdispl scenario: steps 1-5 as far as the guest follows. */
@@ -1087,20 +1108,40 @@ run_vdispl(struct consumer *c)
 	return 0;
 }
 
+/*
+ * --mode hold (hook 62-xen-backend-soak, one round): the plane comes up,
+ * its pixels are checked through the dma-buf we then hold, and the guest
+ * is destroyed under it (steps 1, 2, 6 and 7).
+ */
+static int
+run_hold(struct consumer *c)
+{
+	struct vdispl_run r;
+
+	memset(&r, 0, sizeof(r));
+	if (step_query(c, &r))
+		step_pixels(c, &r);
+	step_destroy(c, &r);
+	step_clean(c, &r);
+	return 0;
+}
+
 /* ---- the program ---- */
+
+enum scenario { SCENARIO_VDISPL, SCENARIO_VFB, SCENARIO_HOLD };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vdispl-consumer --target T --domid N --kind K [--guest-log PATH]\n"
-		"                       [--log-from BYTES] [--timeout S] [--mode vdispl|vfb]\n");
+		"                       [--log-from BYTES] [--timeout S] [--mode vdispl|vfb|hold]\n");
 }
 
 /* The options into c; 0, or the exit code: 2 on bad usage, -1 for --help. */
 static int
 parse_args(int argc, char **argv, struct consumer *c, const char **target,
-	   bool *vfb)
+	   enum scenario *mode)
 {
 	static const struct option opts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -1124,8 +1165,13 @@ parse_args(int argc, char **argv, struct consumer *c, const char **target,
 		case 'f': c->log_from = strtol(optarg, NULL, 10); break;
 		case 'T': c->timeout_s = atoi(optarg); break;
 		case 'm':
-			*vfb = strcmp(optarg, "vfb") == 0;
-			if (!*vfb && strcmp(optarg, "vdispl") != 0) {
+			if (strcmp(optarg, "vdispl") == 0) {
+				*mode = SCENARIO_VDISPL;
+			} else if (strcmp(optarg, "vfb") == 0) {
+				*mode = SCENARIO_VFB;
+			} else if (strcmp(optarg, "hold") == 0) {
+				*mode = SCENARIO_HOLD;
+			} else {
 				usage(stderr);
 				return 2;
 			}
@@ -1176,16 +1222,25 @@ main(int argc, char **argv)
 	struct consumer c = { .prefix = "vdispl", .kind = "guest",
 			      .timeout_s = 120, .event_fd = -1 };
 	const char *target = NULL;
-	bool vfb = false;
+	enum scenario mode = SCENARIO_VDISPL;
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = parse_args(argc, argv, &c, &target, &vfb);
+	rc = parse_args(argc, argv, &c, &target, &mode);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (vfb)
+	if (mode == SCENARIO_VFB)
 		c.prefix = "vfb";
+	else if (mode == SCENARIO_HOLD)
+		c.prefix = "soak";
 	if (!open_consumer(&c, target))
 		return 1;
-	return vfb ? run_vfb(&c) : run_vdispl(&c);
+	switch (mode) {
+	case SCENARIO_VFB:
+		return run_vfb(&c);
+	case SCENARIO_HOLD:
+		return run_hold(&c);
+	default:
+		return run_vdispl(&c);
+	}
 }
