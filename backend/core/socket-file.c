@@ -63,6 +63,17 @@ socket_alive(const struct sockaddr_un *addr)
 	return alive;
 }
 
+bool
+vgfb__socket_file_alive(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return true;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	return socket_alive(&addr);
+}
+
 int
 vgfb__socket_file_listen(struct vgfb_socket_file *sf, const char *path,
 			 mode_t mode, int backlog, bool *replaced)

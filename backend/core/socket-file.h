@@ -31,6 +31,13 @@ struct vgfb_socket_file {
 int vgfb__socket_file_listen(struct vgfb_socket_file *sf, const char *path,
 			     mode_t mode, int backlog, bool *replaced);
 
+/*
+ * Is somebody listening on the SOCK_SEQPACKET socket file at path?  True
+ * also when it cannot tell (path too long, no socket to ask with), so a
+ * caller that removes dead ones never removes a live one.
+ */
+bool vgfb__socket_file_alive(const char *path);
+
 /* Close the socket and remove path if the file there is still ours. */
 void vgfb__socket_file_close(struct vgfb_socket_file *sf, const char *path);
 

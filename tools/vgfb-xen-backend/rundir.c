@@ -6,12 +6,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "rundir.h"
+#include "socket-file.h"
 
 static void
 link_path(char *buf, size_t len, const char *run_dir, uint32_t domid)
@@ -52,26 +51,6 @@ xb_rundir_rename(const char *run_dir, uint32_t domid, const char *old,
 	xb_rundir_link(run_dir, domid, new_name);
 }
 
-/* Does anybody accept on the socket at path? */
-static bool
-socket_alive(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-	bool alive;
-
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return true;	/* cannot tell: leave it */
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return true;
-	alive = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 ||
-		errno != ECONNREFUSED;
-	close(fd);
-	return alive;
-}
-
 void
 xb_rundir_remove(const char *run_dir, uint32_t domid, const char *name,
 		 bool keep_dir)
@@ -91,7 +70,7 @@ xb_rundir_remove(const char *run_dir, uint32_t domid, const char *name,
 	if (keep_dir)
 		return;
 	snprintf(path, sizeof(path), "%s/%s/socket", run_dir, name);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && !socket_alive(path))
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && !vgfb__socket_file_alive(path))
 		unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", run_dir, name);
 	rmdir(path);	/* only when empty: anything else is not ours */
