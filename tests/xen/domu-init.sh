@@ -64,7 +64,12 @@ while [ ! -e /sys/bus/xen/devices/vdispl-0/driver ] && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 
-/bin/guest-draw "$kind"
+# the guests of hooks 60 and 62 have no vfb: guest-draw would only wait
+# 10 s for a /dev/fb0 that never comes before guest-drm could start
+case $kind in
+xbe | soak) ;;
+*) /bin/guest-draw "$kind" ;;
+esac
 # the fbdev half of hook 38-vgfbd-vfb-events: redraws and resizes fb0 as
 # dom0 raises data/vgfb-fb-step
 /bin/guest-fb "$kind" &
