@@ -361,6 +361,7 @@ START_TEST(vgfbd_late_stalled_restarted)
 	fake_vbe_stop(&g);
 	r = show_2d(&g, 0, 640, 480, 40);
 	fprintf(stderr, "  without vgfbd: max call %.3f ms\n", g.max_ns / 1e6);
+	fake_gpu_assert_prompt(&g, "without vgfbd", false);
 	e2e_vgfbd(&e, false);
 	wait_frame(&e, 0, DRM_FORMAT_XRGB8888, 640, 480, 40);
 
@@ -376,6 +377,7 @@ START_TEST(vgfbd_late_stalled_restarted)
 	fprintf(stderr, "  vgfbd stopped: %lu calls returned, max %.3f ms, "
 		"mean %.3f ms\n", (unsigned long)g.calls, g.max_ns / 1e6,
 		g.total_ns / 1e6 / g.calls);
+	fake_gpu_assert_prompt(&g, "vgfbd stopped", true);
 	kill(e.d.pid, SIGCONT);
 	wait_frame(&e, 0, DRM_FORMAT_XRGB8888, 640, 480, 42);
 

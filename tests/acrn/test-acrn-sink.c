@@ -547,6 +547,7 @@ START_TEST(vgfbd_absent_then_restarted)
 	fake_res_cursor(res);
 	cursor(&g, 0, 7, 10, 10, 2, 2);
 	fprintf(stderr, "  without vgfbd: max call %.3f ms\n", g.max_ns / 1e6);
+	fake_gpu_assert_prompt(&g, "without vgfbd", false);
 
 	/* vgfbd comes up: HELLO and the current state within a retry */
 	sink_recv_start(&r, sock);
@@ -610,6 +611,7 @@ START_TEST(vgfbd_stalled)
 	fprintf(stderr, "  vgfbd stopped: %lu calls returned, max %.3f ms, "
 		"mean %.3f ms\n", (unsigned long)g.calls, g.max_ns / 1e6,
 		g.total_ns / 1e6 / g.calls);
+	fake_gpu_assert_prompt(&g, "vgfbd stopped", true);
 	kill(r.pid, SIGCONT);
 
 	/* it resumes and sees the latest frame last */
