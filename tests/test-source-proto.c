@@ -2,12 +2,13 @@
 /*
  * The source protocol's parser (backend/acrn/source-proto.c): round trips
  * of every message, a table of hostile fields each of which must be
- * refused, every truncation, and the canonical-encoding property under
+ * refused (and is a seed of tests/fuzz/fuzz-source), every truncation, and the canonical-encoding property under
  * every single bit flip and random mutations (like tests/test-proto.c).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <drm_fourcc.h>
@@ -366,6 +367,29 @@ static const struct hostile hostile[] = {
 #define N_HOSTILE (sizeof(hostile) / sizeof(hostile[0]))
 
 /*
+ * A row's bytes, written by hand (the encoder refuses them): a valid
+ * sample of the type for the header, the hostile payload after it.
+ */
+static size_t
+hostile_bytes(const struct hostile *h, struct vgfb_src_msg *m,
+	      unsigned char *buf)
+{
+	struct sample s[MAX_SAMPLES];
+	unsigned int n = make_samples(s);
+	size_t len = 0;
+
+	h->make(m);
+	/* the payload size of this type, from a valid sample of it */
+	for (unsigned int i = 0; i < n && !len; i++) {
+		if (s[i].m.type == m->type)
+			len = (size_t)encode(&s[i].m, s[i].dir, buf);
+	}
+	ck_assert_uint_gt(len, 0);
+	memcpy(buf + VGFB_SRC_HDR_SIZE, &m->hello, len - VGFB_SRC_HDR_SIZE);
+	return len;
+}
+
+/*
  * Each row: the encoder refuses to write it, and the same bytes written
  * by hand are refused by the parser (-EBADMSG; -EPROTONOSUPPORT for a
  * HELLO of another version is the header's, so it is only EBADMSG here).
@@ -375,22 +399,95 @@ START_TEST(hostile_fields_are_refused)
 	const struct hostile *h = &hostile[_i];
 	unsigned char buf[VGFB_SRC_MAX_MSG];
 	struct vgfb_src_msg m, out;
-	struct sample s[MAX_SAMPLES];
-	unsigned int n = make_samples(s);
-	size_t len = 0;
+	size_t len;
 
 	h->make(&m);
 	ck_assert_msg(vgfb__src_encode(&m, h->dir, buf, sizeof(buf)) ==
 		      -EBADMSG, "%s was encoded", h->what);
-	/* the payload size of this type, from a valid sample of it */
-	for (unsigned int i = 0; i < n && !len; i++) {
-		if (s[i].m.type == m.type)
-			len = (size_t)encode(&s[i].m, s[i].dir, buf);
-	}
-	ck_assert_uint_gt(len, 0);
-	memcpy(buf + VGFB_SRC_HDR_SIZE, &m.hello, len - VGFB_SRC_HDR_SIZE);
+	len = hostile_bytes(h, &m, buf);
 	ck_assert_msg(vgfb__src_parse(buf, len, h->dir, &out) == -EBADMSG,
 		      "%s was parsed", h->what);
+}
+END_TEST
+
+/* ---- the same table as fuzz-source's seeds ---- */
+
+/* One packet of a fuzz-source input: u16 length (LE), u8 fd kind, bytes. */
+static size_t
+seed_packet(unsigned char *seed, size_t at, const void *msg, size_t len,
+	    uint8_t fd_kind)
+{
+	seed[at] = (unsigned char)(len & 0xff);
+	seed[at + 1] = (unsigned char)(len >> 8);
+	seed[at + 2] = fd_kind;
+	memcpy(seed + at + 3, msg, len);
+	return at + 3 + len;
+}
+
+/*
+ * Row i as a conversation with vgfbd's acrn: platform: a valid HELLO and
+ * a shadow memfd shown on scanout 0 (so that UPDATEs and cursors land on
+ * a live scanout), then the hostile message with the fd its type carries
+ * (fd kinds as in tests/fuzz/fuzz-source.c: 1 a sealed shadow memfd, 2 a
+ * write-sealed cursor memfd).  A hostile HELLO is the first packet.
+ */
+static size_t
+hostile_seed(const struct hostile *h, unsigned char *seed)
+{
+	unsigned char buf[VGFB_SRC_MAX_MSG];
+	struct vgfb_src_msg m, valid;
+	size_t at = 0, len;
+	uint8_t fd_kind = 0;
+
+	len = hostile_bytes(h, &m, buf);
+	if (m.type != VGFB_SRC_HELLO) {
+		unsigned char v[VGFB_SRC_MAX_MSG];
+
+		sample_hello(&valid);
+		at = seed_packet(seed, at, v, (size_t)encode(&valid, TO_D, v),
+				 0);
+		sample_set(&valid, VGFB_SRC_BUFFER_MEMFD);
+		valid.set.scanout = 0;
+		at = seed_packet(seed, at, v, (size_t)encode(&valid, TO_D, v),
+				 1);
+	}
+	if (m.type == VGFB_SRC_SCANOUT_SET)
+		fd_kind = 1;
+	else if (m.type == VGFB_SRC_CURSOR_DEFINE)
+		fd_kind = 2;
+	return seed_packet(seed, at, buf, len, fd_kind);
+}
+
+/*
+ * Every row is a seed of fuzz-source (tests/fuzz/corpus-source/hostile-
+ * NAME), so run-fuzz.sh replays each through the whole acrn: platform and
+ * the fuzzer mutates from there.  A row without its seed fails here;
+ * VGFB_WRITE_SEEDS=1 ./tests/test-source-proto writes them.
+ */
+START_TEST(hostile_fields_are_fuzz_seeds)
+{
+	const struct hostile *h = &hostile[_i];
+	unsigned char seed[3 * (VGFB_SRC_MAX_MSG + 3)], file[sizeof(seed)];
+	char path[512];
+	size_t len = hostile_seed(h, seed), got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus-source/hostile-%s",
+		 VGFB_TOP_SRCDIR, h->what);
+	if (getenv("VGFB_WRITE_SEEDS")) {
+		f = fopen(path, "wb");
+		ck_assert_msg(f, "cannot write %s", path);
+		ck_assert_uint_eq(fwrite(seed, 1, len, f), len);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	f = fopen(path, "rb");
+	ck_assert_msg(f, "%s: no fuzz seed %s (VGFB_WRITE_SEEDS=1 writes it)",
+		      h->what, path);
+	got = fread(file, 1, sizeof(file), f);
+	fclose(f);
+	ck_assert_msg(got == len && memcmp(file, seed, len) == 0,
+		      "%s differs from the table (VGFB_WRITE_SEEDS=1 rewrites "
+		      "it)", path);
 }
 END_TEST
 
@@ -479,6 +576,8 @@ source_proto_suite(void)
 	tcase_add_test(tc, fd_counts);
 	tcase_add_test(tc, headers_and_truncations);
 	tcase_add_loop_test(tc, hostile_fields_are_refused, 0, (int)N_HOSTILE);
+	tcase_add_loop_test(tc, hostile_fields_are_fuzz_seeds, 0,
+			    (int)N_HOSTILE);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mutations");

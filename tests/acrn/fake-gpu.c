@@ -330,6 +330,31 @@ fake_gpu_cmd(struct fake_gpu *g, const struct fake_cmd *cmd)
 		      "command within %d s", STUCK_SECONDS);
 }
 
+/*
+ * The bounds sit far above what the calls take (a copy of the frame and a
+ * non-blocking send: well under a millisecond on average, single calls up
+ * to tens of milliseconds on a loaded 2-core machine) and below the sink's
+ * own waits (1 s for a connection or a WELCOME): a sink waiting for vgfbd
+ * to drain, even briefly per call, fails the mean.
+ */
+void
+fake_gpu_assert_prompt(const struct fake_gpu *g, const char *when,
+		       bool judge_mean)
+{
+	const char *env = getenv("CK_TIMEOUT_MULTIPLIER");
+	double mult = env && atof(env) >= 1 ? atof(env) : 1;
+	double max_ms = g->max_ns / 1e6;
+	double mean_ms = g->calls ? g->total_ns / 1e6 / g->calls : 0;
+
+	ck_assert_uint_gt(g->calls, 0);
+	ck_assert_msg(max_ms < FAKE_PROMPT_MAX_MS * mult,
+		      "%s: a call took %.3f ms (bound %.0f ms)", when, max_ms,
+		      FAKE_PROMPT_MAX_MS * mult);
+	ck_assert_msg(!judge_mean || mean_ms < FAKE_PROMPT_MEAN_MS * mult,
+		      "%s: calls took %.3f ms on average (bound %.0f ms)",
+		      when, mean_ms, FAKE_PROMPT_MEAN_MS * mult);
+}
+
 /* virtio_gpu_vga_bh (1596) */
 static void
 vga_bh(void *data)

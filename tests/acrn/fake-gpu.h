@@ -100,6 +100,18 @@ void fake_gpu_shutdown(struct fake_gpu *g, bool last);
 /* The rest of acrn-dm's exit: gfx_ui_deinit, memory freed. */
 void fake_gpu_exit(struct fake_gpu *g);
 
+/*
+ * The display thread's calls since the counters were last zeroed returned
+ * promptly: none took FAKE_PROMPT_MAX_MS or longer and, with judge_mean,
+ * they took less than FAKE_PROMPT_MEAN_MS on average (both times
+ * CK_TIMEOUT_MULTIPLIER).  For vgfbd absent or stalled: the sink must not
+ * wait for it, not even with a timeout.
+ */
+#define FAKE_PROMPT_MAX_MS 250
+#define FAKE_PROMPT_MEAN_MS 5
+void fake_gpu_assert_prompt(const struct fake_gpu *g, const char *when,
+			    bool judge_mean);
+
 /* A guest command through the vcpu thread and a bottom half; returns once
  * the display thread has run it. */
 void fake_gpu_cmd(struct fake_gpu *g, const struct fake_cmd *cmd);

@@ -118,6 +118,27 @@ settle(struct sink_recv *r)
 		ck_assert_msg(strncmp(line, "BAD", 3) != 0, "vgfbd: %s", line);
 }
 
+/*
+ * Every line until the receiver has been quiet for 2 s: how many start
+ * with prefix, and the frame the last of them showed.
+ */
+static long
+count_until_quiet(struct sink_recv *r, const char *prefix, long *last)
+{
+	char line[512];
+	long n = 0, frame;
+
+	while (sink_recv_line(r, line, sizeof(line), 2000)) {
+		ck_assert_msg(strncmp(line, "BAD", 3) != 0, "%s", line);
+		if (strncmp(line, prefix, strlen(prefix)) == 0 &&
+		    sscanf(strstr(line, "frame="), "frame=%ld", &frame) == 1) {
+			n++;
+			*last = frame;
+		}
+	}
+	return n;
+}
+
 static void
 cmd(struct fake_gpu *g, enum fake_cmd_type type, uint32_t scanout,
     uint32_t res, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
@@ -547,6 +568,7 @@ START_TEST(vgfbd_absent_then_restarted)
 	fake_res_cursor(res);
 	cursor(&g, 0, 7, 10, 10, 2, 2);
 	fprintf(stderr, "  without vgfbd: max call %.3f ms\n", g.max_ns / 1e6);
+	fake_gpu_assert_prompt(&g, "without vgfbd", false);
 
 	/* vgfbd comes up: HELLO and the current state within a retry */
 	sink_recv_start(&r, sock);
@@ -578,8 +600,7 @@ START_TEST(vgfbd_stalled)
 	struct sink_recv r;
 	struct fake_gpu g;
 	struct fake_res *res;
-	char line[512];
-	long last = -1, updates = 0, frame;
+	long last = -1, updates;
 	const int flushes = 300;
 	uint8_t *frames[2];
 	int i;
@@ -610,17 +631,11 @@ START_TEST(vgfbd_stalled)
 	fprintf(stderr, "  vgfbd stopped: %lu calls returned, max %.3f ms, "
 		"mean %.3f ms\n", (unsigned long)g.calls, g.max_ns / 1e6,
 		g.total_ns / 1e6 / g.calls);
+	fake_gpu_assert_prompt(&g, "vgfbd stopped", true);
 	kill(r.pid, SIGCONT);
 
 	/* it resumes and sees the latest frame last */
-	while (sink_recv_line(&r, line, sizeof(line), 2000)) {
-		ck_assert_msg(strncmp(line, "BAD", 3) != 0, "%s", line);
-		if (strncmp(line, "UPDATE s=0", 10) == 0 &&
-		    sscanf(strstr(line, "frame="), "frame=%ld", &frame) == 1) {
-			updates++;
-			last = frame;
-		}
-	}
+	updates = count_until_quiet(&r, "UPDATE s=0", &last);
 	fprintf(stderr, "  %d flushes while stopped, %ld updates arrived\n",
 		flushes, updates);
 	ck_assert_int_eq(last, 51 + (flushes - 1) % 2);
@@ -628,6 +643,50 @@ START_TEST(vgfbd_stalled)
 	ck_assert_int_lt(updates, flushes);
 	free(frames[0]);
 	free(frames[1]);
+	fake_gpu_shutdown(&g, true);
+	sink_recv_kill(&r);
+}
+END_TEST
+
+/*
+ * Every SET of a new shape is a new shadow memfd, and each one still in
+ * the socket pins it: with vgfbd stopped, a guest switching between two
+ * modes may leave at most SINK_FDS_UNREAD (4) buffers waiting there, not
+ * one per mode switch until the socket is full (some 86).
+ */
+START_TEST(vgfbd_stalled_new_buffers)
+{
+	struct sink_recv r;
+	struct fake_gpu g;
+	long sets, last = -1;
+	const int switches = 60;
+	int i;
+
+	sink_recv_start(&r, sock);
+	fake_gpu_boot(&g, with_socket("geometry=800x600"), true);
+	show_2d(&g, &r, 800, 600, 70);
+	fake_res_2d(&g, 2, 640, 480, PIXMAN_x8r8g8b8);
+	fake_res_draw(&g.res[1], DRM_FORMAT_XRGB8888, 0, 0, 640, 480,
+		      g.res[1].stride, 0, 71);
+	settle(&r);
+
+	kill(r.pid, SIGSTOP);
+	g.max_ns = g.total_ns = g.calls = 0;
+	for (i = 0; i < switches; i++) {
+		if (i % 2)
+			cmd(&g, FAKE_SET_SCANOUT, 0, 1, 0, 0, 800, 600);
+		else
+			cmd(&g, FAKE_SET_SCANOUT, 0, 2, 0, 0, 640, 480);
+	}
+	fake_gpu_assert_prompt(&g, "vgfbd stopped", true);
+	kill(r.pid, SIGCONT);
+
+	sets = count_until_quiet(&r, "SET s=0 kind=2", &last);
+	fprintf(stderr, "  %d mode switches while stopped, %ld buffers "
+		"arrived\n", switches, sets);
+	/* the ones in the socket, then the latest once vgfbd read them */
+	ck_assert_int_le(sets, 4 + 1);
+	ck_assert_int_eq(last, 70);
 	fake_gpu_shutdown(&g, true);
 	sink_recv_kill(&r);
 }
@@ -678,6 +737,7 @@ acrn_sink_suite(void)
 	tcase_add_test(tc, guest_reboot);
 	tcase_add_test(tc, vgfbd_absent_then_restarted);
 	tcase_add_test(tc, vgfbd_stalled);
+	tcase_add_test(tc, vgfbd_stalled_new_buffers);
 	tcase_add_test(tc, exit_without_goodbye);
 	suite_add_tcase(s, tc);
 	return s;

@@ -106,6 +106,14 @@ pack_initramfs() {
 		vgfb-bench vgfb-kfuzz; do
 		[ -x "$bin/$f" ] && cp "$bin/$f" "$root/"
 	done
+	# the acrn-dm sink end to end (init.sh runs its blob case): it
+	# starts vgfbd, both with their shared libraries (--enable-tests)
+	f=$builddir/tests/acrn/test-acrn-sink-vgfbd
+	if [ -x "$f" ]; then
+		copy_elf "$root" "$f" /test-acrn-sink-vgfbd || return 1
+		copy_elf "$root" "$builddir/tools/vgfbd/vgfbd" /bin/vgfbd ||
+			return 1
+	fi
 
 	pack_modules "$kver" "$root" cirrus vgem || return 1
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -84,6 +84,25 @@ if [ -e /dev/vgfb ]; then
 	else
 		result acrn_blob_dmabuf SKIP "vgfb-acrntest not built"
 	fi
+	# The acrn-dm sink's blob case alone (CK_RUN_CASE=blob): a udmabuf
+	# made as acrn-dm makes one, through the sink and vgfbd to a
+	# consumer.  Exit 0 with no "ok" line (the case absent) is no pass.
+	if [ ! -x /test-acrn-sink-vgfbd ]; then
+		result acrn_sink_blob SKIP "test-acrn-sink-vgfbd not built (configure --enable-tests)"
+	elif [ ! -e /dev/udmabuf ]; then
+		result acrn_sink_blob SKIP "/dev/udmabuf absent in $kver"
+	else
+		VGFBD=/bin/vgfbd CK_RUN_CASE=blob CK_TAP_LOG_FILE_NAME=- \
+			/test-acrn-sink-vgfbd > /tmp/sink.out 2>&1
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q '^ok 1 - .*:blob:blob: Passed' /tmp/sink.out &&
+			! grep -q '^not ok' /tmp/sink.out; then
+			result acrn_sink_blob PASS "acrn-dm's udmabuf through the sink and vgfbd: the consumer's DMABUF is that file, pixel-exact before and after a flush"
+		else
+			result acrn_sink_blob FAIL "exit status $rc: $(grep -m1 '^not ok' /tmp/sink.out)"
+			cat /tmp/sink.out
+		fi
+	fi
 	if [ -x /test-dmabuf ]; then
 		run_tap dmabuf_vgfb_ /test-dmabuf vgfb
 		run_tap dmabuf_udmabuf_ /test-dmabuf udmabuf

@@ -14,7 +14,10 @@
  * promptly: nothing here waits for vgfbd.  Sends are MSG_DONTWAIT; when
  * the socket is full the latest state of each scanout is kept (pending
  * flags, at most one buffer fd, one dma-buf dup and one cursor memfd a
- * scanout) and sent when the socket drains.  A second thread (conn_worker)
+ * scanout) and sent when the socket drains.  Each fd in the socket pins a
+ * buffer (up to two 256 MiB images), so at most SINK_FDS_UNREAD of them
+ * may wait there; past that a new buffer waits, coalesced, until vgfbd
+ * has read them all.  A second thread (conn_worker)
  * connects to vgfbd, retrying every second, replays the current state
  * after each (re)connection and notices hang-ups; it never holds the lock
  * while it waits.
@@ -38,9 +41,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
 
 #include "dm.h"
 #include "log.h"
@@ -69,6 +74,12 @@
  * is stale by the time vgfbd reads it, and each queued fd pins a buffer;
  * past this the latest state is kept instead (sink_flush). */
 #define SINK_SNDBUF (32 << 10)
+/* Messages carrying an fd that vgfbd may not have read yet: a replay's
+ * two scanouts and two cursors.  Without a limit the socket would hold
+ * some 86 of them, each pinning a replaced buffer. */
+#define SINK_FDS_UNREAD 4
+/* How often conn_worker looks whether vgfbd has read them (SIOCOUTQ). */
+#define SINK_DRAIN_POLL_MS 20
 #define SINK_DEFAULT_DIR "/run/vgfb"
 /* vgfb-source.h measures planes and images in whole 4096-byte pages */
 #define SINK_PAGE 4096u
@@ -128,6 +139,8 @@ static struct sink {
 	int sock;			/* -1: not connected */
 	bool broken;			/* a send failed: conn_worker closes */
 	bool blocked;			/* EAGAIN: wait for POLLOUT */
+	unsigned int fds_unread;	/* fds sent since the socket was empty */
+	bool draining;			/* SINK_FDS_UNREAD reached: wait */
 	bool hello_pending, bye_reboot_pending;
 	bool quit;
 	bool warned_connect;
@@ -236,7 +249,14 @@ sink_send(uint16_t type, const void *payload, uint32_t len, int fd)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 	ssize_t n;
+	int unread;
 
+	/* -EINPROGRESS: too many buffers are waiting in the socket already */
+	if (fd >= 0 && sink.fds_unread >= SINK_FDS_UNREAD) {
+		if (ioctl(sink.sock, SIOCOUTQ, &unread) < 0 || unread > 0)
+			return -EINPROGRESS;
+		sink.fds_unread = 0;
+	}
 	memcpy(buf, &hdr, sizeof(hdr));
 	memcpy(buf + sizeof(hdr), payload, len);
 	if (fd >= 0) {
@@ -253,6 +273,8 @@ sink_send(uint16_t type, const void *payload, uint32_t len, int fd)
 	n = sendmsg(sink.sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0)
 		return -errno;
+	if (fd >= 0)
+		sink.fds_unread++;
 	return (size_t)n == iov.iov_len ? 0 : -EPROTO;
 }
 
@@ -276,6 +298,8 @@ sink_sent(int rc)
 	if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ENOBUFS ||
 	    rc == -ENOMEM) {
 		sink.blocked = true;
+	} else if (rc == -EINPROGRESS) {
+		sink.draining = true;
 	} else {
 		sink.broken = true;
 	}
@@ -380,6 +404,7 @@ sink_flush(void)
 
 	if (sink.sock < 0 || sink.broken || sink.blocked)
 		return;
+	sink.draining = false;
 	if (sink.bye_reboot_pending) {
 		struct vgfb_src_bye bye = { .reason = VGFB_SRC_BYE_REBOOT };
 
@@ -840,7 +865,8 @@ sink_replay(void)
 		sc->cur_move_pending = false;
 	}
 	sink.hello_pending = sink.bye_reboot_pending = false;
-	sink.blocked = false;
+	sink.blocked = sink.draining = false;
+	sink.fds_unread = 0;
 }
 
 /*
@@ -1015,7 +1041,7 @@ conn_worker(void *arg)
 				pr_info("vgfb: lost vgfbd; reconnecting\n");
 			close(sink.sock);
 			sink.sock = -1;
-			sink.broken = sink.blocked = false;
+			sink.broken = sink.blocked = sink.draining = false;
 			next_try = now_ms() + SINK_RETRY_MS;
 		}
 		fd = sink.sock;
@@ -1034,7 +1060,7 @@ conn_worker(void *arg)
 			pfd[1].fd = fd;
 			pfd[1].events = POLLIN | (sink.blocked ? POLLOUT : 0);
 			nfds = 2;
-			timeout = -1;
+			timeout = sink.draining ? SINK_DRAIN_POLL_MS : -1;
 		} else {
 			timeout = sink.generation > 0 ?
 				  (int)(next_try > now ? next_try - now : 0) :
@@ -1048,7 +1074,7 @@ conn_worker(void *arg)
 		    read(sink.wake_fd, &counter, sizeof(counter)) < 0) {
 			/* nothing to drain */
 		}
-		if (nfds < 2 || !pfd[1].revents)
+		if (nfds < 2)
 			continue;
 		pthread_mutex_lock(&sink.lock);
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -1062,6 +1088,9 @@ conn_worker(void *arg)
 		}
 		if (pfd[1].revents & POLLOUT && !sink.broken) {
 			sink.blocked = false;
+			sink_flush();
+		} else if (sink.draining && !sink.blocked && !sink.broken) {
+			/* has vgfbd read the buffers in the socket? */
 			sink_flush();
 		}
 		pthread_mutex_unlock(&sink.lock);
@@ -1309,7 +1338,8 @@ sink_gfx_ui_deinit(void)
 		scanout_drop_cursor(&sink.scanouts[i]);
 		sink.scanouts[i].set_pending = false;
 	}
-	sink.broken = sink.blocked = false;
+	sink.broken = sink.blocked = sink.draining = false;
+	sink.fds_unread = 0;
 	sink.hello_pending = sink.bye_reboot_pending = false;
 	sink.n_scanouts = 0;
 	sink.path_set = false;
