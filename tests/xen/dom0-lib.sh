@@ -289,6 +289,16 @@ pid_of_cmdline() {
 	return 1
 }
 
+# still_running PID...: those of the PIDs that have not exited, each
+# after a space
+still_running() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && printf ' %s' "$p"
+	done
+	return 0
+}
+
 # children_of PID: its child processes
 children_of() {
 	local f ppid
@@ -376,12 +386,13 @@ guest_input_ready() {
 # vnc_input_check PREFIX NAME FROM SOCKET FRAME [WxH] [X,Y]: vgfb-vnc on
 # vgfbd's SOCKET; a viewer (vnc-probe) checks the screen and then types 'a'
 # and clicks button 1 (at X,Y; by default at (W/4, H/3): a second check
-# of one guest needs another place, since evdev drops a repeated value).  Results PREFIX_pixels (every pixel the viewer got is
-# test pattern frame FRAME; with WxH, every pixel of the top-left WxH,
-# the guest's picture on a larger screen), PREFIX_key (KEY_A pressed, then released, on
-# the guest's keyboard), PREFIX_pointer (ABS_X, ABS_Y: the viewer's
-# position scaled as the probe expects) and PREFIX_click (BTN_LEFT
-# pressed, then released).
+# of one guest needs another place, since evdev drops a repeated value).
+# Results PREFIX_pixels (every pixel the viewer got is test pattern frame
+# FRAME; with WxH, every pixel of the top-left WxH, the guest's picture on
+# a larger screen), PREFIX_key (KEY_A pressed, then released, on the
+# guest's keyboard), PREFIX_pointer (ABS_X, ABS_Y: the viewer's position
+# scaled as the probe expects) and PREFIX_click (BTN_LEFT pressed, then
+# released).
 vnc_input_check() {
 	local prefix=$1 name=$2 from=$3 sock=$4 frame=$5 vsock vnc_pid probe
 	local st ax ay pixels vlog=/tmp/vgfb-vnc-$1.log picture=() at=()
